@@ -1,0 +1,69 @@
+//! `stance eval`: figures of a model on labelled files. NewsMTSC-format JSONL gives target stance
+//! accuracy, macro F1, per-class figures and ECE; SST-2-style TSV gives binary sentiment accuracy;
+//! a TweetEval folder prefix (`DIR/val`) gives three-way sentiment figures. Output is JSON.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use serde_json::{json, Value};
+
+use crate::labels::{LabelSet, Sentiment, Stance};
+use crate::metrics;
+use crate::model::{EncodedSentence, StanceModel};
+use crate::score::{score_encoded, BatchPolicy};
+use crate::train::binary_sentiment_accuracy;
+use crate::train::data::{read_newsmtsc, read_sst2, read_tweeteval};
+
+/// Evaluates one file, choosing the reader by its extension (`.jsonl` NewsMTSC, `.tsv` SST-2) or,
+/// for a path `DIR/PREFIX` with `DIR/PREFIX_text.txt` beside it, TweetEval.
+pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy) -> Result<Value> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match ext {
+        "jsonl" => {
+            let xs = read_newsmtsc(path)?;
+            let mut encoded = Vec::with_capacity(xs.len());
+            for (i, x) in xs.iter().enumerate() {
+                match model.encoder.encode(&x.text, &x.spans) {
+                    Ok(e) => encoded.push(e),
+                    Err(e) => bail!("{}: record {}: {e}", path.display(), i + 1),
+                }
+            }
+            let refs: Vec<&EncodedSentence> = encoded.iter().collect();
+            let scores = score_encoded(model, &refs, policy, |_| {})?;
+            let probs: Vec<[f32; 3]> = scores.iter().flat_map(|s| s.targets.iter().copied()).collect();
+            let gold: Vec<usize> = xs.iter().flat_map(|x| x.labels.iter().map(|l| l.index())).collect();
+            let names: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
+            let r = metrics::report(&names, &gold, &probs);
+            Ok(json!({"file": path.display().to_string(), "task": "target stance (NewsMTSC format)",
+                      "sentences": xs.len(), "report": r}))
+        }
+        "tsv" => {
+            let xs = read_sst2(path)?;
+            let scores = score_texts(model, xs.iter().map(|x| x.text.as_str()), policy)?;
+            let acc = binary_sentiment_accuracy(&xs, scores.into_iter());
+            Ok(json!({"file": path.display().to_string(), "task": "binary sentiment (SST-2 format)",
+                      "n": xs.len(), "accuracy": acc}))
+        }
+        _ => {
+            let (dir, prefix) = (path.parent().unwrap_or(Path::new(".")), path.file_name().and_then(|f| f.to_str()).unwrap_or(""));
+            if !dir.join(format!("{prefix}_text.txt")).exists() {
+                bail!("{}: not a .jsonl (NewsMTSC) or .tsv (SST-2) file, nor a TweetEval prefix", path.display());
+            }
+            let xs = read_tweeteval(dir, prefix)?;
+            let probs = score_texts(model, xs.iter().map(|x| x.text.as_str()), policy)?;
+            let gold: Vec<usize> = xs.iter().map(|x| x.label.index()).collect();
+            let names: Vec<&str> = Sentiment::ALL.iter().map(|l| l.name()).collect();
+            Ok(json!({"file": path.display().to_string(), "task": "three-way sentiment (TweetEval format)",
+                      "report": metrics::report(&names, &gold, &probs)}))
+        }
+    }
+}
+
+fn score_texts<'a>(model: &StanceModel, texts: impl Iterator<Item = &'a str>, policy: BatchPolicy) -> Result<Vec<[f32; 3]>> {
+    let mut encoded = Vec::new();
+    for t in texts {
+        encoded.push(model.encoder.encode(t, &[])?);
+    }
+    let refs: Vec<&EncodedSentence> = encoded.iter().collect();
+    Ok(score_encoded(model, &refs, policy, |_| {})?.into_iter().map(|s| s.sentiment).collect())
+}

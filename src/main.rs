@@ -1,0 +1,216 @@
+//! The `stance` command line: a thin layer over the library. Data goes to stdout, progress and
+//! errors to stderr; errors print their whole chain on one line.
+
+use std::io::{BufReader, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tch::Device;
+
+use stance::model::{resolve_model_dir, StanceModel};
+use stance::score::BatchPolicy;
+use stance::train::{TrainData, TrainOptions};
+
+/// Target-aware stance and sentiment toward geopolitical actors.
+#[derive(Parser)]
+#[command(name = "stance", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options shared by the commands that run the model.
+#[derive(clap::Args)]
+struct ModelArgs {
+    /// Model folder (config.json, model.safetensors, tokenizer.json). Default: $STANCE_MODEL, else
+    /// the shipped models/stance-minilm.
+    #[arg(long, value_name = "DIR")]
+    model: Option<PathBuf>,
+    /// Sentences per encoder call (batches are length-sorted, so padding stays small).
+    #[arg(long, default_value_t = 64)]
+    batch_size: usize,
+    /// Upper bound on padded tokens per encoder call (bounds memory on long sentences).
+    #[arg(long, default_value_t = 4096)]
+    batch_tokens: usize,
+    /// libtorch intra-op threads (default: all cores).
+    #[arg(long)]
+    threads: Option<i32>,
+}
+
+impl ModelArgs {
+    fn load(&self) -> Result<StanceModel> {
+        if let Some(t) = self.threads {
+            tch::set_num_threads(t);
+        }
+        let dir = resolve_model_dir(self.model.as_deref());
+        StanceModel::load(&dir, Device::Cpu)
+    }
+    fn policy(&self) -> BatchPolicy {
+        BatchPolicy { max_sentences: self.batch_size.max(1), max_tokens: self.batch_tokens.max(1) }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score sentences with target spans: JSONL in (`{"id","text","targets":[{"start","end"}]}`,
+    /// Unicode character offsets, end exclusive), JSONL out, one line per input line in order.
+    /// Bad lines are reported on stderr with their line number and get an `error` object in place;
+    /// the exit code is 1 if any line failed.
+    Score {
+        /// Input JSONL file, or `-` for stdin.
+        #[arg(default_value = "-")]
+        input: String,
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Do not draw a progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Evaluate on labelled files and print JSON figures: `.jsonl` in NewsMTSC format (target
+    /// stance: accuracy, macro F1, per class, ECE), `.tsv` in SST-2 format (binary sentiment
+    /// accuracy), or a TweetEval prefix such as `DATA/tweeteval-sentiment/val`.
+    Eval {
+        /// Files to evaluate.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Fine-tune the stance model from the base encoder, resuming from --work if a run is there,
+    /// then calibrate it on the validation split and write it (fp16) to --out.
+    Train(TrainArgs),
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Folder with the data sets (newsmtsc/, sst2/, tweeteval-sentiment/).
+    #[arg(long, default_value = "../shared/data")]
+    data: PathBuf,
+    /// Base encoder folder (Hugging Face config.json, model.safetensors, tokenizer.json);
+    /// `scripts/setup.sh --base-model` fetches it.
+    #[arg(long, default_value = ".base-model")]
+    base: PathBuf,
+    /// Working folder for checkpoints and resume state.
+    #[arg(long, default_value = "runs/train")]
+    work: PathBuf,
+    /// Where the calibrated fp16 model is written.
+    #[arg(long, default_value = "models/stance-minilm")]
+    out: PathBuf,
+    /// Epochs over the NewsMTSC training split.
+    #[arg(long, default_value_t = 3)]
+    epochs: usize,
+    /// Stance sentences per step (sentiment steps take twice as many).
+    #[arg(long, default_value_t = 16)]
+    batch_size: usize,
+    /// Peak learning rate of the encoder.
+    #[arg(long, default_value_t = 5e-5)]
+    lr: f64,
+    /// Peak learning rate of the two heads.
+    #[arg(long, default_value_t = 5e-4)]
+    head_lr: f64,
+    /// SST-2 sentences sampled per epoch for the sentiment head.
+    #[arg(long, default_value_t = 4000)]
+    sst2_per_epoch: usize,
+    /// Weight of the sentiment loss relative to the stance loss.
+    #[arg(long, default_value_t = 0.5)]
+    sentiment_weight: f64,
+    /// Longest encoder row in tokens.
+    #[arg(long, default_value_t = 128)]
+    max_tokens: usize,
+    /// Seed for initialisation, shuffling and the validation split.
+    #[arg(long, default_value_t = 13)]
+    seed: u64,
+    /// Epochs without a better validation macro F1 before stopping.
+    #[arg(long, default_value_t = 2)]
+    patience: usize,
+    /// Steps between mid-epoch checkpoints.
+    #[arg(long, default_value_t = 200)]
+    checkpoint_every: usize,
+    /// libtorch threads.
+    #[arg(long, default_value_t = 2)]
+    threads: i32,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("stance: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Score { input, model, quiet } => {
+            let m = model.load()?;
+            let stdout = std::io::stdout().lock();
+            let bar = if quiet || !std::io::stderr().is_terminal() {
+                ProgressBar::hidden()
+            } else {
+                let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+                b.set_style(ProgressStyle::with_template("{spinner} {pos} sentences scored ({per_sec})").unwrap());
+                b
+            };
+            let mut errors = |msg: &str| bar.suspend(|| eprintln!("stance: {msg}"));
+            let mut progress = |n: usize| bar.inc(n as u64);
+            let summary = if input == "-" {
+                let stdin = std::io::stdin().lock();
+                stance::score_jsonl::score_stream(&m, stdin, stdout, "<stdin>", model.policy(), 2048, &mut errors, &mut progress)?
+            } else {
+                let f = std::fs::File::open(&input).with_context(|| format!("{input}: cannot open"))?;
+                stance::score_jsonl::score_stream(&m, BufReader::new(f), stdout, &input, model.policy(), 2048, &mut errors, &mut progress)?
+            };
+            bar.finish_and_clear();
+            if !quiet {
+                eprintln!(
+                    "stance: {} lines, {} scored ({} targets), {} failed",
+                    summary.lines, summary.scored, summary.targets, summary.failed
+                );
+            }
+            Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Eval { files, model } => {
+            let m = model.load()?;
+            let mut out = Vec::new();
+            for f in &files {
+                out.push(stance::eval::evaluate_file(&m, f, model.policy())?);
+            }
+            println!("{}", serde_json::to_string_pretty(&serde_json::json!({"model": resolve_model_dir(model.model.as_deref()).display().to_string(), "results": out}))?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Train(a) => {
+            let opts = TrainOptions {
+                epochs: a.epochs,
+                batch_size: a.batch_size,
+                lr: a.lr,
+                head_lr: a.head_lr,
+                sst2_per_epoch: a.sst2_per_epoch,
+                sentiment_weight: a.sentiment_weight,
+                max_tokens: a.max_tokens,
+                seed: a.seed,
+                patience: a.patience,
+                checkpoint_every: a.checkpoint_every,
+                threads: a.threads,
+                ..TrainOptions::default()
+            };
+            let data = TrainData::load(&a.data, &opts)?;
+            eprintln!(
+                "stance train: {} / {} NewsMTSC train / validation sentences, {} SST-2, {} / {} TweetEval",
+                data.stance_train.len(),
+                data.stance_val.len(),
+                data.sst2_train.len(),
+                data.tweet_train.len(),
+                data.tweet_val.len()
+            );
+            let mut log = |line: &str| eprintln!("stance train: {line}");
+            stance::train::train(&a.base, &data, &opts, &a.work, &a.out, &mut log)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

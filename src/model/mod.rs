@@ -1,0 +1,171 @@
+//! The stance model on disk and in memory. A model folder holds `config.json` (this crate's
+//! [`ModelConfig`]: encoder shape, window size, label order, calibration temperatures, provenance),
+//! `model.safetensors` and `tokenizer.json`. The shipped default lives in `models/stance-minilm`.
+//!
+//! Invariant: a loaded model's label order is checked against [`crate::labels`], so a model trained
+//! with another order is refused rather than silently mislabelled.
+
+pub mod encode;
+pub mod network;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use rust_bert::bert::BertConfig;
+use serde::{Deserialize, Serialize};
+use tch::{nn, Device, Kind};
+
+use crate::labels::{LabelSet, Sentiment, Stance};
+pub use encode::{CharSpan, EncodedSentence, SentenceEncoder, SpanError};
+pub use network::{calibrated_probs, Batch, Logits, StanceNetwork};
+
+/// Identifies the layout of `config.json`; bumped when the network or the file changes shape.
+pub const MODEL_FORMAT: &str = "stance-target-pool/1";
+
+/// The folder of the embedded default model, relative to the crate root.
+pub const DEFAULT_MODEL_DIR: &str = "models/stance-minilm";
+
+/// `config.json` of a model folder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    pub format: String,
+    /// Shape of the BERT encoder (the Hugging Face `config.json` fields).
+    pub encoder: BertConfig,
+    /// Longest encoder row in tokens, `[CLS]` and `[SEP]` included.
+    pub max_tokens: usize,
+    pub stance_labels: Vec<String>,
+    pub sentiment_labels: Vec<String>,
+    /// Temperatures fitted on the validation split (1.0 = uncalibrated).
+    pub stance_temperature: f64,
+    pub sentiment_temperature: f64,
+    /// Where the weights came from (base model, data, command); free-form, for the model card.
+    #[serde(default)]
+    pub provenance: serde_json::Value,
+}
+
+impl ModelConfig {
+    pub fn new(encoder: BertConfig, max_tokens: usize) -> Self {
+        ModelConfig {
+            format: MODEL_FORMAT.to_string(),
+            encoder,
+            max_tokens,
+            stance_labels: Stance::ALL.iter().map(|l| l.name().to_string()).collect(),
+            sentiment_labels: Sentiment::ALL.iter().map(|l| l.name().to_string()).collect(),
+            stance_temperature: 1.0,
+            sentiment_temperature: 1.0,
+            provenance: serde_json::Value::Null,
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read model config", path.display()))?;
+        let config: ModelConfig = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a stance model config", path.display()))?;
+        if config.format != MODEL_FORMAT {
+            bail!("{}: model format '{}', this build reads '{MODEL_FORMAT}'", path.display(), config.format);
+        }
+        let want_stance: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
+        let want_sent: Vec<&str> = Sentiment::ALL.iter().map(|l| l.name()).collect();
+        if config.stance_labels != want_stance || config.sentiment_labels != want_sent {
+            bail!(
+                "{}: label order {:?} / {:?} differs from {:?} / {:?}",
+                path.display(),
+                config.stance_labels,
+                config.sentiment_labels,
+                want_stance,
+                want_sent
+            );
+        }
+        Ok(config)
+    }
+
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self)?;
+        std::fs::write(path, text + "\n").with_context(|| format!("{}: cannot write", path.display()))
+    }
+}
+
+/// Finds the model folder: an explicit path, else `$STANCE_MODEL`, else the shipped default.
+pub fn resolve_model_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("STANCE_MODEL") {
+        return PathBuf::from(p);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_DIR)
+}
+
+/// A model in memory: weights, network, tokenizer and config.
+pub struct StanceModel {
+    pub vs: nn::VarStore,
+    pub network: StanceNetwork,
+    pub encoder: SentenceEncoder,
+    pub config: ModelConfig,
+}
+
+impl StanceModel {
+    /// Loads a model folder for inference or further training (weights become `f32` whatever their
+    /// stored precision).
+    pub fn load(dir: &Path, device: Device) -> Result<Self> {
+        let config = ModelConfig::read(&dir.join("config.json"))?;
+        let encoder = SentenceEncoder::from_file(&dir.join("tokenizer.json"), config.max_tokens)?;
+        let mut vs = nn::VarStore::new(device);
+        let network = StanceNetwork::new(&vs.root(), &config.encoder);
+        let weights = dir.join("model.safetensors");
+        vs.load(&weights).with_context(|| format!("{}: cannot load weights", weights.display()))?;
+        vs.set_kind(Kind::Float);
+        Ok(StanceModel { vs, network, encoder, config })
+    }
+
+    /// Builds a fresh model on a Hugging Face BERT folder (`config.json`, `model.safetensors`,
+    /// `tokenizer.json`): encoder weights from the checkpoint, heads newly initialised.
+    pub fn from_base(base: &Path, max_tokens: usize, device: Device) -> Result<Self> {
+        let cfg_path = base.join("config.json");
+        let text = std::fs::read_to_string(&cfg_path)
+            .with_context(|| format!("{}: cannot read base config", cfg_path.display()))?;
+        let bert: BertConfig = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a BERT config", cfg_path.display()))?;
+        let config = ModelConfig::new(bert, max_tokens);
+        let encoder = SentenceEncoder::from_file(&base.join("tokenizer.json"), max_tokens)?;
+        let mut vs = nn::VarStore::new(device);
+        let network = StanceNetwork::new(&vs.root(), &config.encoder);
+        let weights = base.join("model.safetensors");
+        let missing = vs
+            .load_partial(&weights)
+            .with_context(|| format!("{}: cannot load base weights", weights.display()))?;
+        if let Some(m) = missing.iter().find(|n| !n.contains("_head.")) {
+            bail!("{}: base checkpoint lacks encoder weight '{m}'", weights.display());
+        }
+        vs.set_kind(Kind::Float);
+        Ok(StanceModel { vs, network, encoder, config })
+    }
+
+    /// Writes a model folder; `half` stores the weights as fp16 (half the size, same predictions
+    /// to within rounding since inference converts back to f32).
+    pub fn save(&self, dir: &Path, tokenizer_src: &Path, half: bool) -> Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
+        let weights = dir.join("model.safetensors");
+        if half {
+            let mut named: Vec<(String, tch::Tensor)> = self
+                .vs
+                .variables()
+                .into_iter()
+                .map(|(k, v)| (k, v.to_kind(Kind::Half)))
+                .collect();
+            named.sort_by(|a, b| a.0.cmp(&b.0));
+            tch::Tensor::write_safetensors(&named, &weights)?;
+        } else {
+            self.vs.save(&weights)?;
+        }
+        self.config.write(&dir.join("config.json"))?;
+        let tok = dir.join("tokenizer.json");
+        if tokenizer_src != tok {
+            std::fs::copy(tokenizer_src, &tok)
+                .with_context(|| format!("{}: cannot copy tokenizer", tokenizer_src.display()))?;
+        }
+        Ok(())
+    }
+}

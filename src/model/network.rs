@@ -1,0 +1,159 @@
+//! The target-aware stance network: a BERT encoder (all-MiniLM-L6-v2 in the shipped model) read by
+//! two heads. One encoder pass over a row gives token states; each target is the mean of its own
+//! token states, and the stance head reads `[target, sentence, target * sentence]`; the sentiment
+//! head reads the masked mean of the row (the sentence state).
+//!
+//! Invariant: training and inference run this same `forward_t`; `train` switches dropout only.
+
+use std::borrow::Borrow;
+
+use anyhow::{anyhow, Result};
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use tch::{nn, Device, Kind, Tensor};
+
+use super::encode::EncodedSentence;
+
+/// A padded batch of sentences as tensors.
+pub struct Batch {
+    /// `[rows, len]` token ids, padded with 0.
+    pub input_ids: Tensor,
+    /// `[rows, len]` 1 for real tokens.
+    pub mask: Tensor,
+    /// `[targets]` the batch row of each target.
+    pub target_rows: Tensor,
+    /// `[targets, len]` 1/len over each target's tokens: a mean-pooling matrix.
+    pub target_weights: Tensor,
+    /// `[sentences]` the batch row whose state gives each sentence's sentiment (its first row).
+    pub sentence_rows: Tensor,
+    /// Number of targets in the batch (the stance logits' first dimension).
+    pub n_targets: usize,
+    /// Total tokens in the padded batch, for throughput reports.
+    pub padded_tokens: usize,
+}
+
+impl Batch {
+    /// Pads and collates sentences. Targets come out in sentence order, then input order.
+    pub fn collate(sentences: &[&EncodedSentence], device: Device) -> Batch {
+        let len = sentences.iter().map(|s| s.max_len()).max().unwrap_or(2).max(2);
+        let n_rows: usize = sentences.iter().map(|s| s.rows.len()).sum();
+        let n_targets: usize = sentences.iter().map(|s| s.targets.len()).sum();
+        let mut ids = vec![0i64; n_rows * len];
+        let mut mask = vec![0i64; n_rows * len];
+        let mut target_rows = Vec::with_capacity(n_targets);
+        let mut weights = vec![0f32; n_targets * len];
+        let mut sentence_rows = Vec::with_capacity(sentences.len());
+        let mut row0 = 0usize;
+        let mut t_index = 0usize;
+        for s in sentences {
+            sentence_rows.push(row0 as i64);
+            for (r, row) in s.rows.iter().enumerate() {
+                let base = (row0 + r) * len;
+                ids[base..base + row.ids.len()].copy_from_slice(&row.ids);
+                mask[base..base + row.ids.len()].iter_mut().for_each(|m| *m = 1);
+            }
+            for t in &s.targets {
+                target_rows.push((row0 + t.row) as i64);
+                let w = 1.0 / (t.end - t.start) as f32;
+                weights[t_index * len + t.start..t_index * len + t.end]
+                    .iter_mut()
+                    .for_each(|x| *x = w);
+                t_index += 1;
+            }
+            row0 += s.rows.len();
+        }
+        let shape = [n_rows as i64, len as i64];
+        Batch {
+            input_ids: Tensor::from_slice(&ids).view(shape).to(device),
+            mask: Tensor::from_slice(&mask).view(shape).to(device),
+            target_rows: Tensor::from_slice(&target_rows).to(device),
+            target_weights: Tensor::from_slice(&weights)
+                .view([n_targets as i64, len as i64])
+                .to(device),
+            sentence_rows: Tensor::from_slice(&sentence_rows).to(device),
+            n_targets,
+            padded_tokens: n_rows * len,
+        }
+    }
+}
+
+/// Raw (uncalibrated) logits for a batch.
+pub struct Logits {
+    /// `[targets, 3]` against / neutral / favor.
+    pub stance: Tensor,
+    /// `[sentences, 3]` negative / neutral / positive.
+    pub sentiment: Tensor,
+}
+
+/// A two-layer classification head: dense, GELU, dropout, projection.
+#[derive(Debug)]
+struct Head {
+    dense: nn::Linear,
+    out: nn::Linear,
+    dropout: f64,
+}
+
+impl Head {
+    fn new<'p>(p: impl Borrow<nn::Path<'p>>, input: i64, hidden: i64, classes: i64) -> Self {
+        let p = p.borrow();
+        Head {
+            dense: nn::linear(p / "dense", input, hidden, Default::default()),
+            out: nn::linear(p / "out", hidden, classes, Default::default()),
+            dropout: 0.1,
+        }
+    }
+
+    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        let h = x.dropout(self.dropout, train).apply(&self.dense).gelu("none");
+        h.dropout(self.dropout, train).apply(&self.out)
+    }
+}
+
+/// Encoder plus heads, built under a `VarStore` root so that the encoder's variable names match
+/// the Hugging Face checkpoint (`embeddings.*`, `encoder.*`).
+pub struct StanceNetwork {
+    bert: BertModel<BertEmbeddings>,
+    stance: Head,
+    sentiment: Head,
+}
+
+impl StanceNetwork {
+    pub fn new(root: &nn::Path, config: &BertConfig) -> Self {
+        let h = config.hidden_size;
+        // Heads are optimiser group 1 so training can give them their own learning rate.
+        let heads = root.set_group(1);
+        StanceNetwork {
+            bert: BertModel::new_with_optional_pooler(root, config, false),
+            stance: Head::new(&heads / "stance_head", 3 * h, h, 3),
+            sentiment: Head::new(&heads / "sentiment_head", h, h, 3),
+        }
+    }
+
+    /// One encoder pass over every row of the batch, then both heads.
+    pub fn forward_t(&self, batch: &Batch, train: bool) -> Result<Logits> {
+        let out = self
+            .bert
+            .forward_t(Some(&batch.input_ids), Some(&batch.mask), None, None, None, None, None, train)
+            .map_err(|e| anyhow!("encoder forward pass failed: {e}"))?;
+        let states = out.hidden_state; // [rows, len, hidden]
+        let mask = batch.mask.to_kind(states.kind()).unsqueeze(-1);
+        let sentence = (&states * &mask).sum_dim_intlist(1, false, states.kind())
+            / mask.sum_dim_intlist(1, false, states.kind()).clamp_min(1.0);
+        let sentence_for_targets = sentence.index_select(0, &batch.target_rows);
+        let target = (states.index_select(0, &batch.target_rows)
+            * batch.target_weights.to_kind(states.kind()).unsqueeze(-1))
+        .sum_dim_intlist(1, false, states.kind());
+        let features =
+            Tensor::cat(&[&target, &sentence_for_targets, &(&target * &sentence_for_targets)], 1);
+        let stance = self.stance.forward_t(&features, train);
+        let sentiment =
+            self.sentiment.forward_t(&sentence.index_select(0, &batch.sentence_rows), train);
+        Ok(Logits { stance, sentiment })
+    }
+}
+
+/// Softmax of `logits / temperature`, as rows of `f32`.
+pub fn calibrated_probs(logits: &Tensor, temperature: f64) -> Vec<[f32; 3]> {
+    let p = (logits.to_kind(Kind::Float) / temperature).softmax(-1, Kind::Float);
+    let flat: Vec<f32> = Vec::<f32>::try_from(p.flatten(0, -1)).unwrap_or_default();
+    flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
+}
