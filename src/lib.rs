@@ -1,14 +1,22 @@
 //! `stance`: target-aware stance and sentiment toward geopolitical actors.
 //!
-//! The crate reads in pipeline order: [`labels`] (what the model predicts), [`model`] (tokenizer
-//! windows, the network, the model folder), [`score`] (batched inference), [`score_jsonl`] (the
-//! `stance score` stream), [`metrics`] and [`eval`] (figures on labelled data), [`train`]
-//! (`stance train`).
+//! The modules follow the pipeline: [`corpus`] (records from files, folders, stdin) ->
+//! [`segment`] (sentences with offsets) -> [`actors`] (mentions, with the alias that matched) ->
+//! [`model`] + [`score`] (one encoder pass per sentence scores every mention) -> [`aggregate`]
+//! (mergeable per-actor sums) -> [`report`] (the JSON contract and its sinks), driven by
+//! [`analyze`]. Beside it: [`score_jsonl`] (`stance score`), [`eval`] and [`metrics`] (figures on
+//! labelled data), [`train`] (`stance train`), [`labels`] (the fixed class order).
 
+pub mod actors;
+pub mod aggregate;
+pub mod analyze;
+pub mod corpus;
 pub mod eval;
 pub mod labels;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod score;
 pub mod score_jsonl;
+pub mod segment;
 pub mod train;

@@ -55,6 +55,10 @@ impl ModelArgs {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Analyse documents: split sentences, find actor mentions, score each mentioning sentence once,
+    /// and report per-actor stance profiles per document, per author and for the corpus, with the
+    /// evidence sentences. With no INPUT, analyses the bundled seed essay.
+    Analyze(AnalyzeArgs),
     /// Score sentences with target spans: JSONL in (`{"id","text","targets":[{"start","end"}]}`,
     /// Unicode character offsets, end exclusive), JSONL out, one line per input line in order.
     /// Bad lines are reported on stderr with their line number and get an `error` object in place;
@@ -83,6 +87,71 @@ enum Command {
     /// then calibrate it on the validation split and write it (fp16) to --out.
     Train(TrainArgs),
 }
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    /// Files or folders (walked recursively; .txt/.md one document each, .jsonl one record per
+    /// line, .csv with a header), or `-` for stdin. Default: the bundled seed essay.
+    inputs: Vec<String>,
+    /// Output format. Default: table on a terminal, json otherwise.
+    #[arg(long, value_enum)]
+    format: Option<OutputFormat>,
+    /// Actors file (TOML) that extends the default actors or, with `mode = "replace"`, replaces
+    /// them; see src/actors/default.toml for the format.
+    #[arg(long, value_name = "FILE")]
+    actors: Option<PathBuf>,
+    /// Author for documents that name none (plain files, records without `author`).
+    #[arg(long)]
+    author: Option<String>,
+    /// Stop at the first bad record or file instead of reporting and counting it.
+    #[arg(long)]
+    strict: bool,
+    /// Evidence sentences kept per actor and side (against / favor).
+    #[arg(long, default_value_t = 3)]
+    evidence: usize,
+    /// Documents per processing chunk (bounds memory; does not change the output).
+    #[arg(long, default_value_t = 256)]
+    chunk: usize,
+    /// Format of stdin; default: JSONL if it starts with `{`, else one text document.
+    #[arg(long, value_enum)]
+    stdin_format: Option<stance::corpus::Format>,
+    /// CSV column holding the text.
+    #[arg(long, default_value = "text")]
+    csv_text: String,
+    /// CSV column holding the document id (default: FILE:LINE).
+    #[arg(long, default_value = "id")]
+    csv_id: String,
+    /// CSV column holding the author.
+    #[arg(long, default_value = "author")]
+    csv_author: String,
+    /// CSV column holding the date (ISO 8601).
+    #[arg(long, default_value = "date")]
+    csv_date: String,
+    /// CSV column holding the title.
+    #[arg(long, default_value = "title")]
+    csv_title: String,
+    /// No progress bar and no summary line on stderr (input errors are still printed).
+    #[arg(long)]
+    quiet: bool,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OutputFormat {
+    /// One JSON document (schema in src/report.rs and the README).
+    Json,
+    /// JSON Lines, `{"type": ..., "data": ...}` per line, streamed.
+    Jsonl,
+    /// One row per document x mentioned actor.
+    Csv,
+    /// A readable table.
+    Table,
+}
+
+/// The seed essay the project was created from, analysed when `stance analyze` gets no input.
+const SEED_NAME: &str = "seeds/000_204bb2dc5e8ef806.txt";
+const SEED_TEXT: &str = include_str!("../seeds/000_204bb2dc5e8ef806.txt");
 
 #[derive(clap::Args)]
 struct TrainArgs {
@@ -132,6 +201,9 @@ struct TrainArgs {
     /// libtorch threads.
     #[arg(long, default_value_t = 2)]
     threads: i32,
+    /// Skip training: calibrate the best checkpoint already in --work and write it to --out.
+    #[arg(long)]
+    finish_only: bool,
 }
 
 fn main() -> ExitCode {
@@ -145,8 +217,95 @@ fn main() -> ExitCode {
     }
 }
 
+fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
+    use stance::analyze::{AnalyzeOptions, ModelScorer};
+    use stance::corpus::{CorpusOptions, CsvColumns};
+    use stance::report::{CsvSink, JsonSink, JsonlSink, Sink, TableSink};
+
+    let lexicon = match &a.actors {
+        Some(p) => stance::actors::Lexicon::with_file(p)?,
+        None => stance::actors::Lexicon::default_actors(),
+    };
+    let copts = CorpusOptions {
+        author: a.author.clone(),
+        csv: CsvColumns { id: a.csv_id, author: a.csv_author, date: a.csv_date, title: a.csv_title, text: a.csv_text },
+        stdin_format: a.stdin_format,
+    };
+    let (records, walk) = if a.inputs.is_empty() {
+        let r = stance::corpus::read_stream(
+            Box::new(SEED_TEXT.as_bytes()),
+            SEED_NAME.to_string(),
+            stance::corpus::Format::Text,
+            &copts,
+        );
+        (r, Default::default())
+    } else {
+        stance::corpus::read_corpus(&a.inputs, &copts)
+    };
+    let model = a.model.load()?;
+    let scorer = ModelScorer { model: &model, policy: a.model.policy() };
+    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let format = a.format.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Json });
+    let mut sink: Box<dyn Sink> = match format {
+        OutputFormat::Json => Box::new(JsonSink::new(stdout)),
+        OutputFormat::Jsonl => Box::new(JsonlSink::new(stdout)),
+        OutputFormat::Csv => Box::new(CsvSink::new(stdout)),
+        OutputFormat::Table => Box::new(TableSink::new(stdout)),
+    };
+    let bar = if a.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        b.set_style(ProgressStyle::with_template("{spinner} {elapsed} {pos} documents ({per_sec}) {msg}").unwrap());
+        b
+    };
+    let quiet = a.quiet;
+    let mut error_sink = ErrorEcho { inner: sink.as_mut(), bar: &bar };
+    let mut sentences = 0usize;
+    let start = std::time::Instant::now();
+    let opts = AnalyzeOptions { chunk_docs: a.chunk.max(1), evidence: a.evidence, strict: a.strict };
+    let mut progress = |docs: usize, sents: usize| {
+        sentences += sents;
+        bar.inc(docs as u64);
+        bar.set_message(format!("{sentences} sentences"));
+    };
+    let summary = stance::analyze::analyze(records, walk.skipped_files, &lexicon, &scorer, opts, &mut error_sink, &mut progress)?;
+    bar.finish_and_clear();
+    if !quiet {
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "stance: {} documents, {} sentences, {} scored ({} mentions), {} failed, {} files skipped, in {:.1}s",
+            summary.documents, summary.sentences, summary.scored_sentences, summary.mentions, summary.failed, walk.skipped_files, secs
+        );
+    }
+    Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Prints each input error on stderr as it happens, then hands it to the real sink.
+struct ErrorEcho<'a> {
+    inner: &'a mut dyn stance::report::Sink,
+    bar: &'a ProgressBar,
+}
+
+impl stance::report::Sink for ErrorEcho<'_> {
+    fn begin(&mut self, actors: &[stance::report::ActorInfo]) -> Result<()> {
+        self.inner.begin(actors)
+    }
+    fn document(&mut self, d: &stance::report::DocumentReport) -> Result<()> {
+        self.inner.document(d)
+    }
+    fn error(&mut self, e: &stance::corpus::InputError) -> Result<()> {
+        self.bar.suspend(|| eprintln!("stance: {e}"));
+        self.inner.error(e)
+    }
+    fn finish(&mut self, a: &[stance::report::AuthorReport], c: &stance::report::CorpusReport, s: &stance::report::Summary) -> Result<()> {
+        self.inner.finish(a, c, s)
+    }
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Analyze(a) => analyze(a),
         Command::Score { input, model, quiet } => {
             let m = model.load()?;
             let stdout = std::io::stdout().lock();
@@ -209,7 +368,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 data.tweet_val.len()
             );
             let mut log = |line: &str| eprintln!("stance train: {line}");
-            stance::train::train(&a.base, &data, &opts, &a.work, &a.out, &mut log)?;
+            if a.finish_only {
+                let state_path = a.work.join("state.json");
+                let state: stance::train::TrainState = serde_json::from_str(
+                    &std::fs::read_to_string(&state_path).with_context(|| format!("{}: cannot read", state_path.display()))?,
+                )
+                .with_context(|| format!("{}: bad resume state", state_path.display()))?;
+                stance::train::finish(&a.work.join("best"), &data, &opts, &a.out, &state, &mut log)?;
+            } else {
+                stance::train::train(&a.base, &data, &opts, &a.work, &a.out, &mut log)?;
+            }
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -418,6 +418,19 @@ pub fn finish(best: &Path, data: &TrainData, opts: &TrainOptions, out: &Path, st
     let raw = validate(&model, data)?;
     let t_stance = metrics::fit_temperature(&raw.stance_gold, &raw.stance_probs);
     let t_sent = metrics::fit_temperature(&raw.tweet_gold, &raw.tweet_probs);
+    // An honest ECE: fit the temperature on one half of the validation targets, measure on the other.
+    let halves = |gold: &[usize], probs: &[[f32; 3]]| {
+        let pick = |r: usize| -> (Vec<usize>, Vec<[f32; 3]>) {
+            gold.iter().zip(probs).enumerate().filter(|(i, _)| i % 2 == r).map(|(_, (g, p))| (*g, *p)).unzip()
+        };
+        let ((g0, p0), (g1, p1)) = (pick(0), pick(1));
+        let t = metrics::fit_temperature(&g0, &p0);
+        let scaled: Vec<[f32; 3]> = p1.iter().map(|p| metrics::apply_temperature(p, t)).collect();
+        serde_json::json!({"temperature_fitted_on_even_half": t, "ece_uncalibrated_odd_half": metrics::ece(&g1, &p1, 15),
+                           "ece_calibrated_odd_half": metrics::ece(&g1, &scaled, 15)})
+    };
+    let stance_split_check = halves(&raw.stance_gold, &raw.stance_probs);
+    let tweet_split_check = halves(&raw.tweet_gold, &raw.tweet_probs);
     model.config.stance_temperature = t_stance;
     model.config.sentiment_temperature = t_sent;
     // Round-trip through fp16 before measuring, so the figures are those of the shipped weights.
@@ -439,6 +452,8 @@ pub fn finish(best: &Path, data: &TrainData, opts: &TrainOptions, out: &Path, st
         "sst2_binary_accuracy": v.sst2_accuracy,
         "tweeteval_uncalibrated_ece": raw.tweet.ece,
         "tweeteval": v.tweet,
+        "stance_calibration_split_check": stance_split_check,
+        "tweeteval_calibration_split_check": tweet_split_check,
         "sizes": {
             "stance_val_sentences": data.stance_val.len(),
             "stance_val_targets": v.stance.n,

@@ -1,0 +1,132 @@
+//! Throughput of the scoring stage on real news: the first 1,000 AG News test items (title and
+//! description, `\` line breaks and ` #36;` dollar signs undone), each treated as one input with
+//! its actor mentions as targets (a fixed list of names, so the target count is reproducible).
+//!
+//! Prints, per configuration, sentences/s, targets/s and tokens/s, with model load kept apart, and
+//! the process's peak resident memory. Compares libtorch intra-op threads (1 worker x N threads)
+//! with rayon-style workers that each own a model and one thread (tch tensors are not `Sync`).
+//!
+//! Run: `cargo bench --bench score_throughput` (needs `../shared/data/agnews`).
+
+use std::path::Path;
+use std::time::Instant;
+
+use stance::model::{resolve_model_dir, CharSpan, EncodedSentence, StanceModel};
+use stance::score::{score_encoded, BatchPolicy};
+use tch::Device;
+
+const ACTOR_NAMES: &[&str] = &[
+    "Russia", "Russian", "Moscow", "Kremlin", "Putin", "China", "Chinese", "Beijing", "Iran",
+    "Iranian", "Tehran", "U.S.", "United States", "Washington", "NATO", "EU", "European Union",
+    "Europe", "Britain", "Bush",
+];
+
+fn spans(text: &str) -> Vec<CharSpan> {
+    let mut out = Vec::new();
+    for name in ACTOR_NAMES {
+        for (byte, _) in text.match_indices(name) {
+            let before = text[..byte].chars().next_back();
+            let after = text[byte + name.len()..].chars().next();
+            if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric) {
+                continue;
+            }
+            let start = text[..byte].chars().count();
+            out.push(CharSpan { start, end: start + name.chars().count() });
+        }
+    }
+    out.sort_by_key(|s| (s.start, s.end));
+    out.dedup_by(|b, a| b.start < a.end); // drop overlaps ("United States" vs "U.S." cannot both hit)
+    out
+}
+
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/agnews/test.tsv");
+    let Ok(raw) = std::fs::read_to_string(&path) else {
+        eprintln!("SKIP: {} is absent", path.display());
+        return;
+    };
+    let texts: Vec<String> = raw
+        .lines()
+        .take(1000)
+        .map(|l| l.rsplit_once('\t').map_or(l, |(t, _)| t).replace(" #36;", " $").replace('\\', " "))
+        .collect();
+    let t_load = Instant::now();
+    let dir = resolve_model_dir(None);
+    let model = StanceModel::load(&dir, Device::Cpu).expect("model loads");
+    println!("model load: {:.2}s ({})", t_load.elapsed().as_secs_f64(), dir.display());
+
+    let inputs: Vec<(String, Vec<CharSpan>)> = texts.iter().map(|t| (t.clone(), spans(t))).collect();
+    let t_enc = Instant::now();
+    let encoded: Vec<EncodedSentence> =
+        inputs.iter().map(|(t, s)| model.encoder.encode(t, s).expect("valid spans")).collect();
+    let enc_s = t_enc.elapsed().as_secs_f64();
+    let n = encoded.len();
+    let targets: usize = encoded.iter().map(|e| e.targets.len()).sum();
+    let tokens: usize = encoded.iter().flat_map(|e| e.rows.iter().map(|r| r.ids.len())).sum();
+    println!(
+        "input: {n} AG News items, {targets} target mentions, {tokens} tokens; tokenizing took {:.3}s ({:.0} sentences/s, one thread)",
+        enc_s,
+        n as f64 / enc_s
+    );
+    let refs: Vec<&EncodedSentence> = encoded.iter().collect();
+    let report = |label: &str, secs: f64| {
+        println!(
+            "{label:<44} {:>7.1} sentences/s {:>7.1} targets/s {:>8.0} tokens/s ({secs:.2}s)",
+            n as f64 / secs,
+            targets as f64 / secs,
+            tokens as f64 / secs
+        );
+    };
+
+    // Warm-up: the first call pays one-off allocation costs.
+    let _ = score_encoded(&model, &refs[..64], BatchPolicy::default(), |_| {});
+    for threads in [1, 2] {
+        tch::set_num_threads(threads);
+        for bs in [16, 32, 64, 128] {
+            let policy = BatchPolicy { max_sentences: bs, max_tokens: bs * 128 };
+            let t = Instant::now();
+            score_encoded(&model, &refs, policy, |_| {}).expect("scores");
+            report(&format!("1 worker x {threads} torch threads, batch {bs}"), t.elapsed().as_secs_f64());
+        }
+    }
+
+    // Two workers, each with its own model and one torch thread, splitting the sentences.
+    tch::set_num_threads(1);
+    let halves: Vec<Vec<EncodedSentence>> = vec![
+        encoded.iter().step_by(2).cloned().collect(),
+        encoded.iter().skip(1).step_by(2).cloned().collect(),
+    ];
+    // Models load first; the clock starts when both workers are ready.
+    let ready = std::sync::Barrier::new(halves.len());
+    let secs: Vec<f64> = std::thread::scope(|s| {
+        let handles: Vec<_> = halves
+            .iter()
+            .map(|half| {
+                let (dir, ready) = (dir.clone(), &ready);
+                s.spawn(move || {
+                    tch::set_num_threads(1);
+                    let m = StanceModel::load(&dir, Device::Cpu).expect("model loads");
+                    let refs: Vec<&EncodedSentence> = half.iter().collect();
+                    ready.wait();
+                    let t = Instant::now();
+                    score_encoded(&m, &refs, BatchPolicy { max_sentences: 64, max_tokens: 64 * 128 }, |_| {})
+                        .expect("scores");
+                    t.elapsed().as_secs_f64()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("worker")).collect()
+    });
+    report("2 workers x 1 torch thread, batch 64", secs.iter().cloned().fold(0.0, f64::max));
+    println!("peak resident memory: {:.0} MiB", peak_rss_mib());
+}

@@ -1,0 +1,137 @@
+//! Actors and their aliases: the lexicon (an embedded default for Russia, China, Iran and the West,
+//! extended or replaced by a user's TOML file) and the matcher that finds every mention in a
+//! sentence with the alias that matched.
+//!
+//! Invariant: actor ids are unique, and [`Lexicon::actors`] keeps a stable order (defaults first, in
+//! file order, then the user's new actors), which is the order of every output.
+
+pub mod matcher;
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+pub use matcher::{ActorMatcher, Mention};
+
+/// The embedded default lexicon.
+pub const DEFAULT_LEXICON: &str = include_str!("default.toml");
+
+/// One actor as written in a lexicon file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ActorConfig {
+    /// Stable id used as the key in JSON output (lowercase letters, digits, `_`, `-`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Case-sensitive aliases.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Aliases matched in any ASCII case.
+    #[serde(default)]
+    pub nocase: Vec<String>,
+}
+
+/// A lexicon file: `mode = "extend"` (default: add actors, replacing defaults with the same id) or
+/// `mode = "replace"` (use only this file's actors), then `[[actor]]` tables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LexiconFile {
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default, rename = "actor")]
+    pub actors: Vec<ActorConfig>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Extend,
+    Replace,
+}
+
+/// The actors of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lexicon {
+    pub actors: Vec<ActorConfig>,
+}
+
+impl Lexicon {
+    /// The embedded defaults.
+    pub fn default_actors() -> Self {
+        let file: LexiconFile = toml::from_str(DEFAULT_LEXICON).expect("embedded lexicon parses");
+        Lexicon { actors: file.actors }
+    }
+
+    /// The defaults combined with the TOML file at `path` (see [`LexiconFile`]).
+    pub fn with_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read actors file", path.display()))?;
+        let file: LexiconFile = toml::from_str(&text).with_context(|| format!("{}: bad actors file", path.display()))?;
+        let mut lex = if file.mode == Mode::Replace { Lexicon { actors: vec![] } } else { Self::default_actors() };
+        for a in file.actors {
+            match lex.actors.iter_mut().find(|x| x.id == a.id) {
+                Some(existing) => *existing = a,
+                None => lex.actors.push(a),
+            }
+        }
+        lex.validate().with_context(|| format!("{}: bad actors file", path.display()))?;
+        Ok(lex)
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.actors.is_empty() {
+            bail!("no actors defined");
+        }
+        for (i, a) in self.actors.iter().enumerate() {
+            if a.id.is_empty() || !a.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
+                bail!("actor {}: field \"id\": '{}' must be lowercase letters, digits, '_' or '-'", i + 1, a.id);
+            }
+            if self.actors[..i].iter().any(|b| b.id == a.id) {
+                bail!("actor {}: field \"id\": '{}' is defined twice", i + 1, a.id);
+            }
+            if a.aliases.iter().chain(&a.nocase).all(|s| s.trim().is_empty()) {
+                bail!("actor '{}': field \"aliases\": needs at least one non-empty alias", a.id);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_have_the_four_actors() {
+        let ids: Vec<String> = Lexicon::default_actors().actors.into_iter().map(|a| a.id).collect();
+        assert_eq!(ids, vec!["russia", "china", "iran", "west"]);
+        Lexicon::default_actors().validate().unwrap();
+    }
+
+    #[test]
+    fn user_file_extends_or_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.toml");
+        std::fs::write(&p, "[[actor]]\nid = \"china\"\nname = \"PRC\"\naliases = [\"PRC\"]\n[[actor]]\nid = \"turkey\"\nname = \"Turkey\"\naliases = [\"Turkey\", \"Ankara\"]\nnocase = [\"erdogan\"]\n").unwrap();
+        let lex = Lexicon::with_file(&p).unwrap();
+        let ids: Vec<&str> = lex.actors.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids, vec!["russia", "china", "iran", "west", "turkey"]);
+        assert_eq!(lex.actors[1].aliases, vec!["PRC"]);
+        std::fs::write(&p, "mode = \"replace\"\n[[actor]]\nid = \"turkey\"\nname = \"Turkey\"\naliases = [\"Turkey\"]\n").unwrap();
+        assert_eq!(Lexicon::with_file(&p).unwrap().actors.len(), 1);
+    }
+
+    #[test]
+    fn bad_files_name_the_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.toml");
+        std::fs::write(&p, "[[actor]]\nid = \"Bad Id\"\nname = \"x\"\naliases = [\"x\"]\n").unwrap();
+        let e = format!("{:#}", Lexicon::with_file(&p).unwrap_err());
+        assert!(e.contains("bad.toml") && e.contains("\"id\""), "{e}");
+        std::fs::write(&p, "[[actor]]\nid = \"x\"\nname = \"x\"\nalias = [\"x\"]\n").unwrap();
+        let e = format!("{:#}", Lexicon::with_file(&p).unwrap_err());
+        assert!(e.contains("bad.toml") && e.contains("alias"), "{e}");
+    }
+}

@@ -1,0 +1,396 @@
+//! Reads a corpus lazily, one record at a time, from files, folders (walked recursively in sorted
+//! order), and stdin: `.txt` / `.md` files are one document each (id = the path), `.jsonl` holds
+//! one record per line (`id`, `author`, `date`, `title`, `text`; other fields pass through as
+//! `meta`), `.csv` has a header row (column names configurable, other columns become `meta`).
+//!
+//! Invariant: every record the input holds comes out exactly once, either as a [`Document`] or as
+//! an [`InputError`] naming the file, the line (where there is one) and the field; nothing is
+//! dropped silently. Files in walked folders with other extensions are counted as skipped.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+/// One document of the corpus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub id: String,
+    pub author: Option<String>,
+    pub date: Option<String>,
+    pub title: Option<String>,
+    pub text: String,
+    /// Fields of the record that `stance` does not interpret, passed through.
+    pub meta: Map<String, Value>,
+}
+
+/// A record or file that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub source: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{}: {}", self.source, l, self.message),
+            None => write!(f, "{}: {}", self.source, self.message),
+        }
+    }
+}
+
+pub type Record = Result<Document, InputError>;
+
+/// Formats of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    fn from_path(p: &Path) -> Option<Format> {
+        match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("txt" | "md" | "text" | "markdown") => Some(Format::Text),
+            Some("jsonl" | "ndjson") => Some(Format::Jsonl),
+            Some("csv") => Some(Format::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// CSV column names.
+#[derive(Debug, Clone)]
+pub struct CsvColumns {
+    pub id: String,
+    pub author: String,
+    pub date: String,
+    pub title: String,
+    pub text: String,
+}
+
+impl Default for CsvColumns {
+    fn default() -> Self {
+        CsvColumns { id: "id".into(), author: "author".into(), date: "date".into(), title: "title".into(), text: "text".into() }
+    }
+}
+
+/// How to read the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct CorpusOptions {
+    /// Author for records that name none (plain files, records without `author`).
+    pub author: Option<String>,
+    pub csv: CsvColumns,
+    /// Format of stdin; `None` sniffs (`{` first: JSONL, else one text document).
+    pub stdin_format: Option<Format>,
+}
+
+/// What the walk found besides records.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WalkReport {
+    /// Files inside walked folders skipped for their extension.
+    pub skipped_files: usize,
+}
+
+/// An input named on the command line, expanded.
+enum Source {
+    File(PathBuf, Format),
+    Stdin,
+    Missing(String, String),
+}
+
+/// Expands paths into sources: folders are walked in sorted order.
+fn expand(paths: &[String], report: &mut WalkReport) -> Vec<Source> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p == "-" {
+            out.push(Source::Stdin);
+            continue;
+        }
+        let path = Path::new(p);
+        if path.is_dir() {
+            let walker = walkdir::WalkDir::new(path).sort_by_file_name().follow_links(true);
+            for entry in walker {
+                match entry {
+                    Ok(e) if e.file_type().is_file() => match Format::from_path(e.path()) {
+                        Some(f) => out.push(Source::File(e.path().to_path_buf(), f)),
+                        None => report.skipped_files += 1,
+                    },
+                    Ok(_) => {}
+                    Err(err) => out.push(Source::Missing(
+                        err.path().map_or(p.clone(), |x| x.display().to_string()),
+                        format!("cannot walk: {err}"),
+                    )),
+                }
+            }
+        } else if path.is_file() {
+            out.push(Source::File(path.to_path_buf(), Format::from_path(path).unwrap_or(Format::Text)));
+        } else {
+            out.push(Source::Missing(p.clone(), "no such file or folder".into()));
+        }
+    }
+    out
+}
+
+/// All records of all inputs, lazily, in input order.
+pub fn read_corpus(paths: &[String], opts: &CorpusOptions) -> (Box<dyn Iterator<Item = Record>>, WalkReport) {
+    let mut report = WalkReport::default();
+    let sources = expand(paths, &mut report);
+    let opts = opts.clone();
+    let iter = sources.into_iter().flat_map(move |s| read_source(s, &opts));
+    (Box::new(iter), report)
+}
+
+fn err(source: &str, line: Option<usize>, message: impl Into<String>) -> InputError {
+    InputError { source: source.to_string(), line, message: message.into() }
+}
+
+fn read_source(source: Source, opts: &CorpusOptions) -> Box<dyn Iterator<Item = Record>> {
+    match source {
+        Source::Missing(name, why) => Box::new(std::iter::once(Err(err(&name, None, why)))),
+        Source::File(path, format) => {
+            let name = path.display().to_string();
+            match File::open(&path) {
+                Err(e) => Box::new(std::iter::once(Err(err(&name, None, format!("cannot open: {e}"))))),
+                Ok(f) => read_stream(Box::new(BufReader::new(f)), name, format, opts),
+            }
+        }
+        Source::Stdin => {
+            let mut r: Box<dyn BufRead> = Box::new(BufReader::new(std::io::stdin()));
+            let format = opts.stdin_format.unwrap_or_else(|| match r.fill_buf() {
+                Ok(buf) if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => Format::Jsonl,
+                _ => Format::Text,
+            });
+            read_stream(r, "<stdin>".into(), format, opts)
+        }
+    }
+}
+
+/// Reads one stream in `format`; `name` is used in ids and errors.
+pub fn read_stream(mut r: Box<dyn BufRead>, name: String, format: Format, opts: &CorpusOptions) -> Box<dyn Iterator<Item = Record>> {
+    let opts = opts.clone();
+    match format {
+        Format::Text => {
+            let mut bytes = Vec::new();
+            let rec = match r.read_to_end(&mut bytes) {
+                Err(e) => Err(err(&name, None, format!("cannot read: {e}"))),
+                Ok(_) => text_document(&name, bytes, &opts),
+            };
+            Box::new(std::iter::once(rec))
+        }
+        Format::Jsonl => {
+            let mut line_no = 0usize;
+            let mut any = false;
+            let mut done = false;
+            Box::new(std::iter::from_fn(move || loop {
+                if done {
+                    return None;
+                }
+                let mut buf = Vec::new();
+                line_no += 1;
+                match r.read_until(b'\n', &mut buf) {
+                    Err(e) => {
+                        done = true;
+                        return Some(Err(err(&name, Some(line_no), format!("cannot read: {e}"))));
+                    }
+                    Ok(0) => {
+                        done = true;
+                        if !any {
+                            return Some(Err(err(&name, None, "empty file: no records")));
+                        }
+                        return None;
+                    }
+                    Ok(_) => {}
+                }
+                if buf.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                any = true;
+                return Some(jsonl_record(&name, line_no, &buf, &opts));
+            }))
+        }
+        Format::Csv => {
+            let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(r);
+            let headers = match reader.byte_headers() {
+                Ok(h) => h.clone(),
+                Err(e) => return Box::new(std::iter::once(Err(err(&name, Some(1), format!("bad CSV header: {e}"))))),
+            };
+            let headers: Vec<String> = headers.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+            let Some(text_col) = headers.iter().position(|h| *h == opts.csv.text) else {
+                let msg = format!("CSV header has no text column '{}' (columns: {}); see --csv-text", opts.csv.text, headers.join(", "));
+                return Box::new(std::iter::once(Err(err(&name, Some(1), msg))));
+            };
+            let mut any = false;
+            let mut finished = false;
+            let mut records = reader.into_byte_records();
+            Box::new(std::iter::from_fn(move || {
+                if finished {
+                    return None;
+                }
+                match records.next() {
+                    None => {
+                        finished = true;
+                        (!any).then(|| Err(err(&name, None, "empty file: no CSV rows")))
+                    }
+                    Some(Err(e)) => {
+                        any = true;
+                        let line = e.position().map(|p| p.line() as usize);
+                        Some(Err(err(&name, line, format!("bad CSV row: {e}"))))
+                    }
+                    Some(Ok(row)) => {
+                        any = true;
+                        let line = row.position().map_or(0, |p| p.line() as usize);
+                        Some(csv_record(&name, line, &headers, text_col, &row, &opts))
+                    }
+                }
+            }))
+        }
+    }
+}
+
+fn text_document(name: &str, bytes: Vec<u8>, opts: &CorpusOptions) -> Record {
+    if bytes.iter().take(8192).any(|&b| b == 0) {
+        return Err(err(name, None, "binary file (NUL bytes), not text"));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            return Err(err(name, Some(line), format!("invalid UTF-8 at byte {at}")));
+        }
+    };
+    if text.trim().is_empty() {
+        return Err(err(name, None, "empty file"));
+    }
+    Ok(Document { id: name.to_string(), author: opts.author.clone(), date: None, title: None, text, meta: Map::new() })
+}
+
+fn jsonl_record(name: &str, line: usize, buf: &[u8], opts: &CorpusOptions) -> Record {
+    let e = |m: String| err(name, Some(line), m);
+    let text = std::str::from_utf8(buf).map_err(|x| e(format!("invalid UTF-8 at byte {} of the line", x.valid_up_to())))?;
+    let value: Value = serde_json::from_str(text).map_err(|x| e(format!("not JSON: {x}")))?;
+    let Value::Object(mut obj) = value else { return Err(e("expected a JSON object".into())) };
+    let body = match obj.remove("text") {
+        Some(Value::String(s)) => s,
+        Some(_) => return Err(e("field \"text\": expected a string".into())),
+        None => return Err(e("field \"text\": missing".into())),
+    };
+    let id = match obj.remove("id") {
+        Some(Value::String(s)) => s,
+        Some(Value::Number(n)) => n.to_string(),
+        None | Some(Value::Null) => format!("{name}:{line}"),
+        Some(_) => return Err(e("field \"id\": expected a string or a number".into())),
+    };
+    let mut opt_str = |field: &str| -> Result<Option<String>, InputError> {
+        match obj.remove(field) {
+            Some(Value::String(s)) => Ok(Some(s)),
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => Err(e(format!("field \"{field}\": expected a string"))),
+        }
+    };
+    let author = opt_str("author")?.or_else(|| opts.author.clone());
+    let date = opt_str("date")?;
+    let title = opt_str("title")?;
+    if let Some(d) = &date {
+        check_date(d).map_err(|m| e(format!("field \"date\": {m}")))?;
+    }
+    Ok(Document { id, author, date, title, text: body, meta: obj })
+}
+
+fn csv_record(name: &str, line: usize, headers: &[String], text_col: usize, row: &csv::ByteRecord, opts: &CorpusOptions) -> Record {
+    let e = |m: String| err(name, Some(line), m);
+    let mut fields = Vec::with_capacity(row.len());
+    for (i, f) in row.iter().enumerate() {
+        let s = std::str::from_utf8(f).map_err(|_| e(format!("field \"{}\": invalid UTF-8", headers.get(i).map_or("?", String::as_str))))?;
+        fields.push(s.to_string());
+    }
+    let col = |n: &str| headers.iter().position(|h| h == n).and_then(|i| fields.get(i)).filter(|v| !v.is_empty()).cloned();
+    let date = col(&opts.csv.date);
+    if let Some(d) = &date {
+        check_date(d).map_err(|m| e(format!("field \"{}\": {m}", opts.csv.date)))?;
+    }
+    let known = [&opts.csv.id, &opts.csv.author, &opts.csv.date, &opts.csv.title, &opts.csv.text];
+    let meta = headers
+        .iter()
+        .zip(&fields)
+        .filter(|(h, _)| !known.contains(h))
+        .map(|(h, v)| (h.clone(), Value::String(v.clone())))
+        .collect();
+    Ok(Document {
+        id: col(&opts.csv.id).unwrap_or_else(|| format!("{name}:{line}")),
+        author: col(&opts.csv.author).or_else(|| opts.author.clone()),
+        date,
+        title: col(&opts.csv.title),
+        text: fields[text_col].clone(),
+        meta,
+    })
+}
+
+/// Accepts ISO 8601 calendar dates and date-times: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, optionally
+/// followed by `THH:MM[:SS[.fff]]` and `Z` or `±HH:MM`.
+pub fn check_date(d: &str) -> Result<(), String> {
+    let bad = || Err(format!("'{d}' is not an ISO 8601 date (YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM])"));
+    let (date, time) = match d.split_once(['T', ' ']) {
+        Some((a, b)) => (a, Some(b)),
+        None => (d, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let num = |s: &str, len: usize, lo: u32, hi: u32| {
+        s.len() == len && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v))
+    };
+    let ok_date = match parts.as_slice() {
+        [y] => num(y, 4, 0, 9999) && time.is_none(),
+        [y, m] => num(y, 4, 0, 9999) && num(m, 2, 1, 12) && time.is_none(),
+        [y, m, day] => num(y, 4, 0, 9999) && num(m, 2, 1, 12) && num(day, 2, 1, 31),
+        _ => false,
+    };
+    if !ok_date {
+        return bad();
+    }
+    if let Some(t) = time {
+        let (clock, zone) = match t.find(['Z', '+', '-']) {
+            Some(i) => t.split_at(i),
+            None => (t, ""),
+        };
+        let c: Vec<&str> = clock.split(':').collect();
+        let secs_ok = |s: &str| {
+            let (whole, frac) = s.split_once('.').unwrap_or((s, "0"));
+            num(whole, 2, 0, 60) && !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit())
+        };
+        let ok_clock = match c.as_slice() {
+            [h, m] => num(h, 2, 0, 23) && num(m, 2, 0, 59),
+            [h, m, s] => num(h, 2, 0, 23) && num(m, 2, 0, 59) && secs_ok(s),
+            _ => false,
+        };
+        let ok_zone = zone.is_empty()
+            || zone == "Z"
+            || (zone.len() == 6 && {
+                let (h, m) = zone[1..].split_once(':').unwrap_or(("x", "x"));
+                num(h, 2, 0, 23) && num(m, 2, 0, 59)
+            });
+        if !ok_clock || !ok_zone {
+            return bad();
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_dates() {
+        for ok in ["2024", "2024-02", "2024-02-29", "2024-02-29T13:05", "2024-02-29T13:05:09Z", "2024-02-29T13:05:09.123+02:00", "2024-02-29 13:05"] {
+            assert!(check_date(ok).is_ok(), "{ok}");
+        }
+        for bad in ["24-02-29", "2024-13-01", "2024/02/01", "yesterday", "2024-02-29T25:00", "2024-02-29T10:00+2", ""] {
+            assert!(check_date(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! The output contract of `stance analyze` and the sinks that write it. The JSON document
+//! (`--format json`) is, with `schema_version` 1:
+//!
+//! ```text
+//! { "schema_version": 1,
+//!   "actors":    [{"id": "russia", "name": "Russia"}, ...],            lexicon order
+//!   "documents": [{"id", "author"?, "date"?, "title"?, "meta": {...},
+//!                  "sentences": n, "actor_sentences": n, "mentions": n,
+//!                  "actors": {"russia": ActorProfile, ...}}, ...],     input order; mentioned actors only
+//!   "authors":   [{"author", "documents": n, "actors": {...}}, ...],  sorted by author
+//!   "corpus":    {"documents", "sentences", "actor_sentences", "mentions", "actors": {...}},
+//!   "errors":    [{"source", "line"?, "message"}, ...],                 every failed record (first 1,000)
+//!   "summary":   {"records", "documents", "failed", "skipped_files", "sentences",
+//!                 "scored_sentences", "mentions", "documents_without_author"} }
+//! ActorProfile = {"mentions", "sentences", "stance" in [-1, 1], "ci95": [lo, hi],
+//!                 "distribution": {"against", "neutral", "favor"}, "label",
+//!                 "sentiment": {"negative", "neutral", "positive"},
+//!                 "evidence": {"against": [Evidence], "favor": [Evidence]}}
+//! Evidence     = {"document", "start", "end" (Unicode characters in the document), "text",
+//!                 "aliases": [...], "stance"}
+//! ```
+//!
+//! `--format jsonl` streams the same objects as lines `{"type": T, "data": ...}` with T one of
+//! `header` (schema_version and actors), `document`, `error`, `author`, `corpus`, `summary`.
+//! `--format csv` writes one row per document x mentioned actor. `--format table` prints the corpus
+//! and author profiles for a person. Fields are only ever added; a change that removes or renames
+//! one bumps `schema_version`.
+//!
+//! Invariant: sinks write documents as they arrive and keep only bounded state (the first 1,000
+//! errors), so output of any size streams.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::actors::Lexicon;
+use crate::aggregate::{ActorProfile, ActorSums};
+use crate::corpus::{Document, InputError};
+
+pub const SCHEMA_VERSION: u32 = 1;
+/// Errors listed in JSON output; the count in `summary.failed` is always complete.
+pub const MAX_LISTED_ERRORS: usize = 1000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActorInfo {
+    pub id: String,
+    pub name: String,
+}
+
+/// Counts of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    /// Records read: documents plus failures.
+    pub records: usize,
+    pub documents: usize,
+    pub failed: usize,
+    pub skipped_files: usize,
+    pub sentences: usize,
+    /// Sentences that mention an actor (each went through the model once).
+    pub scored_sentences: usize,
+    pub mentions: usize,
+    pub documents_without_author: usize,
+}
+
+type Profiles = BTreeMap<String, ActorProfile>;
+
+fn profiles(sums: &[ActorSums], lexicon: &Lexicon) -> Profiles {
+    sums.iter()
+        .zip(&lexicon.actors)
+        .filter(|(s, _)| s.sentences > 0)
+        .map(|(s, a)| (a.id.clone(), s.profile()))
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentReport {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub author: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub title: Option<String>,
+    pub meta: Map<String, Value>,
+    pub sentences: usize,
+    pub actor_sentences: usize,
+    pub mentions: usize,
+    pub actors: Profiles,
+}
+
+impl DocumentReport {
+    pub fn new(doc: &Document, sentences: usize, actor_sentences: usize, mentions: usize, sums: &[ActorSums], lexicon: &Lexicon) -> Self {
+        DocumentReport {
+            id: doc.id.clone(),
+            author: doc.author.clone(),
+            date: doc.date.clone(),
+            title: doc.title.clone(),
+            meta: doc.meta.clone(),
+            sentences,
+            actor_sentences,
+            mentions,
+            actors: profiles(sums, lexicon),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorReport {
+    pub author: String,
+    pub documents: u64,
+    pub actors: Profiles,
+}
+
+impl AuthorReport {
+    pub fn new(author: &str, documents: u64, sums: &[ActorSums], lexicon: &Lexicon) -> Self {
+        AuthorReport { author: author.to_string(), documents, actors: profiles(sums, lexicon) }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorpusReport {
+    pub documents: usize,
+    pub sentences: usize,
+    pub actor_sentences: usize,
+    pub mentions: usize,
+    pub actors: Profiles,
+}
+
+impl CorpusReport {
+    pub fn new(s: &Summary, sums: &[ActorSums], lexicon: &Lexicon) -> Self {
+        CorpusReport {
+            documents: s.documents,
+            sentences: s.sentences,
+            actor_sentences: s.scored_sentences,
+            mentions: s.mentions,
+            actors: profiles(sums, lexicon),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorReport {
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl From<&InputError> for ErrorReport {
+    fn from(e: &InputError) -> Self {
+        ErrorReport { source: e.source.clone(), line: e.line, message: e.message.clone() }
+    }
+}
+
+/// Where results go. Called in order: `begin`, then `document` / `error` interleaved, then `finish`.
+pub trait Sink {
+    fn begin(&mut self, actors: &[ActorInfo]) -> Result<()>;
+    fn document(&mut self, d: &DocumentReport) -> Result<()>;
+    fn error(&mut self, e: &InputError) -> Result<()>;
+    fn finish(&mut self, authors: &[AuthorReport], corpus: &CorpusReport, summary: &Summary) -> Result<()>;
+}
+
+/// One JSON document, written incrementally.
+pub struct JsonSink<W: Write> {
+    out: W,
+    first_doc: bool,
+    errors: Vec<ErrorReport>,
+}
+
+impl<W: Write> JsonSink<W> {
+    pub fn new(out: W) -> Self {
+        JsonSink { out, first_doc: true, errors: Vec::new() }
+    }
+}
+
+impl<W: Write> Sink for JsonSink<W> {
+    fn begin(&mut self, actors: &[ActorInfo]) -> Result<()> {
+        write!(self.out, "{{\"schema_version\":{SCHEMA_VERSION},\"actors\":{},\"documents\":[", serde_json::to_string(actors)?)?;
+        Ok(())
+    }
+    fn document(&mut self, d: &DocumentReport) -> Result<()> {
+        if !self.first_doc {
+            self.out.write_all(b",")?;
+        }
+        self.first_doc = false;
+        self.out.write_all(b"\n")?;
+        serde_json::to_writer(&mut self.out, d)?;
+        Ok(())
+    }
+    fn error(&mut self, e: &InputError) -> Result<()> {
+        if self.errors.len() < MAX_LISTED_ERRORS {
+            self.errors.push(e.into());
+        }
+        Ok(())
+    }
+    fn finish(&mut self, authors: &[AuthorReport], corpus: &CorpusReport, summary: &Summary) -> Result<()> {
+        write!(
+            self.out,
+            "\n],\n\"authors\":{},\n\"corpus\":{},\n\"errors\":{},\n\"summary\":{}}}\n",
+            serde_json::to_string(authors)?,
+            serde_json::to_string(corpus)?,
+            serde_json::to_string(&self.errors)?,
+            serde_json::to_string(summary)?
+        )?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// JSON Lines: `{"type": ..., "data": ...}` per line, streamed.
+pub struct JsonlSink<W: Write> {
+    out: W,
+}
+
+impl<W: Write> JsonlSink<W> {
+    pub fn new(out: W) -> Self {
+        JsonlSink { out }
+    }
+    fn line(&mut self, kind: &str, data: impl Serialize) -> Result<()> {
+        serde_json::to_writer(&mut self.out, &serde_json::json!({"type": kind, "data": data}))?;
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+}
+
+impl<W: Write> Sink for JsonlSink<W> {
+    fn begin(&mut self, actors: &[ActorInfo]) -> Result<()> {
+        self.line("header", serde_json::json!({"schema_version": SCHEMA_VERSION, "actors": actors}))
+    }
+    fn document(&mut self, d: &DocumentReport) -> Result<()> {
+        self.line("document", d)
+    }
+    fn error(&mut self, e: &InputError) -> Result<()> {
+        self.line("error", ErrorReport::from(e))
+    }
+    fn finish(&mut self, authors: &[AuthorReport], corpus: &CorpusReport, summary: &Summary) -> Result<()> {
+        for a in authors {
+            self.line("author", a)?;
+        }
+        self.line("corpus", corpus)?;
+        self.line("summary", summary)?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// CSV: one row per document x mentioned actor.
+pub struct CsvSink<W: Write> {
+    out: csv::Writer<W>,
+}
+
+pub const CSV_HEADER: [&str; 16] = [
+    "document", "author", "date", "actor", "mentions", "sentences", "stance", "ci95_low", "ci95_high",
+    "p_against", "p_neutral", "p_favor", "label", "sentiment_negative", "sentiment_neutral", "sentiment_positive",
+];
+
+impl<W: Write> CsvSink<W> {
+    pub fn new(out: W) -> Self {
+        CsvSink { out: csv::Writer::from_writer(out) }
+    }
+}
+
+impl<W: Write> Sink for CsvSink<W> {
+    fn begin(&mut self, _actors: &[ActorInfo]) -> Result<()> {
+        self.out.write_record(CSV_HEADER)?;
+        Ok(())
+    }
+    fn document(&mut self, d: &DocumentReport) -> Result<()> {
+        for (actor, p) in &d.actors {
+            let f = |x: f64| x.to_string();
+            self.out.write_record([
+                d.id.clone(),
+                d.author.clone().unwrap_or_default(),
+                d.date.clone().unwrap_or_default(),
+                actor.clone(),
+                p.mentions.to_string(),
+                p.sentences.to_string(),
+                f(p.stance),
+                f(p.ci95[0]),
+                f(p.ci95[1]),
+                f(p.distribution.against),
+                f(p.distribution.neutral),
+                f(p.distribution.favor),
+                crate::labels::LabelSet::name(p.label).to_string(),
+                f(p.sentiment.negative),
+                f(p.sentiment.neutral),
+                f(p.sentiment.positive),
+            ])?;
+        }
+        Ok(())
+    }
+    fn error(&mut self, _e: &InputError) -> Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self, _a: &[AuthorReport], _c: &CorpusReport, _s: &Summary) -> Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// A readable table for a terminal: corpus profiles, author profiles, strongest evidence.
+pub struct TableSink<W: Write> {
+    out: W,
+    actors: Vec<ActorInfo>,
+}
+
+impl<W: Write> TableSink<W> {
+    pub fn new(out: W) -> Self {
+        TableSink { out, actors: Vec::new() }
+    }
+
+    fn name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.actors.iter().find(|a| a.id == id).map_or(id, |a| a.name.as_str())
+    }
+
+    fn table(&mut self, profiles: &Profiles) -> Result<()> {
+        writeln!(self.out, "  {:<14} {:>8} {:>9} {:>7}  {:<16} {:>7} {:>7} {:>7}  {:<8}", "actor", "mentions", "sentences", "stance", "95% interval", "against", "neutral", "favor", "label")?;
+        let order: Vec<String> = self.actors.iter().map(|a| a.id.clone()).collect();
+        for id in order {
+            let Some(p) = profiles.get(&id) else { continue };
+            let name = self.name(&id).to_string();
+            writeln!(
+                self.out,
+                "  {:<14} {:>8} {:>9} {:>+7.2}  [{:>+5.2}, {:>+5.2}]  {:>7.2} {:>7.2} {:>7.2}  {:<8}",
+                name, p.mentions, p.sentences, p.stance, p.ci95[0], p.ci95[1],
+                p.distribution.against, p.distribution.neutral, p.distribution.favor,
+                crate::labels::LabelSet::name(p.label)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn clip(s: &str, n: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= n {
+        s
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+impl<W: Write> Sink for TableSink<W> {
+    fn begin(&mut self, actors: &[ActorInfo]) -> Result<()> {
+        self.actors = actors.to_vec();
+        Ok(())
+    }
+    fn document(&mut self, _d: &DocumentReport) -> Result<()> {
+        Ok(())
+    }
+    fn error(&mut self, _e: &InputError) -> Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self, authors: &[AuthorReport], corpus: &CorpusReport, summary: &Summary) -> Result<()> {
+        writeln!(
+            self.out,
+            "Corpus: {} documents, {} sentences, {} mention an actor ({} mentions); {} records failed",
+            corpus.documents, corpus.sentences, corpus.actor_sentences, corpus.mentions, summary.failed
+        )?;
+        writeln!(self.out, "Stance = P(favor) - P(against), averaged over the sentences that mention the actor.\n")?;
+        self.table(&corpus.actors)?;
+        for a in authors {
+            writeln!(self.out, "\nAuthor: {} ({} documents)", a.author, a.documents)?;
+            self.table(&a.actors)?;
+        }
+        writeln!(self.out, "\nStrongest evidence:")?;
+        let order: Vec<String> = self.actors.iter().map(|a| a.id.clone()).collect();
+        for id in order {
+            let Some(p) = corpus.actors.get(&id) else { continue };
+            let name = self.name(&id).to_string();
+            for (side, list) in [("against", &p.evidence.against), ("favor", &p.evidence.favor)] {
+                if let Some(e) = list.first() {
+                    writeln!(self.out, "  {:<14} {:<7} {:>+5.2}  \"{}\"", name, side, e.stance, clip(&e.text, 110))?;
+                }
+            }
+        }
+        self.out.flush()?;
+        Ok(())
+    }
+}

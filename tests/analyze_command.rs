@@ -1,0 +1,103 @@
+//! `stance analyze` as a user runs it, with the shipped model: the README's demo on the seed
+//! essay, stdin, every output format, exit codes, a user's actors file, and byte-identical output
+//! whatever the thread counts.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn stance(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stance"));
+    cmd.arg("analyze").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("stance runs");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8(b.to_vec()).unwrap()
+}
+
+#[test]
+fn the_readme_demo_analyses_the_seed_essay() {
+    let out = stance(&["--format", "table"], None, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    for actor in ["Russia", "China", "Iran", "The West"] {
+        assert!(table.contains(actor), "{actor} missing from:\n{table}");
+    }
+    assert!(table.contains("Strongest evidence"), "{table}");
+    let json = stance(&["--format", "json", "--quiet"], None, &[]);
+    let j: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(j["documents"][0]["id"], "seeds/000_204bb2dc5e8ef806.txt");
+    let russia = &j["corpus"]["actors"]["russia"];
+    assert!(russia["mentions"].as_u64().unwrap() >= 20, "{russia}");
+    // The essay is hostile to Russia's war; its profile must lean against.
+    assert!(russia["stance"].as_f64().unwrap() < 0.0, "{russia}");
+}
+
+#[test]
+fn output_is_identical_whatever_the_thread_counts() {
+    let corpus: String = (0..40)
+        .map(|i| format!("{{\"id\": \"n{i}\", \"author\": \"a{}\", \"text\": \"Russia warned NATO on day {i}. China and Iran signed a deal, Beijing said. The U.S. disagreed.\"}}\n", i % 3))
+        .collect();
+    let mut outputs = Vec::new();
+    for (torch, rayon, chunk) in [("1", "1", "256"), ("2", "2", "256"), ("2", "1", "5")] {
+        let out = stance(&["-", "--format", "json", "--quiet", "--threads", torch, "--chunk", chunk], Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        outputs.push(out.stdout);
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "output changed with thread counts or chunking");
+}
+
+#[test]
+fn formats_exit_codes_and_strict() {
+    let input = "{\"id\": \"a\", \"text\": \"Tehran denied it.\"}\nnot json\n";
+    let jl = stance(&["-", "--format", "jsonl", "--quiet"], Some(input), &[]);
+    assert_eq!(jl.status.code(), Some(1), "a failed record makes the exit code 1");
+    assert!(text(&jl.stderr).contains("<stdin>:2: not JSON"), "{}", text(&jl.stderr));
+    let types: Vec<String> = text(&jl.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(types, ["header", "document", "error", "corpus", "summary"]);
+
+    let csv = stance(&["-", "--format", "csv", "--quiet", "--author", "Eve"], Some("Iran is here. So is Russia."), &[]);
+    assert_eq!(csv.status.code(), Some(0));
+    let rows: Vec<String> = text(&csv.stdout).lines().map(String::from).collect();
+    assert!(rows[0].starts_with("document,author,date,actor,mentions,sentences,stance"));
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(rows[1].starts_with("<stdin>,Eve,,russia,1,1,") || rows[1].starts_with("<stdin>,Eve,,iran,1,1,"), "{rows:?}");
+
+    let strict = stance(&["-", "--strict", "--quiet"], Some(input), &[]);
+    assert_eq!(strict.status.code(), Some(2));
+    assert!(text(&strict.stderr).contains("<stdin>:2") && text(&strict.stderr).contains("--strict"));
+}
+
+#[test]
+fn a_users_actors_file_adds_an_actor() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("actors.toml");
+    std::fs::write(&p, "[[actor]]\nid = \"turkey\"\nname = \"Turkey\"\naliases = [\"Turkey\", \"Ankara\", \"Erdogan\"]\n").unwrap();
+    let out = stance(&["-", "--format", "json", "--quiet", "--actors", p.to_str().unwrap()], Some("Ankara rejected the plan. Erdogan and Putin met."), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["actors"][4]["id"], "turkey");
+    assert_eq!(j["corpus"]["actors"]["turkey"]["mentions"], 2);
+    assert_eq!(j["corpus"]["actors"]["russia"]["mentions"], 1);
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let out = Command::new(env!("CARGO_BIN_EXE_stance")).args(["analyze", "--help"]).output().unwrap();
+    let help = text(&out.stdout);
+    for flag in ["--format", "--actors", "--author", "--strict", "--evidence", "--chunk", "--stdin-format", "--csv-text", "--quiet", "--model", "--batch-size", "--threads"] {
+        assert!(help.contains(flag), "{flag} missing from help");
+    }
+}

@@ -1,0 +1,347 @@
+//! The corpus pipeline with a deterministic scorer (stance from keywords), so the arithmetic of
+//! profiles is checked exactly: every input format, every bad-input case, chunking and thread
+//! count not changing a byte, and the JSON contract decoded into mirror structs.
+
+use std::io::Write;
+
+use anyhow::Result;
+use stance::actors::Lexicon;
+use stance::analyze::{analyze, AnalyzeOptions, SentenceScorer};
+use stance::corpus::{read_corpus, CorpusOptions};
+use stance::model::CharSpan;
+use stance::report::{JsonSink, Summary};
+use stance::score::SentenceScores;
+
+/// "bad" in the sentence: against; "good": favor; otherwise neutral. Sentiment likewise.
+struct KeywordScorer;
+
+impl SentenceScorer for KeywordScorer {
+    fn score(&self, items: &[(&str, Vec<CharSpan>)]) -> Result<Vec<SentenceScores>> {
+        Ok(items
+            .iter()
+            .map(|(text, spans)| {
+                let p = if text.contains("bad") {
+                    [0.8, 0.15, 0.05]
+                } else if text.contains("good") {
+                    [0.1, 0.2, 0.7]
+                } else {
+                    [0.2, 0.6, 0.2]
+                };
+                SentenceScores { sentiment: p, targets: vec![p; spans.len()] }
+            })
+            .collect())
+    }
+}
+
+fn run(paths: &[String], opts: AnalyzeOptions, copts: &CorpusOptions) -> (Result<Summary>, serde_json::Value, String) {
+    let (records, walk) = read_corpus(paths, copts);
+    let mut out = Vec::new();
+    let result = {
+        let mut sink = JsonSink::new(&mut out);
+        analyze(records, walk.skipped_files, &Lexicon::default_actors(), &KeywordScorer, opts, &mut sink, &mut |_, _| {})
+    };
+    let text = String::from_utf8(out).unwrap();
+    let json = if result.is_ok() { serde_json::from_str(&text).expect("output is one JSON document") } else { serde_json::Value::Null };
+    (result, json, text)
+}
+
+fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::File::create(&p).unwrap().write_all(bytes).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn profiles_add_up_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.jsonl",
+        concat!(
+            r#"{"id": "d1", "author": "Ann", "text": "Russia is bad. Russia and Moscow are good. China spoke."}"#, "\n",
+            r#"{"id": "d2", "author": "Ann", "text": "The Kremlin is bad."}"#, "\n",
+            r#"{"id": "d3", "author": "Bob", "text": "Nothing here."}"#, "\n",
+        )
+        .as_bytes(),
+    );
+    let (res, j, _) = run(&[f], AnalyzeOptions::default(), &CorpusOptions::default());
+    let s = res.unwrap();
+    assert_eq!((s.records, s.documents, s.failed, s.sentences, s.scored_sentences, s.mentions), (3, 3, 0, 5, 4, 5));
+    let d1 = &j["documents"][0];
+    assert_eq!(d1["id"], "d1");
+    let r = &d1["actors"]["russia"];
+    // Sentence 1: -0.75; sentence 2 (two mentions, one observation): +0.6. Mean -0.075.
+    assert_eq!(r["mentions"], 3);
+    assert_eq!(r["sentences"], 2);
+    assert_eq!(r["stance"], -0.075);
+    assert_eq!(r["distribution"]["against"], 0.45);
+    assert_eq!(r["label"], "against");
+    assert_eq!(r["evidence"]["against"][0]["text"], "Russia is bad.");
+    assert_eq!(r["evidence"]["favor"][0]["aliases"], serde_json::json!(["Russia", "Moscow"]));
+    assert_eq!(r["evidence"]["favor"][0]["start"], 15);
+    assert_eq!(d1["actors"]["china"]["label"], "neutral");
+    assert!(d1["actors"].get("iran").is_none(), "only mentioned actors appear");
+    // Ann: three Russia observations (-0.75, +0.6, -0.75).
+    let ann = &j["authors"][0];
+    assert_eq!(ann["author"], "Ann");
+    assert_eq!(ann["documents"], 2);
+    assert_eq!(ann["actors"]["russia"]["stance"], -0.3);
+    assert_eq!(j["authors"][1]["author"], "Bob");
+    assert_eq!(j["corpus"]["actors"]["russia"]["sentences"], 3);
+    assert_eq!(j["corpus"]["mentions"], 5);
+}
+
+#[test]
+fn chunking_and_threads_do_not_change_a_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for i in 0..60 {
+        let word = ["bad", "good", "plain"][i % 3];
+        lines.push_str(&format!("{{\"id\": \"d{i}\", \"author\": \"a{}\", \"text\": \"Iran is {word}. The EU and China met. Tehran is {word} again.\"}}\n", i % 4));
+    }
+    let f = write(dir.path(), "many.jsonl", lines.as_bytes());
+    let mut outputs = Vec::new();
+    for (threads, chunk) in [(1, 1), (1, 256), (4, 7), (3, 60)] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let opts = AnalyzeOptions { chunk_docs: chunk, ..AnalyzeOptions::default() };
+        let (_, _, text) = pool.install(|| run(&[f.clone()], opts, &CorpusOptions::default()));
+        outputs.push(text);
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "outputs differ across thread counts / chunk sizes");
+}
+
+#[test]
+fn every_input_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("corpus");
+    write(&root, "a.txt", b"Russia is bad.\n");
+    write(&root, "sub/b.md", b"# China\n\nChina is good.");
+    write(&root, "sub/c.jsonl", br#"{"id": 5, "text": "Iran spoke.", "date": "2024-03-01", "title": "T", "source": "wire", "tags": ["x"]}"#);
+    write(&root, "d.csv", b"id,author,text,outlet\nr1,Zed,\"The West is good, they say.\",Daily\n");
+    write(&root, "notes.pdf", b"%PDF");
+    let (res, j, _) = run(&[root.display().to_string()], AnalyzeOptions::default(), &CorpusOptions { author: Some("Default".into()), ..Default::default() });
+    let s = res.unwrap();
+    assert_eq!((s.documents, s.failed, s.skipped_files), (4, 0, 1));
+    let docs = j["documents"].as_array().unwrap();
+    let ids: Vec<&str> = docs.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert!(ids[0].ends_with("a.txt") && ids[1] == "r1" && ids[2].ends_with("b.md") && ids[3] == "5", "{ids:?}");
+    assert_eq!(docs[0]["author"], "Default");
+    assert_eq!(docs[1]["author"], "Zed");
+    assert_eq!(docs[1]["meta"]["outlet"], "Daily");
+    assert_eq!(docs[2]["sentences"], 2, "a headline without punctuation is its own sentence");
+    assert_eq!(docs[3]["date"], "2024-03-01");
+    assert_eq!(docs[3]["meta"]["tags"], serde_json::json!(["x"]));
+    assert_eq!(docs[3]["actors"]["iran"]["mentions"], 1);
+}
+
+#[test]
+fn bad_input_is_named_counted_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let jsonl = write(
+        p,
+        "c.jsonl",
+        concat!(
+            r#"{"id": "ok", "text": "Iran is good."}"#, "\n",
+            "{not json\n",
+            r#"{"id": "nt"}"#, "\n",
+            r#"{"id": "nd", "text": "x", "date": "03/01/2024"}"#, "\n",
+            r#"{"id": "num", "text": 5}"#, "\n",
+            "\n",
+            r#"[1, 2]"#, "\n",
+        )
+        .as_bytes(),
+    );
+    let mut bad_utf8 = b"{\"id\": \"u\", \"text\": \"caf".to_vec();
+    bad_utf8.extend_from_slice(&[0xff, 0xfe]);
+    bad_utf8.extend_from_slice(b"\"}\n");
+    let utf = write(p, "u.jsonl", &bad_utf8);
+    let empty = write(p, "empty.txt", b"  \n");
+    let binary = write(p, "bin.txt", b"ELF\0\0\x01\x02");
+    let latin = write(p, "latin.txt", b"line one\nIran \xe9t\xe9\n");
+    let csv = write(p, "nocol.csv", b"id,body\n1,Iran\n");
+    let missing = p.join("missing.txt").display().to_string();
+    let inputs = vec![jsonl.clone(), utf.clone(), empty.clone(), binary.clone(), latin.clone(), csv.clone(), missing.clone()];
+    let (res, j, _) = run(&inputs, AnalyzeOptions::default(), &CorpusOptions::default());
+    let s = res.unwrap();
+    assert_eq!(s.documents, 1);
+    assert_eq!(s.failed, 11, "{:#?}", j["errors"]);
+    assert_eq!(s.records, 12);
+    let errors: Vec<String> = j["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{}:{}: {}", e["source"].as_str().unwrap(), e["line"], e["message"].as_str().unwrap()))
+        .collect();
+    let has = |needle: &str| assert!(errors.iter().any(|e| e.contains(needle)), "no error with {needle:?} in {errors:#?}");
+    has(&format!("{jsonl}:2: not JSON"));
+    has(&format!("{jsonl}:3: field \"text\": missing"));
+    has(&format!("{jsonl}:4: field \"date\""));
+    has(&format!("{jsonl}:5: field \"text\": expected a string"));
+    has(&format!("{jsonl}:7: expected a JSON object"));
+    has(&format!("{utf}:1: invalid UTF-8"));
+    has(&format!("{empty}:null: empty file"));
+    has(&format!("{binary}:null: binary file"));
+    has(&format!("{latin}:2: invalid UTF-8"));
+    has(&format!("{csv}:1: CSV header has no text column 'text'"));
+    has(&format!("{missing}:null: no such file"));
+
+    // --strict: the first bad record is fatal.
+    let (res, _, _) = run(&inputs, AnalyzeOptions { strict: true, ..Default::default() }, &CorpusOptions::default());
+    let e = format!("{:#}", res.unwrap_err());
+    assert!(e.contains(&format!("{jsonl}:2")) && e.contains("--strict"), "{e}");
+}
+
+#[test]
+fn json_output_decodes_into_the_documented_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "c.jsonl", concat!(
+        r#"{"id": "d1", "author": "Ann", "date": "2024-01-02", "title": "T", "x": 1, "text": "Russia is bad. China is good."}"#, "\n",
+        "oops\n",
+    ).as_bytes());
+    let (_, _, text) = run(&[f], AnalyzeOptions::default(), &CorpusOptions::default());
+    let out: mirror::Output = serde_json::from_str(&text).expect("decodes with deny_unknown_fields");
+    assert_eq!(out.schema_version, 1);
+    let ids: Vec<&str> = out.actors.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["russia", "china", "iran", "west"]);
+    assert_eq!(out.actors[0].name, "Russia");
+    let d = &out.documents[0];
+    assert_eq!((d.id.as_str(), d.author.as_deref(), d.date.as_deref(), d.title.as_deref()), ("d1", Some("Ann"), Some("2024-01-02"), Some("T")));
+    assert_eq!(d.meta["x"], 1);
+    assert_eq!((d.sentences, d.actor_sentences, d.mentions), (2, 2, 2));
+    let r = &d.actors["russia"];
+    assert_eq!((r.mentions, r.sentences, r.label.as_str()), (1, 1, "against"));
+    assert!(r.ci95[0] <= r.stance && r.stance <= r.ci95[1]);
+    assert!((r.distribution.against + r.distribution.neutral + r.distribution.favor - 1.0).abs() < 1e-3);
+    assert!((r.sentiment.negative + r.sentiment.neutral + r.sentiment.positive - 1.0).abs() < 1e-3);
+    let e = &r.evidence.against[0];
+    assert_eq!((e.document.as_str(), e.start, e.end, e.text.as_str(), e.stance), ("d1", 0, 14, "Russia is bad.", -0.75));
+    assert_eq!(e.aliases, ["Russia"]);
+    assert!(r.evidence.favor.is_empty());
+    assert_eq!(out.authors[0].author, "Ann");
+    assert_eq!(out.authors[0].documents, 1);
+    assert_eq!(out.authors[0].actors.len(), 2);
+    assert_eq!((out.corpus.documents, out.corpus.sentences, out.corpus.actor_sentences, out.corpus.mentions), (1, 2, 2, 2));
+    assert_eq!(out.corpus.actors.len(), 2);
+    assert_eq!(out.errors.len(), 1);
+    assert_eq!((out.errors[0].line, out.errors[0].message.starts_with("not JSON")), (Some(2), true));
+    assert!(out.errors[0].source.ends_with("c.jsonl"));
+    let s = &out.summary;
+    assert_eq!((s.records, s.documents, s.failed, s.skipped_files, s.sentences, s.scored_sentences, s.mentions, s.documents_without_author), (2, 1, 1, 0, 2, 2, 2, 0));
+}
+
+/// Mirror structs of the documented schema: decoding fails on any field added or renamed without
+/// the tests (and the docs) being updated.
+mod mirror {
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Output {
+        pub schema_version: u32,
+        pub actors: Vec<Actor>,
+        pub documents: Vec<Document>,
+        pub authors: Vec<Author>,
+        pub corpus: Corpus,
+        pub errors: Vec<Error>,
+        pub summary: Summary,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Actor {
+        pub id: String,
+        pub name: String,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Document {
+        pub id: String,
+        pub author: Option<String>,
+        pub date: Option<String>,
+        pub title: Option<String>,
+        pub meta: serde_json::Map<String, serde_json::Value>,
+        pub sentences: u64,
+        pub actor_sentences: u64,
+        pub mentions: u64,
+        pub actors: BTreeMap<String, Profile>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Author {
+        pub author: String,
+        pub documents: u64,
+        pub actors: BTreeMap<String, Profile>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Corpus {
+        pub documents: u64,
+        pub sentences: u64,
+        pub actor_sentences: u64,
+        pub mentions: u64,
+        pub actors: BTreeMap<String, Profile>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Profile {
+        pub mentions: u64,
+        pub sentences: u64,
+        pub stance: f64,
+        pub ci95: [f64; 2],
+        pub distribution: Distribution,
+        pub label: String,
+        pub sentiment: Sentiment,
+        pub evidence: Sides,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Distribution {
+        pub against: f64,
+        pub neutral: f64,
+        pub favor: f64,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Sentiment {
+        pub negative: f64,
+        pub neutral: f64,
+        pub positive: f64,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Sides {
+        pub against: Vec<Evidence>,
+        pub favor: Vec<Evidence>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Evidence {
+        pub document: String,
+        pub start: u64,
+        pub end: u64,
+        pub text: String,
+        pub aliases: Vec<String>,
+        pub stance: f64,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Error {
+        pub source: String,
+        pub line: Option<u64>,
+        pub message: String,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Summary {
+        pub records: u64,
+        pub documents: u64,
+        pub failed: u64,
+        pub skipped_files: u64,
+        pub sentences: u64,
+        pub scored_sentences: u64,
+        pub mentions: u64,
+        pub documents_without_author: u64,
+    }
+}

@@ -1,0 +1,101 @@
+//! The shipped model, loaded as users get it: clear cases must come out right, probabilities must
+//! be distributions, and a sentence's scores must not depend on its batch-mates.
+
+mod common;
+
+use stance::labels::{Sentiment, Stance};
+use stance::model::{CharSpan, EncodedSentence, StanceModel};
+use stance::score::{score_encoded, BatchPolicy, SentenceScores};
+use tch::Device;
+
+fn load() -> StanceModel {
+    StanceModel::load(&common::shipped_model(), Device::Cpu).expect("shipped model loads")
+}
+
+/// Scores `text` with a target at each listed substring (first occurrence).
+fn score(model: &StanceModel, text: &str, targets: &[&str]) -> SentenceScores {
+    let spans: Vec<CharSpan> = targets
+        .iter()
+        .map(|t| {
+            let byte = text.find(t).expect("target in text");
+            let start = text[..byte].chars().count();
+            CharSpan { start, end: start + t.chars().count() }
+        })
+        .collect();
+    let enc = model.encoder.encode(text, &spans).unwrap();
+    score_encoded(model, &[&enc], BatchPolicy::default(), |_| {}).unwrap().remove(0)
+}
+
+#[test]
+fn clear_stances_come_out_right() {
+    let m = load();
+    let cases: [(&str, &str, Stance); 4] = [
+        ("Russia's brutal invasion has murdered thousands of innocent civilians.", "Russia", Stance::Against),
+        ("The corrupt regime in Tehran keeps lying, torturing and jailing its own people.", "Tehran", Stance::Against),
+        ("The minister praised China for its generous, life-saving help to the flood victims.", "China", Stance::Favor),
+        ("The Iranian delegation arrived in Geneva on Tuesday for the talks.", "Iranian delegation", Stance::Neutral),
+    ];
+    for (text, target, want) in cases {
+        let s = score(&m, text, &[target]);
+        assert_eq!(s.stance_label(0), want, "{text} -> {target}: {:?}", s.targets[0]);
+    }
+}
+
+#[test]
+fn one_pass_tells_two_targets_apart() {
+    let m = load();
+    let s = score(&m, "Putin is a ruthless war criminal, while Zelensky is a brave and admired hero.", &["Putin", "Zelensky"]);
+    assert_eq!(s.targets.len(), 2);
+    assert_eq!(s.stance_label(0), Stance::Against, "{:?}", s.targets);
+    assert_eq!(s.stance_label(1), Stance::Favor, "{:?}", s.targets);
+}
+
+#[test]
+fn clear_sentiment_comes_out_right() {
+    let m = load();
+    let pos = score(&m, "A wonderful, moving and beautifully made film.", &[]);
+    let neg = score(&m, "A dull, tedious and painfully awful mess.", &[]);
+    assert_eq!(pos.sentiment_label(), Sentiment::Positive, "{:?}", pos.sentiment);
+    assert_eq!(neg.sentiment_label(), Sentiment::Negative, "{:?}", neg.sentiment);
+}
+
+#[test]
+fn probabilities_are_distributions_and_batch_independent() {
+    let m = load();
+    let texts = [
+        ("Iran", "Iran rejected the offer."),
+        ("NATO", "NATO leaders met in Brussels to discuss a long list of items, including budgets, exercises and the expansion of membership to new countries."),
+        ("China", "China grew."),
+    ];
+    let encoded: Vec<EncodedSentence> = texts
+        .iter()
+        .map(|(t, s)| {
+            let start = s.find(t).unwrap();
+            m.encoder.encode(s, &[CharSpan { start, end: start + t.len() }]).unwrap()
+        })
+        .collect();
+    let refs: Vec<&EncodedSentence> = encoded.iter().collect();
+    let together = score_encoded(&m, &refs, BatchPolicy::default(), |_| {}).unwrap();
+    for (i, e) in encoded.iter().enumerate() {
+        let alone = score_encoded(&m, &[e], BatchPolicy::default(), |_| {}).unwrap().remove(0);
+        for (a, b) in alone.targets[0].iter().zip(&together[i].targets[0]) {
+            assert!((a - b).abs() < 1e-4, "sentence {i}: alone {:?} vs batched {:?}", alone.targets, together[i].targets);
+        }
+        let sum: f32 = together[i].targets[0].iter().sum();
+        assert!((sum - 1.0).abs() < 1e-4);
+        let sum: f32 = together[i].sentiment.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-4);
+    }
+}
+
+#[test]
+fn long_sentence_keeps_targets_at_both_ends() {
+    let m = load();
+    let filler = "and then the committee discussed the budget at great length ".repeat(30);
+    let text = format!("Russia opened the meeting {filler} until China closed it.");
+    let s = score(&m, &text, &["Russia", "China"]);
+    assert_eq!(s.targets.len(), 2);
+    for t in &s.targets {
+        assert!((t.iter().sum::<f32>() - 1.0).abs() < 1e-4);
+    }
+}

@@ -1,0 +1,30 @@
+//! A short training run from the base encoder on a few NewsMTSC sentences: the loss must fall,
+//! which shows gradients flow through the same forward pass inference uses.
+
+mod common;
+
+use stance::model::StanceModel;
+use stance::train::{data, short_run_losses, TrainData, TrainOptions};
+use tch::Device;
+
+#[test]
+fn loss_falls_on_a_short_run() {
+    let (Some(base), Some(dir)) = (common::base_model(), common::data_dir()) else { return };
+    let all = data::read_newsmtsc(&dir.join("newsmtsc/train.jsonl")).unwrap();
+    let train: Vec<_> = all.into_iter().take(32).collect();
+    let data = TrainData {
+        stance_train: train,
+        stance_val: vec![],
+        sst2_train: vec![],
+        sst2_val: vec![],
+        tweet_train: vec![],
+        tweet_val: vec![],
+    };
+    let opts = TrainOptions { batch_size: 8, lr: 1e-4, head_lr: 1e-3, max_tokens: 64, threads: 2, ..TrainOptions::default() };
+    tch::set_num_threads(2);
+    let model = StanceModel::from_base(&base, opts.max_tokens, Device::Cpu).unwrap();
+    let losses = short_run_losses(&model, &data, &opts, 32).unwrap();
+    let first: f64 = losses[..4].iter().sum::<f64>() / 4.0;
+    let last: f64 = losses[losses.len() - 4..].iter().sum::<f64>() / 4.0;
+    assert!(last < 0.7 * first, "loss should fall: first {first:.3}, last {last:.3}, all {losses:?}");
+}
