@@ -29,11 +29,12 @@ struct ModelArgs {
     /// the shipped models/stance-minilm.
     #[arg(long, value_name = "DIR")]
     model: Option<PathBuf>,
-    /// Sentences per encoder call (batches are length-sorted, so padding stays small).
-    #[arg(long, default_value_t = 64)]
+    /// Sentences per encoder call (batches are length-sorted, so padding stays small; 16 was the
+    /// fastest on a 2-core CPU, see BENCHMARKS.md).
+    #[arg(long, default_value_t = 16)]
     batch_size: usize,
     /// Upper bound on padded tokens per encoder call (bounds memory on long sentences).
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, default_value_t = 2048)]
     batch_tokens: usize,
     /// libtorch intra-op threads (default: all cores).
     #[arg(long)]
@@ -201,6 +202,14 @@ struct TrainArgs {
     /// libtorch threads.
     #[arg(long, default_value_t = 2)]
     threads: i32,
+    /// Train stance only, without the SST-2 / TweetEval sentiment tasks (an ablation: the
+    /// sentiment head is then untrained).
+    #[arg(long)]
+    no_sentiment_tasks: bool,
+    /// Skip training: average the weights of these model folders (fine-tuned from the same base)
+    /// into --work/best, then calibrate and write to --out as with --finish-only.
+    #[arg(long, num_args = 2.., value_name = "DIR")]
+    average: Vec<PathBuf>,
     /// Skip training: calibrate the best checkpoint already in --work and write it to --out.
     #[arg(long)]
     finish_only: bool,
@@ -356,6 +365,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 patience: a.patience,
                 checkpoint_every: a.checkpoint_every,
                 threads: a.threads,
+                sentiment_tasks: !a.no_sentiment_tasks,
                 ..TrainOptions::default()
             };
             let data = TrainData::load(&a.data, &opts)?;
@@ -368,7 +378,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 data.tweet_val.len()
             );
             let mut log = |line: &str| eprintln!("stance train: {line}");
-            if a.finish_only {
+            if !a.average.is_empty() {
+                let best = a.work.join("best");
+                stance::train::average_models(&a.average, &best)?;
+                let state = stance::train::TrainState {
+                    averaged_from: a.average.iter().map(|p| p.display().to_string()).collect(),
+                    ..Default::default()
+                };
+                std::fs::write(a.work.join("state.json"), serde_json::to_string_pretty(&state)?)?;
+                log(&format!("averaged {} models into {}", a.average.len(), best.display()));
+                stance::train::finish(&best, &data, &opts, &a.out, &state, &mut log)?;
+            } else if a.finish_only {
                 let state_path = a.work.join("state.json");
                 let state: stance::train::TrainState = serde_json::from_str(
                     &std::fs::read_to_string(&state_path).with_context(|| format!("{}: cannot read", state_path.display()))?,

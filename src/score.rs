@@ -1,4 +1,4 @@
-//! Scores sentences with the model: encodes them (in parallel under rayon), sorts them by length so
+//! Scores encoded sentences with the model: sorts them by length so
 //! a batch carries little padding, runs one encoder pass per batch, and returns calibrated
 //! probabilities in the caller's order.
 //!
@@ -6,10 +6,9 @@
 //! other sentences shared its batch (padding is masked), so output is deterministic.
 
 use anyhow::Result;
-use rayon::prelude::*;
 
 use crate::labels::{argmax, LabelSet, Sentiment, Stance};
-use crate::model::{calibrated_probs, Batch, CharSpan, EncodedSentence, SpanError, StanceModel};
+use crate::model::{calibrated_probs, Batch, EncodedSentence, StanceModel};
 
 /// Probabilities for one sentence: its sentiment, and the stance toward each target in input order.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,19 +35,12 @@ pub struct BatchPolicy {
     pub max_tokens: usize,
 }
 
+/// 16 sentences per call was the fastest on a 2-core CPU: larger batches fall out of cache and get
+/// slower per sentence (`cargo bench --bench score_throughput`, figures in BENCHMARKS.md).
 impl Default for BatchPolicy {
     fn default() -> Self {
-        BatchPolicy { max_sentences: 64, max_tokens: 64 * 64 }
+        BatchPolicy { max_sentences: 16, max_tokens: 16 * 128 }
     }
-}
-
-/// Encodes sentences in parallel; each gets its own `Result` so one bad span fails one sentence.
-pub fn encode_all(
-    model: &StanceModel,
-    inputs: &[(&str, &[CharSpan])],
-) -> Vec<Result<EncodedSentence, SpanError>> {
-    let encoder = &model.encoder;
-    inputs.par_iter().map(|(text, spans)| encoder.encode(text, spans)).collect()
 }
 
 /// Cuts length-sorted sentence indices into batches under `policy`.

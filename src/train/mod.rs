@@ -45,6 +45,14 @@ pub struct TrainOptions {
     pub sentiment_weight: f64,
     pub checkpoint_every: usize,
     pub threads: i32,
+    /// Train the sentiment head on SST-2 and TweetEval alongside stance (multi-task). Off, the
+    /// sentiment head stays untrained: for ablations only.
+    #[serde(default = "yes")]
+    pub sentiment_tasks: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for TrainOptions {
@@ -64,6 +72,7 @@ impl Default for TrainOptions {
             sentiment_weight: 0.5,
             checkpoint_every: 200,
             threads: 2,
+            sentiment_tasks: true,
         }
     }
 }
@@ -121,6 +130,9 @@ pub struct TrainState {
     pub history: Vec<EpochRecord>,
     pub loss_sum: f64,
     pub loss_steps: usize,
+    /// Model folders whose weights were averaged into this model (`stance train --average`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub averaged_from: Vec<String>,
 }
 
 /// One optimiser step's worth of examples.
@@ -172,6 +184,10 @@ fn epoch_plan(data: &TrainData, enc: &Encoded, opts: &TrainOptions, epoch: usize
     let mut jobs: Vec<Job> = Vec::new();
     let mut idx: Vec<usize> = (0..data.stance_train.len()).collect();
     jobs.extend(bucket(&mut idx, &lens(&enc.stance_train), bs, &mut rng).into_iter().map(Job::Stance));
+    if !opts.sentiment_tasks {
+        jobs.shuffle(&mut rng);
+        return jobs;
+    }
     let mut sst: Vec<usize> = (0..data.sst2_train.len()).collect();
     sst.shuffle(&mut rng);
     sst.truncate(opts.sst2_per_epoch);
@@ -309,13 +325,15 @@ pub fn train(
     let wd = WorkDir(work.to_path_buf());
     std::fs::create_dir_all(work).with_context(|| format!("{}: cannot create", work.display()))?;
     let tokenizer_src = base.join("tokenizer.json");
+    // A CUDA build of libtorch trains on the GPU; the CPU-only set-up of this project uses the CPU.
+    let device = Device::cuda_if_available();
     let (model, mut state) = if wd.state().exists() && wd.last().join("model.safetensors").exists() {
         let s: TrainState = serde_json::from_str(&std::fs::read_to_string(wd.state())?)
             .with_context(|| format!("{}: bad resume state", wd.state().display()))?;
         log(&format!("resuming from {} at epoch {} step {}", wd.last().display(), s.epoch + 1, s.step_in_epoch));
-        (StanceModel::load(&wd.last(), Device::Cpu)?, s)
+        (StanceModel::load(&wd.last(), device)?, s)
     } else {
-        (StanceModel::from_base(base, opts.max_tokens, Device::Cpu)?, TrainState::default())
+        (StanceModel::from_base(base, opts.max_tokens, device)?, TrainState::default())
     };
     let mut model = model;
     model.config.max_tokens = opts.max_tokens;
@@ -439,6 +457,7 @@ pub fn finish(best: &Path, data: &TrainData, opts: &TrainOptions, out: &Path, st
         "data": ["NewsMTSC train.jsonl (90% train / 10% validation, seed)", "SST-2 train.tsv (sampled per epoch)", "TweetEval sentiment val (75% train / 25% validation)"],
         "options": opts,
         "best_epoch": state.best_epoch,
+        "averaged_from": state.averaged_from,
         "history": state.history,
     });
     model.save(out, &best.join("tokenizer.json"), true)?;
@@ -499,4 +518,29 @@ pub fn short_run_losses(model: &StanceModel, data: &TrainData, opts: &TrainOptio
         epoch += 1;
     }
     Ok(losses)
+}
+
+/// Averages the weights of models fine-tuned from the same base ("model soup", Wortsman et al.,
+/// ICML 2022) and writes the average (f32) to `out`, with the first model's config and tokenizer.
+pub fn average_models(dirs: &[PathBuf], out: &Path) -> Result<()> {
+    let Some((first, rest)) = dirs.split_first() else { anyhow::bail!("no models to average") };
+    let sum = StanceModel::load(first, Device::Cpu)?;
+    for d in rest {
+        let other = StanceModel::load(d, Device::Cpu)?;
+        let theirs = other.vs.variables();
+        tch::no_grad(|| -> Result<()> {
+            for (name, mut var) in sum.vs.variables() {
+                let t = theirs.get(&name).with_context(|| format!("{}: has no weight '{name}'", d.display()))?;
+                let _ = var.f_add_(t)?;
+            }
+            Ok(())
+        })?;
+    }
+    let n = dirs.len() as f64;
+    tch::no_grad(|| {
+        for (_, mut var) in sum.vs.variables() {
+            let _ = var.g_div_scalar_(n);
+        }
+    });
+    sum.save(out, &first.join("tokenizer.json"), false)
 }
