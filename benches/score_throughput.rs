@@ -15,15 +15,8 @@ use stance::model::{resolve_model_dir, CharSpan, EncodedSentence, StanceModel};
 use stance::score::{score_encoded, BatchPolicy};
 use tch::Device;
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
+mod util;
+use util::peak_rss_mib;
 
 fn main() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/agnews/test.tsv");

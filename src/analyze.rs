@@ -5,8 +5,11 @@
 //! sink as their chunk finishes, so memory is bounded by the chunk size, the number of authors and
 //! the evidence kept, not by the corpus.
 //!
-//! Invariant: chunking depends only on `chunk_docs`, scores on the sentence alone, and sums are
-//! integers, so the output is byte-identical whatever the thread count.
+//! Invariant: which sentences share a model batch depends only on the input and `chunk_docs`, the
+//! model's numbers do not depend on the thread counts, and sums are integers, so the output is
+//! byte-identical whatever the torch and rayon thread counts. (A different `chunk_docs` regroups
+//! batches, and libtorch's float results move in the 7th digit with the batch shape, which can
+//! move a printed 4th decimal; the profiles' arithmetic itself is exact.)
 
 use std::collections::BTreeMap;
 

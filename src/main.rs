@@ -56,14 +56,18 @@ impl ModelArgs {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Analyse documents: split sentences, find actor mentions, score each mentioning sentence once,
-    /// and report per-actor stance profiles per document, per author and for the corpus, with the
-    /// evidence sentences. With no INPUT, analyses the bundled seed essay.
+    /// Analyse documents into per-actor stance profiles (the main job)
+    ///
+    /// Splits sentences, finds actor mentions, scores each mentioning sentence once, and reports
+    /// per-actor stance profiles per document, per author and for the corpus, with the evidence
+    /// sentences. With no INPUT, analyses the bundled seed essay. Exit code 0 when every record was
+    /// read, 1 when some failed (each is reported and counted), 2 on a fatal error.
     Analyze(AnalyzeArgs),
-    /// Score sentences with target spans: JSONL in (`{"id","text","targets":[{"start","end"}]}`,
-    /// Unicode character offsets, end exclusive), JSONL out, one line per input line in order.
-    /// Bad lines are reported on stderr with their line number and get an `error` object in place;
-    /// the exit code is 1 if any line failed.
+    /// Score sentences with given target spans (JSONL in, JSONL out)
+    ///
+    /// Input lines: `{"id","text","targets":[{"start","end"}]}` with Unicode character offsets, end
+    /// exclusive. One output line per input line, in order. Bad lines are reported on stderr with
+    /// their line number and get an `error` object in place; the exit code is 1 if any line failed.
     Score {
         /// Input JSONL file, or `-` for stdin.
         #[arg(default_value = "-")]
@@ -74,9 +78,11 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
-    /// Evaluate on labelled files and print JSON figures: `.jsonl` in NewsMTSC format (target
-    /// stance: accuracy, macro F1, per class, ECE), `.tsv` in SST-2 format (binary sentiment
-    /// accuracy), or a TweetEval prefix such as `DATA/tweeteval-sentiment/val`.
+    /// Evaluate the model on labelled files (JSON figures)
+    ///
+    /// `.jsonl` in NewsMTSC format gives target stance accuracy, macro F1, per-class figures and
+    /// ECE; `.tsv` in SST-2 format gives binary sentiment accuracy; a TweetEval prefix such as
+    /// `DATA/tweeteval-sentiment/val` gives three-way sentiment figures.
     Eval {
         /// Files to evaluate.
         #[arg(required = true)]
@@ -84,8 +90,10 @@ enum Command {
         #[command(flatten)]
         model: ModelArgs,
     },
-    /// Fine-tune the stance model from the base encoder, resuming from --work if a run is there,
-    /// then calibrate it on the validation split and write it (fp16) to --out.
+    /// Train the stance model from the base encoder (see models/stance-minilm/MODEL_CARD.md)
+    ///
+    /// Resumes from --work if a run is there, then calibrates the best checkpoint on the
+    /// validation split and writes it (fp16) to --out.
     Train(TrainArgs),
 }
 
@@ -110,7 +118,8 @@ struct AnalyzeArgs {
     /// Evidence sentences kept per actor and side (against / favor).
     #[arg(long, default_value_t = 3)]
     evidence: usize,
-    /// Documents per processing chunk (bounds memory; does not change the output).
+    /// Documents per processing chunk (bounds memory). Keep it fixed to compare runs byte for byte:
+    /// it decides which sentences share a model batch, which can move a 4th decimal.
     #[arg(long, default_value_t = 256)]
     chunk: usize,
     /// Format of stdin; default: JSONL if it starts with `{`, else one text document.
@@ -206,6 +215,10 @@ struct TrainArgs {
     /// sentiment head is then untrained).
     #[arg(long)]
     no_sentiment_tasks: bool,
+    /// Give the stance head a target-conditioned attention summary of the sentence (a learnt
+    /// query per target over the same encoder pass) besides the mean-pooled target.
+    #[arg(long)]
+    target_attention: bool,
     /// Skip training: average the weights of these model folders (fine-tuned from the same base)
     /// into --work/best, then calibrate and write to --out as with --finish-only.
     #[arg(long, num_args = 2.., value_name = "DIR")]
@@ -366,6 +379,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 checkpoint_every: a.checkpoint_every,
                 threads: a.threads,
                 sentiment_tasks: !a.no_sentiment_tasks,
+                target_attention: a.target_attention,
                 ..TrainOptions::default()
             };
             let data = TrainData::load(&a.data, &opts)?;

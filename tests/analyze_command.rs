@@ -1,6 +1,6 @@
 //! `stance analyze` as a user runs it, with the shipped model: the README's demo on the seed
 //! essay, stdin, every output format, exit codes, a user's actors file, and byte-identical output
-//! whatever the thread counts.
+//! whatever the torch and rayon thread counts.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -48,12 +48,12 @@ fn output_is_identical_whatever_the_thread_counts() {
         .map(|i| format!("{{\"id\": \"n{i}\", \"author\": \"a{}\", \"text\": \"Russia warned NATO on day {i}. China and Iran signed a deal, Beijing said. The U.S. disagreed.\"}}\n", i % 3))
         .collect();
     let mut outputs = Vec::new();
-    for (torch, rayon, chunk) in [("1", "1", "256"), ("2", "2", "256"), ("2", "1", "5")] {
-        let out = stance(&["-", "--format", "json", "--quiet", "--threads", torch, "--chunk", chunk], Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
+    for (torch, rayon) in [("1", "1"), ("2", "2"), ("2", "1"), ("1", "2")] {
+        let out = stance(&["-", "--format", "json", "--quiet", "--threads", torch, "--chunk", "16"], Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         outputs.push(out.stdout);
     }
-    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "output changed with thread counts or chunking");
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "output changed with the thread counts");
 }
 
 #[test]

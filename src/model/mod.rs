@@ -39,13 +39,17 @@ pub struct ModelConfig {
     /// Temperatures fitted on the validation split (1.0 = uncalibrated).
     pub stance_temperature: f64,
     pub sentiment_temperature: f64,
+    /// Whether the stance head also reads a target-conditioned attention summary of the sentence
+    /// (absent in older model folders: mean pooling only).
+    #[serde(default)]
+    pub target_attention: bool,
     /// Where the weights came from (base model, data, command); free-form, for the model card.
     #[serde(default)]
     pub provenance: serde_json::Value,
 }
 
 impl ModelConfig {
-    pub fn new(encoder: BertConfig, max_tokens: usize) -> Self {
+    pub fn new(encoder: BertConfig, max_tokens: usize, target_attention: bool) -> Self {
         ModelConfig {
             format: MODEL_FORMAT.to_string(),
             encoder,
@@ -54,6 +58,7 @@ impl ModelConfig {
             sentiment_labels: Sentiment::ALL.iter().map(|l| l.name().to_string()).collect(),
             stance_temperature: 1.0,
             sentiment_temperature: 1.0,
+            target_attention,
             provenance: serde_json::Value::Null,
         }
     }
@@ -113,7 +118,7 @@ impl StanceModel {
         let config = ModelConfig::read(&dir.join("config.json"))?;
         let encoder = SentenceEncoder::from_file(&dir.join("tokenizer.json"), config.max_tokens)?;
         let mut vs = nn::VarStore::new(device);
-        let network = StanceNetwork::new(&vs.root(), &config.encoder);
+        let network = StanceNetwork::new(&vs.root(), &config.encoder, config.target_attention);
         let weights = dir.join("model.safetensors");
         vs.load(&weights).with_context(|| format!("{}: cannot load weights", weights.display()))?;
         vs.set_kind(Kind::Float);
@@ -122,21 +127,22 @@ impl StanceModel {
 
     /// Builds a fresh model on a Hugging Face BERT folder (`config.json`, `model.safetensors`,
     /// `tokenizer.json`): encoder weights from the checkpoint, heads newly initialised.
-    pub fn from_base(base: &Path, max_tokens: usize, device: Device) -> Result<Self> {
+    pub fn from_base(base: &Path, max_tokens: usize, target_attention: bool, device: Device) -> Result<Self> {
         let cfg_path = base.join("config.json");
         let text = std::fs::read_to_string(&cfg_path)
             .with_context(|| format!("{}: cannot read base config", cfg_path.display()))?;
         let bert: BertConfig = serde_json::from_str(&text)
             .with_context(|| format!("{}: not a BERT config", cfg_path.display()))?;
-        let config = ModelConfig::new(bert, max_tokens);
+        let config = ModelConfig::new(bert, max_tokens, target_attention);
         let encoder = SentenceEncoder::from_file(&base.join("tokenizer.json"), max_tokens)?;
         let mut vs = nn::VarStore::new(device);
-        let network = StanceNetwork::new(&vs.root(), &config.encoder);
+        let network = StanceNetwork::new(&vs.root(), &config.encoder, config.target_attention);
         let weights = base.join("model.safetensors");
         let missing = vs
             .load_partial(&weights)
             .with_context(|| format!("{}: cannot load base weights", weights.display()))?;
-        if let Some(m) = missing.iter().find(|n| !n.contains("_head.")) {
+        // Only the encoder comes from the checkpoint; the heads start fresh.
+        if let Some(m) = missing.iter().find(|n| n.starts_with("embeddings.") || n.starts_with("encoder.")) {
             bail!("{}: base checkpoint lacks encoder weight '{m}'", weights.display());
         }
         vs.set_kind(Kind::Float);
@@ -167,5 +173,35 @@ impl StanceModel {
                 .with_context(|| format!("{}: cannot copy tokenizer", tokenizer_src.display()))?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_round_trips_and_older_configs_mean_mean_pooling() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.json");
+        let c = ModelConfig::new(BertConfig::default(), 128, true);
+        c.write(&p).unwrap();
+        assert!(ModelConfig::read(&p).unwrap().target_attention);
+        // A config written before target attention existed has no such field.
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        v.as_object_mut().unwrap().remove("target_attention");
+        std::fs::write(&p, v.to_string()).unwrap();
+        assert!(!ModelConfig::read(&p).unwrap().target_attention);
+    }
+
+    #[test]
+    fn a_config_with_another_label_order_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.json");
+        let mut c = ModelConfig::new(BertConfig::default(), 128, false);
+        c.stance_labels.swap(0, 2);
+        c.write(&p).unwrap();
+        let e = format!("{:#}", ModelConfig::read(&p).unwrap_err());
+        assert!(e.contains("label order"), "{e}");
     }
 }

@@ -1,6 +1,8 @@
 //! The target-aware stance network: a BERT encoder (all-MiniLM-L6-v2 in the shipped model) read by
 //! two heads. One encoder pass over a row gives token states; each target is the mean of its own
-//! token states, and the stance head reads `[target, sentence, target * sentence]`; the sentiment
+//! token states, and the stance head reads `[target, sentence, target * sentence]`, plus, when the
+//! model has target attention, `context`: the row's token states weighted by their affinity to the
+//! target (one learnt query per target, so it stays one encoder pass per sentence). The sentiment
 //! head reads the masked mean of the row (the sentence state).
 //!
 //! Invariant: training and inference run this same `forward_t`; `train` switches dropout only.
@@ -114,17 +116,22 @@ pub struct StanceNetwork {
     bert: BertModel<BertEmbeddings>,
     stance: Head,
     sentiment: Head,
+    /// Projects a target state to an attention query over its row; `None` in mean-pool-only models.
+    target_query: Option<nn::Linear>,
 }
 
 impl StanceNetwork {
-    pub fn new(root: &nn::Path, config: &BertConfig) -> Self {
+    pub fn new(root: &nn::Path, config: &BertConfig, target_attention: bool) -> Self {
         let h = config.hidden_size;
         // Heads are optimiser group 1 so training can give them their own learning rate.
         let heads = root.set_group(1);
+        let stance_in = if target_attention { 4 * h } else { 3 * h };
         StanceNetwork {
             bert: BertModel::new_with_optional_pooler(root, config, false),
-            stance: Head::new(&heads / "stance_head", 3 * h, h, 3),
+            stance: Head::new(&heads / "stance_head", stance_in, h, 3),
             sentiment: Head::new(&heads / "sentiment_head", h, h, 3),
+            target_query: target_attention
+                .then(|| nn::linear(&heads / "target_query", h, h, Default::default())),
         }
     }
 
@@ -142,8 +149,19 @@ impl StanceNetwork {
         let target = (states.index_select(0, &batch.target_rows)
             * batch.target_weights.to_kind(states.kind()).unsqueeze(-1))
         .sum_dim_intlist(1, false, states.kind());
-        let features =
-            Tensor::cat(&[&target, &sentence_for_targets, &(&target * &sentence_for_targets)], 1);
+        let mut parts = vec![target.shallow_clone(), sentence_for_targets.shallow_clone(), &target * &sentence_for_targets];
+        if let Some(query) = &self.target_query {
+            // [targets, len, hidden] states of each target's row, scored against its query.
+            let rows = states.index_select(0, &batch.target_rows);
+            let row_mask = batch.mask.index_select(0, &batch.target_rows);
+            let q = target.apply(query).unsqueeze(-1); // [targets, hidden, 1]
+            let scale = (states.size()[2] as f64).sqrt();
+            let scores = rows.bmm(&q).squeeze_dim(-1) / scale; // [targets, len]
+            let scores = scores.masked_fill(&row_mask.eq(0), f64::NEG_INFINITY);
+            let weights = scores.softmax(-1, states.kind()).unsqueeze(1); // [targets, 1, len]
+            parts.push(weights.bmm(&rows).squeeze_dim(1));
+        }
+        let features = Tensor::cat(&parts, 1);
         let stance = self.stance.forward_t(&features, train);
         let sentiment =
             self.sentiment.forward_t(&sentence.index_select(0, &batch.sentence_rows), train);

@@ -49,6 +49,9 @@ pub struct TrainOptions {
     /// sentiment head stays untrained: for ablations only.
     #[serde(default = "yes")]
     pub sentiment_tasks: bool,
+    /// Give the stance head a target-conditioned attention summary of the sentence.
+    #[serde(default)]
+    pub target_attention: bool,
 }
 
 fn yes() -> bool {
@@ -73,6 +76,7 @@ impl Default for TrainOptions {
             checkpoint_every: 200,
             threads: 2,
             sentiment_tasks: true,
+            target_attention: false,
         }
     }
 }
@@ -333,7 +337,7 @@ pub fn train(
         log(&format!("resuming from {} at epoch {} step {}", wd.last().display(), s.epoch + 1, s.step_in_epoch));
         (StanceModel::load(&wd.last(), device)?, s)
     } else {
-        (StanceModel::from_base(base, opts.max_tokens, device)?, TrainState::default())
+        (StanceModel::from_base(base, opts.max_tokens, opts.target_attention, device)?, TrainState::default())
     };
     let mut model = model;
     model.config.max_tokens = opts.max_tokens;
