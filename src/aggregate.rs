@@ -79,9 +79,11 @@ impl ActorSums {
         self.sentences += 1;
         self.stance_sum += s;
         self.stance_sq_sum += i128::from(s) * i128::from(s);
-        for i in 0..3 {
-            self.distribution_sum[i] += d[i];
-            self.sentiment_sum[i] += micro(f64::from(o.sentiment[i]));
+        for (sum, x) in self.distribution_sum.iter_mut().zip(d) {
+            *sum += x;
+        }
+        for (sum, p) in self.sentiment_sum.iter_mut().zip(o.sentiment) {
+            *sum += micro(f64::from(p));
         }
         let mut ev = o.evidence;
         ev.stance_micro = s;

@@ -214,8 +214,8 @@ fn observe(doc: &Document, hit: &Hit, s: &SentenceScores, start: usize, end: usi
     for (m, p) in hit.mentions.iter().zip(&s.targets) {
         let e = by_actor.entry(m.actor).or_insert((0, [0.0; 3], Vec::new()));
         e.0 += 1;
-        for i in 0..3 {
-            e.1[i] += f64::from(p[i]);
+        for (sum, x) in e.1.iter_mut().zip(p) {
+            *sum += f64::from(*x);
         }
         if !e.2.contains(&m.alias) {
             e.2.push(m.alias.clone());

@@ -342,10 +342,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut progress = |n: usize| bar.inc(n as u64);
             let summary = if input == "-" {
                 let stdin = std::io::stdin().lock();
-                stance::score_jsonl::score_stream(&m, stdin, stdout, "<stdin>", model.policy(), 2048, &mut errors, &mut progress)?
+                stance::score_jsonl::score_stream(&m, stdin, stdout, "<stdin>", model.policy(), &mut errors, &mut progress)?
             } else {
                 let f = std::fs::File::open(&input).with_context(|| format!("{input}: cannot open"))?;
-                stance::score_jsonl::score_stream(&m, BufReader::new(f), stdout, &input, model.policy(), 2048, &mut errors, &mut progress)?
+                stance::score_jsonl::score_stream(&m, BufReader::new(f), stdout, &input, model.policy(), &mut errors, &mut progress)?
             };
             bar.finish_and_clear();
             if !quiet {

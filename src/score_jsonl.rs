@@ -111,6 +111,10 @@ fn output_line(id: &Option<Value>, text: &str, spans: &[CharSpan], s: &SentenceS
     Value::Object(m)
 }
 
+/// Lines read and scored together: enough for well-filled, length-sorted batches, small enough to
+/// keep memory flat.
+const CHUNK_LINES: usize = 2048;
+
 /// Scores every line of `input` to `output`. `source` names the input in error messages; `errors`
 /// receives one line per bad input line.
 pub fn score_stream(
@@ -119,7 +123,6 @@ pub fn score_stream(
     mut output: impl Write,
     source: &str,
     policy: BatchPolicy,
-    chunk_lines: usize,
     errors: &mut dyn FnMut(&str),
     progress: &mut dyn FnMut(usize),
 ) -> Result<ScoreSummary> {
@@ -127,7 +130,7 @@ pub fn score_stream(
     let mut lines = input.lines();
     let mut line_no = 0usize;
     loop {
-        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(chunk_lines);
+        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(CHUNK_LINES);
         for line in lines.by_ref() {
             line_no += 1;
             let line = line.with_context(|| format!("{source}:{line_no}: cannot read line"))?;
@@ -135,7 +138,7 @@ pub fn score_stream(
                 continue;
             }
             chunk.push((line_no, line));
-            if chunk.len() >= chunk_lines.max(1) {
+            if chunk.len() >= CHUNK_LINES {
                 break;
             }
         }
@@ -152,7 +155,7 @@ pub fn score_stream(
                 Parsed::Err { .. } => None,
             })
             .collect();
-        let mut scores = score_encoded(model, &to_score, policy, |n| progress(n))?.into_iter();
+        let mut scores = score_encoded(model, &to_score, policy, &mut *progress)?.into_iter();
         for ((n, _), p) in chunk.iter().zip(&parsed) {
             summary.lines += 1;
             let value = match p {

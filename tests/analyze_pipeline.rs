@@ -105,7 +105,7 @@ fn chunking_and_threads_do_not_change_a_byte() {
     for (threads, chunk) in [(1, 1), (1, 256), (4, 7), (3, 60)] {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let opts = AnalyzeOptions { chunk_docs: chunk, ..AnalyzeOptions::default() };
-        let (_, _, text) = pool.install(|| run(&[f.clone()], opts, &CorpusOptions::default()));
+        let (_, _, text) = pool.install(|| run(std::slice::from_ref(&f), opts, &CorpusOptions::default()));
         outputs.push(text);
     }
     assert!(outputs.windows(2).all(|w| w[0] == w[1]), "outputs differ across thread counts / chunk sizes");

@@ -12,6 +12,7 @@ pub fn peak_rss_mib() -> f64 {
 }
 
 /// The process's current resident memory (VmRSS) in MiB.
+#[allow(dead_code)] // each bench uses part of this module
 pub fn current_rss_mib() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status

@@ -98,7 +98,7 @@ fn on_boundary(text: &str, start: usize, end: usize) -> bool {
     // anything ("U.S." ends on '.', so a following letter is fine only if it is not glued).
     let first_word = text[start..end].chars().next().is_some_and(word);
     let last_word = text[start..end].chars().next_back().is_some_and(word);
-    !(first_word && before.is_some_and(word)) && !(last_word && after.is_some_and(word))
+    !(first_word && before.is_some_and(word) || last_word && after.is_some_and(word))
 }
 
 #[cfg(test)]

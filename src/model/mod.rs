@@ -115,6 +115,9 @@ impl StanceModel {
     /// Loads a model folder for inference or further training (weights become `f32` whatever their
     /// stored precision).
     pub fn load(dir: &Path, device: Device) -> Result<Self> {
+        if !dir.is_dir() {
+            bail!("{}: no model folder there (pass --model DIR or set STANCE_MODEL)", dir.display());
+        }
         let config = ModelConfig::read(&dir.join("config.json"))?;
         let encoder = SentenceEncoder::from_file(&dir.join("tokenizer.json"), config.max_tokens)?;
         let mut vs = nn::VarStore::new(device);
