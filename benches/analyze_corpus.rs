@@ -6,7 +6,8 @@
 //! after each pass over the items, and the process's peak resident memory; run with factor 1 and 4
 //! to see that memory does not grow with the corpus.
 //!
-//! Run: `cargo bench --bench analyze_corpus -- 1` and `cargo bench --bench analyze_corpus -- 4`.
+//! Run: `cargo bench --bench analyze_corpus -- 1` and `cargo bench --bench analyze_corpus -- 4`;
+//! a second number sets the model workers (`-- 1 2`: two workers with one torch thread each).
 
 use std::path::Path;
 use std::time::Instant;
@@ -23,7 +24,9 @@ mod util;
 use util::peak_rss_mib;
 
 fn main() {
-    let factor: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1);
+    let numbers: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let factor = numbers.first().copied().unwrap_or(1);
+    let workers = numbers.get(1).copied().unwrap_or(1).max(1);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/agnews/test.tsv");
     let Ok(raw) = std::fs::read_to_string(&path) else {
         eprintln!("SKIP: {} is absent", path.display());
@@ -48,7 +51,13 @@ fn main() {
             meta: Default::default(),
         })
     });
-    let scorer = ModelScorer { model: &model, policy: BatchPolicy::default() };
+    let extra_workers: Vec<_> = (1..workers)
+        .map(|_| std::sync::Mutex::new(StanceModel::load(&resolve_model_dir(None), Device::Cpu).expect("model loads")))
+        .collect();
+    if workers > 1 {
+        tch::set_num_threads(1);
+    }
+    let scorer = ModelScorer { model: &model, policy: BatchPolicy::default(), extra_workers };
     let mut sink = JsonSink::new(std::io::sink());
     let mut done = 0usize;
     let t = Instant::now();
@@ -64,7 +73,7 @@ fn main() {
     println!("corpus: AG News test x{factor}: {} documents, {} sentences, {} scored sentences, {} mentions", summary.documents, summary.sentences, summary.scored_sentences, summary.mentions);
     println!("model load: {load_s:.2}s (peak RSS after load {rss_after_load:.0} MiB)");
     println!(
-        "analyze: {secs:.1}s = {:.1} documents/s, {:.1} sentences/s, {:.1} scored sentences/s, {:.1} mentions/s (torch threads {}, rayon threads {}, batch 16)",
+        "analyze: {secs:.1}s = {:.1} documents/s, {:.1} sentences/s, {:.1} scored sentences/s, {:.1} mentions/s (workers {workers}, torch threads {}, rayon threads {}, batch 16)",
         summary.documents as f64 / secs,
         summary.sentences as f64 / secs,
         summary.scored_sentences as f64 / secs,

@@ -12,6 +12,7 @@
 //! move a printed 4th decimal; the profiles' arithmetic itself is exact.)
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use anyhow::{bail, Result};
 use rayon::prelude::*;
@@ -22,7 +23,7 @@ use crate::corpus::{Document, Record};
 use crate::labels::{LabelSet, Stance};
 use crate::model::{CharSpan, EncodedSentence, StanceModel};
 use crate::report::{ActorInfo, AuthorReport, CorpusReport, DocumentReport, Sink, Summary};
-use crate::score::{score_encoded, BatchPolicy, SentenceScores};
+use crate::score::{plan_batches, score_batch, score_encoded, BatchPolicy, SentenceScores};
 use crate::segment::{split_sentences, SentenceSpan};
 
 /// Scores sentences with target spans (character offsets into each sentence).
@@ -34,6 +35,10 @@ pub trait SentenceScorer {
 pub struct ModelScorer<'a> {
     pub model: &'a StanceModel,
     pub policy: BatchPolicy,
+    /// Extra copies of the model: with N of them, N + 1 worker threads score batches side by side
+    /// (each with its own model, as tch tensors are not `Sync`). Batches and their numbers are the
+    /// same as with one worker, so the output is too.
+    pub extra_workers: Vec<Mutex<StanceModel>>,
 }
 
 impl SentenceScorer for ModelScorer<'_> {
@@ -44,7 +49,44 @@ impl SentenceScorer for ModelScorer<'_> {
             .map(|(t, s)| encoder.encode(t, s))
             .collect::<Result<_, _>>()?;
         let refs: Vec<&EncodedSentence> = encoded.iter().collect();
-        score_encoded(self.model, &refs, self.policy, |_| {})
+        if self.extra_workers.is_empty() {
+            return score_encoded(self.model, &refs, self.policy, |_| {});
+        }
+        // Batch k goes to worker k mod N; every worker scores its share with its own model.
+        let batches = plan_batches(&refs, self.policy);
+        let n = self.extra_workers.len() + 1;
+        let refs = &refs;
+        let batches = &batches;
+        let results: Vec<Result<Vec<(usize, SentenceScores)>>> = std::thread::scope(|s| {
+            let run = |w: usize, model: &StanceModel| -> Result<Vec<(usize, SentenceScores)>> {
+                let mut out = Vec::new();
+                for b in batches.iter().skip(w).step_by(n) {
+                    out.extend(score_batch(model, refs, b)?);
+                }
+                Ok(out)
+            };
+            let handles: Vec<_> = self
+                .extra_workers
+                .iter()
+                .enumerate()
+                .map(|(w, m)| {
+                    s.spawn(move || {
+                        let guard = m.lock().map_err(|_| anyhow::anyhow!("a scoring worker panicked"))?;
+                        run(w + 1, &guard)
+                    })
+                })
+                .collect();
+            let mut all = vec![run(0, self.model)];
+            all.extend(handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a scoring worker panicked")))));
+            all
+        });
+        let mut out: Vec<Option<SentenceScores>> = vec![None; refs.len()];
+        for r in results {
+            for (i, s) in r? {
+                out[i] = Some(s);
+            }
+        }
+        Ok(out.into_iter().map(|s| s.expect("every sentence is in one batch")).collect())
     }
 }
 

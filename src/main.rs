@@ -140,6 +140,11 @@ struct AnalyzeArgs {
     /// CSV column holding the title.
     #[arg(long, default_value = "title")]
     csv_title: String,
+    /// Model workers: each holds its own copy of the model (about 100 MiB) and scores batches side
+    /// by side with one libtorch thread (unless --threads says otherwise). Output is the same for
+    /// any number of workers; see BENCHMARKS.md for which is faster.
+    #[arg(long, default_value_t = 1)]
+    workers: usize,
     /// No progress bar and no summary line on stderr (input errors are still printed).
     #[arg(long)]
     quiet: bool,
@@ -265,7 +270,15 @@ fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
         stance::corpus::read_corpus(&a.inputs, &copts)
     };
     let model = a.model.load()?;
-    let scorer = ModelScorer { model: &model, policy: a.model.policy() };
+    let workers = a.workers.max(1);
+    if workers > 1 && a.model.threads.is_none() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tch::set_num_threads((cores / workers).max(1) as i32);
+    }
+    let extra_workers = (1..workers)
+        .map(|_| a.model.load().map(std::sync::Mutex::new))
+        .collect::<Result<Vec<_>>>()?;
+    let scorer = ModelScorer { model: &model, policy: a.model.policy(), extra_workers };
     let stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let format = a.format.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Json });
     let mut sink: Box<dyn Sink> = match format {

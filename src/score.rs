@@ -77,25 +77,34 @@ pub fn score_encoded(
     mut progress: impl FnMut(usize),
 ) -> Result<Vec<SentenceScores>> {
     let mut out: Vec<Option<SentenceScores>> = vec![None; encoded.len()];
-    let device = model.vs.device();
     for batch_idx in plan_batches(encoded, policy) {
-        let members: Vec<&EncodedSentence> = batch_idx.iter().map(|&i| encoded[i]).collect();
-        let batch = Batch::collate(&members, device);
-        let logits = tch::no_grad(|| model.network.forward_t(&batch, false))?;
-        let stance = calibrated_probs(&logits.stance, model.config.stance_temperature);
-        let sentiment = calibrated_probs(&logits.sentiment, model.config.sentiment_temperature);
-        let mut t = 0;
-        for (k, &i) in batch_idx.iter().enumerate() {
-            let n = encoded[i].targets.len();
-            out[i] = Some(SentenceScores {
-                sentiment: sentiment[k],
-                targets: stance[t..t + n].to_vec(),
-            });
-            t += n;
+        for (i, s) in score_batch(model, encoded, &batch_idx)? {
+            out[i] = Some(s);
         }
         progress(batch_idx.len());
     }
     Ok(out.into_iter().map(|s| s.expect("every sentence is in one batch")).collect())
+}
+
+/// Scores one planned batch (indices into `encoded`) in one encoder call; returns `(index, scores)`.
+pub fn score_batch(
+    model: &StanceModel,
+    encoded: &[&EncodedSentence],
+    batch_idx: &[usize],
+) -> Result<Vec<(usize, SentenceScores)>> {
+    let members: Vec<&EncodedSentence> = batch_idx.iter().map(|&i| encoded[i]).collect();
+    let batch = Batch::collate(&members, model.vs.device());
+    let logits = tch::no_grad(|| model.network.forward_t(&batch, false))?;
+    let stance = calibrated_probs(&logits.stance, model.config.stance_temperature);
+    let sentiment = calibrated_probs(&logits.sentiment, model.config.sentiment_temperature);
+    let mut t = 0;
+    let mut out = Vec::with_capacity(batch_idx.len());
+    for (k, &i) in batch_idx.iter().enumerate() {
+        let n = encoded[i].targets.len();
+        out.push((i, SentenceScores { sentiment: sentiment[k], targets: stance[t..t + n].to_vec() }));
+        t += n;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -48,12 +48,13 @@ fn output_is_identical_whatever_the_thread_counts() {
         .map(|i| format!("{{\"id\": \"n{i}\", \"author\": \"a{}\", \"text\": \"Russia warned NATO on day {i}. China and Iran signed a deal, Beijing said. The U.S. disagreed.\"}}\n", i % 3))
         .collect();
     let mut outputs = Vec::new();
-    for (torch, rayon) in [("1", "1"), ("2", "2"), ("2", "1"), ("1", "2")] {
-        let out = stance(&["-", "--format", "json", "--quiet", "--threads", torch, "--chunk", "16"], Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
+    for (torch, rayon, workers) in [("1", "1", "1"), ("2", "2", "1"), ("2", "1", "1"), ("1", "2", "2")] {
+        let args = ["-", "--format", "json", "--quiet", "--threads", torch, "--chunk", "16", "--workers", workers];
+        let out = stance(&args, Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         outputs.push(out.stdout);
     }
-    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "output changed with the thread counts");
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "output changed with the thread counts or model workers");
 }
 
 #[test]
