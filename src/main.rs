@@ -204,9 +204,12 @@ struct TrainArgs {
     /// Longest encoder row in tokens.
     #[arg(long, default_value_t = 128)]
     max_tokens: usize,
-    /// Seed for initialisation, shuffling and the validation split.
+    /// Seed for initialisation and batch order.
     #[arg(long, default_value_t = 13)]
     seed: u64,
+    /// Seed of the validation splits (kept apart from --seed so that runs compare on the same data).
+    #[arg(long, default_value_t = 13)]
+    split_seed: u64,
     /// Epochs without a better validation macro F1 before stopping.
     #[arg(long, default_value_t = 2)]
     patience: usize,
@@ -388,6 +391,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 sentiment_weight: a.sentiment_weight,
                 max_tokens: a.max_tokens,
                 seed: a.seed,
+                split_seed: a.split_seed,
                 patience: a.patience,
                 checkpoint_every: a.checkpoint_every,
                 threads: a.threads,

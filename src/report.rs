@@ -340,6 +340,15 @@ impl<W: Write> TableSink<W> {
     }
 }
 
+/// "1 document", "2 documents".
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn clip(s: &str, n: usize) -> String {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
     if s.chars().count() <= n {
@@ -363,13 +372,17 @@ impl<W: Write> Sink for TableSink<W> {
     fn finish(&mut self, authors: &[AuthorReport], corpus: &CorpusReport, summary: &Summary) -> Result<()> {
         writeln!(
             self.out,
-            "Corpus: {} documents, {} sentences, {} mention an actor ({} mentions); {} records failed",
-            corpus.documents, corpus.sentences, corpus.actor_sentences, corpus.mentions, summary.failed
+            "Corpus: {}, {}, {} mention an actor ({}); {} failed",
+            count(corpus.documents, "document"),
+            count(corpus.sentences, "sentence"),
+            corpus.actor_sentences,
+            count(corpus.mentions, "mention"),
+            count(summary.failed, "record")
         )?;
         writeln!(self.out, "Stance = P(favor) - P(against), averaged over the sentences that mention the actor.\n")?;
         self.table(&corpus.actors)?;
         for a in authors {
-            writeln!(self.out, "\nAuthor: {} ({} documents)", a.author, a.documents)?;
+            writeln!(self.out, "\nAuthor: {} ({})", a.author, count(a.documents as usize, "document"))?;
             self.table(&a.actors)?;
         }
         writeln!(self.out, "\nStrongest evidence:")?;

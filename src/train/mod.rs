@@ -35,7 +35,12 @@ pub struct TrainOptions {
     pub head_lr: f64,
     pub warmup_fraction: f64,
     pub weight_decay: f64,
+    /// Seed of initialisation and batch order.
     pub seed: u64,
+    /// Seed of the validation splits, apart from `seed` so runs with other seeds are compared on
+    /// the same validation data.
+    #[serde(default = "default_split_seed")]
+    pub split_seed: u64,
     pub val_fraction: f64,
     pub patience: usize,
     pub max_tokens: usize,
@@ -58,6 +63,10 @@ fn yes() -> bool {
     true
 }
 
+fn default_split_seed() -> u64 {
+    13
+}
+
 impl Default for TrainOptions {
     fn default() -> Self {
         TrainOptions {
@@ -68,6 +77,7 @@ impl Default for TrainOptions {
             warmup_fraction: 0.06,
             weight_decay: 0.01,
             seed: 13,
+            split_seed: 13,
             val_fraction: 0.1,
             patience: 2,
             max_tokens: 128,
@@ -95,17 +105,17 @@ pub struct TrainData {
 
 impl TrainData {
     /// Reads the data sets from `../shared/data`-style folder `root`; validation sets are carved
-    /// from the training files with `seed`.
+    /// from the training files with `split_seed`.
     pub fn load(root: &Path, opts: &TrainOptions) -> Result<Self> {
         let mtsc = data::read_newsmtsc(&root.join("newsmtsc/train.jsonl"))?;
-        let (stance_train, stance_val) = data::split(&mtsc, opts.val_fraction, opts.seed);
+        let (stance_train, stance_val) = data::split(&mtsc, opts.val_fraction, opts.split_seed);
         let sst2_train = data::read_sst2(&root.join("sst2/train.tsv"))?;
         // SST-2's valid.tsv is a held-back tenth of the GLUE training set, not GLUE dev: a fair
         // validation split. 2,000 of its sentences keep evaluation quick.
         let sst2_valid = data::read_sst2(&root.join("sst2/valid.tsv"))?;
-        let (_, sst2_val) = data::split(&sst2_valid, 2000.0 / sst2_valid.len() as f64, opts.seed);
+        let (_, sst2_val) = data::split(&sst2_valid, 2000.0 / sst2_valid.len() as f64, opts.split_seed);
         let tweets = data::read_tweeteval(&root.join("tweeteval-sentiment"), "val")?;
-        let (tweet_train, tweet_val) = data::split(&tweets, 0.25, opts.seed);
+        let (tweet_train, tweet_val) = data::split(&tweets, 0.25, opts.split_seed);
         Ok(TrainData { stance_train, stance_val, sst2_train, sst2_val, tweet_train, tweet_val })
     }
 }
