@@ -312,7 +312,7 @@ fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
     if !quiet {
         let secs = start.elapsed().as_secs_f64();
         eprintln!(
-            "stance: {} documents, {} sentences, {} scored ({} mentions), {} failed, {} files skipped, in {:.1}s",
+            "stance: documents {}, sentences {}, scored {} ({} mentions), failed {}, files skipped {}, in {:.1}s",
             summary.documents, summary.sentences, summary.scored_sentences, summary.mentions, summary.failed, walk.skipped_files, secs
         );
     }
