@@ -236,6 +236,15 @@ struct TrainArgs {
     finish_only: bool,
 }
 
+/// A spinner style whose `{rate}` shows a whole number per second.
+fn rate_style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .expect("valid progress template")
+        .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}/s", state.per_sec());
+        })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -294,7 +303,7 @@ fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
         ProgressBar::hidden()
     } else {
         let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        b.set_style(ProgressStyle::with_template("{spinner} {elapsed} {pos} documents ({per_sec}) {msg}").unwrap());
+        b.set_style(rate_style("{spinner} {elapsed} {pos} documents ({rate}) {msg}"));
         b
     };
     let quiet = a.quiet;
@@ -351,7 +360,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ProgressBar::hidden()
             } else {
                 let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-                b.set_style(ProgressStyle::with_template("{spinner} {pos} sentences scored ({per_sec})").unwrap());
+                b.set_style(rate_style("{spinner} {pos} sentences scored ({rate})"));
                 b
             };
             let mut errors = |msg: &str| bar.suspend(|| eprintln!("stance: {msg}"));
