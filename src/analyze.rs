@@ -20,7 +20,6 @@ use rayon::prelude::*;
 use crate::actors::{ActorMatcher, Lexicon, Mention};
 use crate::aggregate::{ActorSums, Evidence, Observation};
 use crate::corpus::{Document, Record};
-use crate::labels::{LabelSet, Stance};
 use crate::model::{CharSpan, EncodedSentence, StanceModel};
 use crate::report::{ActorInfo, AuthorReport, CorpusReport, DocumentReport, Sink, Summary};
 use crate::score::{plan_batches, score_batch, score_encoded, BatchPolicy, SentenceScores};
@@ -265,7 +264,6 @@ fn observe(doc: &Document, hit: &Hit, s: &SentenceScores, start: usize, end: usi
     }
     for (actor, (n, sum, aliases)) in by_actor {
         let dist = [sum[0] / n as f64, sum[1] / n as f64, sum[2] / n as f64];
-        debug_assert_eq!(Stance::Against.index(), 0);
         sums[actor].add(
             Observation {
                 mentions: n,

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::labels::{LabelSet, Sentiment, Stance};
 use crate::metrics;
 use crate::model::{EncodedSentence, StanceModel};
-use crate::score::{score_encoded, BatchPolicy};
+use crate::score::{score_encoded, sentiment_probs, BatchPolicy};
 use crate::train::binary_sentiment_accuracy;
 use crate::train::data::{read_newsmtsc, read_sst2, read_tweeteval};
 
@@ -39,7 +39,7 @@ pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy) -> R
         }
         "tsv" => {
             let xs = read_sst2(path)?;
-            let scores = score_texts(model, xs.iter().map(|x| x.text.as_str()), policy)?;
+            let scores = sentiment_probs(model, &xs.iter().map(|x| x.text.clone()).collect::<Vec<_>>(), policy)?;
             let acc = binary_sentiment_accuracy(&xs, scores.into_iter());
             Ok(json!({"file": path.display().to_string(), "task": "binary sentiment (SST-2 format)",
                       "n": xs.len(), "accuracy": acc}))
@@ -50,20 +50,11 @@ pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy) -> R
                 bail!("{}: not a .jsonl (NewsMTSC) or .tsv (SST-2) file, nor a TweetEval prefix", path.display());
             }
             let xs = read_tweeteval(dir, prefix)?;
-            let probs = score_texts(model, xs.iter().map(|x| x.text.as_str()), policy)?;
+            let probs = sentiment_probs(model, &xs.iter().map(|x| x.text.clone()).collect::<Vec<_>>(), policy)?;
             let gold: Vec<usize> = xs.iter().map(|x| x.label.index()).collect();
             let names: Vec<&str> = Sentiment::ALL.iter().map(|l| l.name()).collect();
             Ok(json!({"file": path.display().to_string(), "task": "three-way sentiment (TweetEval format)",
                       "report": metrics::report(&names, &gold, &probs)}))
         }
     }
-}
-
-fn score_texts<'a>(model: &StanceModel, texts: impl Iterator<Item = &'a str>, policy: BatchPolicy) -> Result<Vec<[f32; 3]>> {
-    let mut encoded = Vec::new();
-    for t in texts {
-        encoded.push(model.encoder.encode(t, &[])?);
-    }
-    let refs: Vec<&EncodedSentence> = encoded.iter().collect();
-    Ok(score_encoded(model, &refs, policy, |_| {})?.into_iter().map(|s| s.sentiment).collect())
 }

@@ -86,6 +86,15 @@ pub fn score_encoded(
     Ok(out.into_iter().map(|s| s.expect("every sentence is in one batch")).collect())
 }
 
+/// Sentence sentiment of plain texts (no targets), in input order; tokenizes in parallel.
+pub fn sentiment_probs(model: &StanceModel, texts: &[String], policy: BatchPolicy) -> Result<Vec<[f32; 3]>> {
+    use rayon::prelude::*;
+    let encoder = &model.encoder;
+    let encoded: Vec<EncodedSentence> = texts.par_iter().map(|t| encoder.encode(t, &[])).collect::<Result<_, _>>()?;
+    let refs: Vec<&EncodedSentence> = encoded.iter().collect();
+    Ok(score_encoded(model, &refs, policy, |_| {})?.into_iter().map(|s| s.sentiment).collect())
+}
+
 /// Scores one planned batch (indices into `encoded`) in one encoder call; returns `(index, scores)`.
 pub fn score_batch(
     model: &StanceModel,

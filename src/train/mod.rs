@@ -23,7 +23,7 @@ use tch::{nn, Device, Kind, Tensor};
 use crate::labels::{LabelSet, Sentiment, Stance};
 use crate::metrics::{self, Report};
 use crate::model::{Batch, EncodedSentence, StanceModel};
-use crate::score::{score_encoded, BatchPolicy};
+use crate::score::{score_encoded, sentiment_probs, BatchPolicy};
 use data::{SentimentExample, StanceExample};
 
 /// Everything that shapes a training run (recorded in the model's provenance).
@@ -163,6 +163,16 @@ struct Encoded {
     tweet_train: Vec<EncodedSentence>,
 }
 
+impl Encoded {
+    fn new(model: &StanceModel, data: &TrainData) -> Result<Self> {
+        Ok(Encoded {
+            stance_train: encode_stance(model, &data.stance_train)?,
+            sst2_train: encode_sentiment(model, &data.sst2_train),
+            tweet_train: encode_sentiment(model, &data.tweet_train),
+        })
+    }
+}
+
 fn encode_stance(model: &StanceModel, xs: &[StanceExample]) -> Result<Vec<EncodedSentence>> {
     use rayon::prelude::*;
     let encoder = &model.encoder;
@@ -275,16 +285,10 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
     let names: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
     let stance = metrics::report(&names, &stance_gold, &stance_probs);
 
-    let sst2_acc = {
-        let enc = encode_sentiment(model, &data.sst2_val);
-        let refs: Vec<&EncodedSentence> = enc.iter().collect();
-        let scores = score_encoded(model, &refs, policy, |_| {})?;
-        binary_sentiment_accuracy(&data.sst2_val, scores.iter().map(|s| s.sentiment))
-    };
-    let enc = encode_sentiment(model, &data.tweet_val);
-    let refs: Vec<&EncodedSentence> = enc.iter().collect();
-    let tweet_probs: Vec<[f32; 3]> =
-        score_encoded(model, &refs, policy, |_| {})?.into_iter().map(|s| s.sentiment).collect();
+    let texts = |xs: &[SentimentExample]| xs.iter().map(|x| x.text.clone()).collect::<Vec<_>>();
+    let sst2_probs = sentiment_probs(model, &texts(&data.sst2_val), policy)?;
+    let sst2_acc = binary_sentiment_accuracy(&data.sst2_val, sst2_probs.into_iter());
+    let tweet_probs = sentiment_probs(model, &texts(&data.tweet_val), policy)?;
     let tweet_gold: Vec<usize> = data.tweet_val.iter().map(|x| x.label.index()).collect();
     let snames: Vec<&str> = Sentiment::ALL.iter().map(|l| l.name()).collect();
     let tweet = metrics::report(&snames, &tweet_gold, &tweet_probs);
@@ -353,11 +357,7 @@ pub fn train(
     model.config.max_tokens = opts.max_tokens;
 
     let t0 = Instant::now();
-    let enc = Encoded {
-        stance_train: encode_stance(&model, &data.stance_train)?,
-        sst2_train: encode_sentiment(&model, &data.sst2_train),
-        tweet_train: encode_sentiment(&model, &data.tweet_train),
-    };
+    let enc = Encoded::new(&model, data)?;
     log(&format!(
         "encoded {} stance + {} SST-2 + {} TweetEval training sentences in {:.1}s",
         enc.stance_train.len(),
@@ -511,11 +511,7 @@ pub fn finish(best: &Path, data: &TrainData, opts: &TrainOptions, out: &Path, st
 /// the tests to show that training lowers the loss.
 pub fn short_run_losses(model: &StanceModel, data: &TrainData, opts: &TrainOptions, steps: usize) -> Result<Vec<f64>> {
     tch::manual_seed(opts.seed as i64);
-    let enc = Encoded {
-        stance_train: encode_stance(model, &data.stance_train)?,
-        sst2_train: encode_sentiment(model, &data.sst2_train),
-        tweet_train: encode_sentiment(model, &data.tweet_train),
-    };
+    let enc = Encoded::new(model, data)?;
     let mut opt = nn::AdamW { wd: opts.weight_decay, ..Default::default() }.build(&model.vs, opts.lr)?;
     opt.set_lr_group(1, opts.head_lr);
     let mut losses = Vec::new();
