@@ -1,6 +1,8 @@
 //! `stance eval`: figures of a model on labelled files. NewsMTSC-format JSONL gives target stance
 //! accuracy, macro F1, per-class figures and ECE; SST-2-style TSV gives binary sentiment accuracy;
-//! a TweetEval folder prefix (`DIR/val`) gives three-way sentiment figures. Output is JSON.
+//! a TweetEval folder prefix (`DIR/val`) gives three-way sentiment figures; the actor-stance corpus
+//! (JSONL whose records carry `actor` and `label`) gives stance figures on one split, overall and per
+//! actor group. Output is JSON.
 
 use std::path::Path;
 
@@ -12,13 +14,51 @@ use crate::metrics;
 use crate::model::{EncodedSentence, StanceModel};
 use crate::score::{score_encoded, sentiment_probs, BatchPolicy};
 use crate::train::binary_sentiment_accuracy;
+use crate::train::actor_corpus::{self, Split, DEFAULT_ACTOR_GROUPS, OTHER_GROUP};
 use crate::train::data::{read_newsmtsc, read_sst2, read_tweeteval};
+use crate::train::stance_predictions;
 
-/// Evaluates one file, choosing the reader by its extension (`.jsonl` NewsMTSC, `.tsv` SST-2) or,
-/// for a path `DIR/PREFIX` with `DIR/PREFIX_text.txt` beside it, TweetEval.
-pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy) -> Result<Value> {
+/// Whether a JSONL file is the actor-stance corpus (its first record has `actor` and `label`).
+fn is_actor_corpus(path: &Path) -> bool {
+    use std::io::BufRead;
+    let Ok(f) = std::fs::File::open(path) else { return false };
+    let mut first = String::new();
+    if std::io::BufReader::new(f).read_line(&mut first).is_err() {
+        return false;
+    }
+    serde_json::from_str::<Value>(&first).is_ok_and(|v| v.get("actor").is_some() && v.get("label").is_some())
+}
+
+/// Figures on one split of the actor-stance corpus: overall and per actor group.
+fn evaluate_actor_corpus(model: &StanceModel, path: &Path, split: Split) -> Result<Value> {
+    let pairs = actor_corpus::read_actor_corpus(path)?;
+    let (xs, groups) = actor_corpus::sentences(&pairs, split);
+    if xs.is_empty() {
+        bail!("{}: no pairs in the {split:?} split", path.display());
+    }
+    let (probs, gold) = stance_predictions(model, &xs)?;
+    let groups: Vec<&str> = groups.iter().flatten().map(String::as_str).collect();
+    let names: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
+    let mut per_group = serde_json::Map::new();
+    for g in DEFAULT_ACTOR_GROUPS.iter().chain([&OTHER_GROUP]) {
+        let (gg, pp): (Vec<usize>, Vec<[f32; 3]>) =
+            gold.iter().zip(&probs).zip(&groups).filter(|(_, k)| *k == g).map(|((a, b), _)| (*a, *b)).unzip();
+        if !gg.is_empty() {
+            per_group.insert(g.to_string(), serde_json::to_value(metrics::report(&names, &gg, &pp))?);
+        }
+    }
+    Ok(json!({"file": path.display().to_string(), "task": "actor stance (actor-stance corpus)",
+              "split": format!("{split:?}").to_lowercase(), "sentences": xs.len(),
+              "report": metrics::report(&names, &gold, &probs), "per_actor_group": per_group}))
+}
+
+/// Evaluates one file, choosing the reader by its extension and content (`.jsonl` NewsMTSC or the
+/// actor-stance corpus, `.tsv` SST-2) or, for a path `DIR/PREFIX` with `DIR/PREFIX_text.txt` beside
+/// it, TweetEval. `split` picks the actor-stance corpus split.
+pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy, split: Split) -> Result<Value> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
+        "jsonl" if is_actor_corpus(path) => evaluate_actor_corpus(model, path, split),
         "jsonl" => {
             let xs = read_newsmtsc(path)?;
             let mut encoded = Vec::with_capacity(xs.len());

