@@ -5,7 +5,7 @@ label files (data/actor-stance/labels/*.tsv), and writes the agreement figures.
 - Every pair must have its primary reader's label; a pair without one stops the build.
 - Double-read pairs: Cohen's kappa between first and second reader (overall, per wave, per source)
   goes to data/actor-stance/agreement.json. Where the two agree the label stands (`agreed`); where they
-  disagree the adjudicator's label from labels/adjudication.tsv is used (`adjudicated`, with the rule
+  disagree the adjudicator's label from labels/adjudication*.tsv is used (`adjudicated`, with the rule
   in `note`); a disagreement without an adjudication stops the build (use --disagreements to list
   them into annotation/disagreements.md for the adjudicator).
 
@@ -33,7 +33,7 @@ def kappa(pairs):
 def main():
     pool = [json.loads(l) for l in open(f"{ROOT}/pool.jsonl")]
     assign = {"primary": {}, "double": {}}
-    for f in ("assignment.json", "assignment-2.json"):
+    for f in ("assignment.json", "assignment-2.json", "assignment-3.json"):
         a = json.load(open(f"{ROOT}/annotation/{f}"))
         assign["primary"].update(a["primary"]); assign["double"].update(a["double"])
     labels = defaultdict(dict)  # id -> annotator -> (label, note)
@@ -47,8 +47,8 @@ def main():
                 sys.exit(f"{path}:{k}: label '{cols[1]}' is not one of {LABELS}")
             labels[cols[0].strip()][ann] = cols[1].strip()
     adjud = {}
-    if os.path.exists(f"{ROOT}/labels/adjudication.tsv"):
-        for line in open(f"{ROOT}/labels/adjudication.tsv"):
+    for path in sorted(glob.glob(f"{ROOT}/labels/adjudication*.tsv")):
+        for line in open(path):
             cols = line.rstrip("\n").split("\t")
             if len(cols) >= 2 and cols[1] in LABELS:
                 adjud[cols[0]] = (cols[1], cols[2] if len(cols) > 2 else "")
@@ -87,7 +87,7 @@ def main():
             if sec not in got:
                 missing.append(pid); continue
             ann[sec] = got[sec]
-            wave = "second draw" if int(pid[2:]) >= 8761 else "first draw"
+            wave = "third draw" if int(pid[2:]) >= 10115 else "second draw" if int(pid[2:]) >= 8761 else "first draw"
             for key in ("all", wave, p["source"], p["split"]):
                 dbl[key].append((got[prim], got[sec]))
             if got[prim] == got[sec]:

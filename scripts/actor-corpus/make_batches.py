@@ -11,6 +11,8 @@ Writes data/actor-stance/annotation/{batch_NN.md, double_AK.md, assignment.json}
 The second draw (scripts/actor-corpus/sample_supplement.py) is dealt the same way to four further
 readers: `make_batches.py --supplement` batches only ids from as08761 on, numbers its batches from 70
 and its readers 8 to 11 (second reader: primary + 2 among them), and writes assignment-2.json.
+The third draw (sample_third.py): `--third` batches ids from as10115 on, from batch 82, to readers
+12 to 19 (second reader: primary + 3 among them), and writes assignment-3.json.
 """
 import sys
 import json, os, random
@@ -22,10 +24,14 @@ NAMES = {"russia": "Russia", "china": "China", "iran": "Iran", "west": "the West
          "north_korea": "North Korea", "saudi_arabia": "Saudi Arabia", "syria": "Syria", "iraq": "Iraq",
          "venezuela": "Venezuela", "japan": "Japan", "germany": "Germany", "france": "France"}
 N_ANN, BATCH, DOUBLE = 8, 125, 0.11
-SUPPLEMENT = "--supplement" in sys.argv
-FIRST_ID, FIRST_BATCH, ANN0, SHIFT, OUT = (8761, 70, 8, 2, "assignment-2.json") if SUPPLEMENT else (0, 0, 0, 3, "assignment.json")
+SUPPLEMENT, THIRD = "--supplement" in sys.argv, "--third" in sys.argv
+FIRST_ID, FIRST_BATCH, ANN0, SHIFT, OUT = (8761, 70, 8, 2, "assignment-2.json") if SUPPLEMENT else \
+    (10115, 82, 12, 3, "assignment-3.json") if THIRD else (0, 0, 0, 3, "assignment.json")
+LAST_ID = 10115 if SUPPLEMENT else 8761 if not THIRD else 10**9
 if SUPPLEMENT:
     N_ANN, BATCH = 4, 114
+if THIRD:
+    N_ANN, BATCH = 8, 143
 
 def show(p):
     t = p["text"]
@@ -37,12 +43,12 @@ def block(group):
         lines.append(f"{p['id']}\tactor: {NAMES[p['actor']]}\n    {show(p)}")
     return "\n".join(lines)
 
-pairs = [p for p in map(json.loads, open(f"{ROOT}/pool.jsonl")) if int(p["id"][2:]) >= FIRST_ID]
+pairs = [p for p in map(json.loads, open(f"{ROOT}/pool.jsonl")) if FIRST_ID <= int(p["id"][2:]) < LAST_ID]
 groups = OrderedDict()
 for p in pairs:
     groups.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
 keys = list(groups)
-rng = random.Random(8 if SUPPLEMENT else 7)
+rng = random.Random(8 if SUPPLEMENT else 9 if THIRD else 7)
 rng.shuffle(keys)
 os.makedirs(f"{ROOT}/annotation", exist_ok=True)
 batches, cur = [], []
