@@ -32,24 +32,35 @@ fn is_actor_corpus(path: &Path) -> bool {
 /// Figures on one split of the actor-stance corpus: overall and per actor group.
 fn evaluate_actor_corpus(model: &StanceModel, path: &Path, split: Split) -> Result<Value> {
     let pairs = actor_corpus::read_actor_corpus(path)?;
-    let (xs, groups) = actor_corpus::sentences(&pairs, split);
+    let (xs, members) = actor_corpus::sentences(&pairs, split);
     if xs.is_empty() {
         bail!("{}: no pairs in the {split:?} split", path.display());
     }
     let (probs, gold) = stance_predictions(model, &xs)?;
-    let groups: Vec<&str> = groups.iter().flatten().map(String::as_str).collect();
+    let targets: Vec<&actor_corpus::ActorStancePair> = members.iter().flatten().map(|&i| &pairs[i]).collect();
     let names: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
+    // Figures over the targets for which `key` gives `value`.
+    let subset = |key: &dyn Fn(&actor_corpus::ActorStancePair) -> bool| -> Option<metrics::Report> {
+        let (gg, pp): (Vec<usize>, Vec<[f32; 3]>) =
+            gold.iter().zip(&probs).zip(&targets).filter(|(_, t)| key(t)).map(|((g, p), _)| (*g, *p)).unzip();
+        (!gg.is_empty()).then(|| metrics::report(&names, &gg, &pp))
+    };
     let mut per_group = serde_json::Map::new();
     for g in DEFAULT_ACTOR_GROUPS.iter().chain([&OTHER_GROUP]) {
-        let (gg, pp): (Vec<usize>, Vec<[f32; 3]>) =
-            gold.iter().zip(&probs).zip(&groups).filter(|(_, k)| *k == g).map(|((a, b), _)| (*a, *b)).unzip();
-        if !gg.is_empty() {
-            per_group.insert(g.to_string(), serde_json::to_value(metrics::report(&names, &gg, &pp))?);
+        if let Some(r) = subset(&|t| t.group() == *g) {
+            per_group.insert(g.to_string(), serde_json::to_value(r)?);
+        }
+    }
+    let mut per_source = serde_json::Map::new();
+    for s in ["reuters-headlines", "bbc-news", "newsmtsc-train"] {
+        if let Some(r) = subset(&|t| t.source == s) {
+            per_source.insert(s.to_string(), serde_json::to_value(r)?);
         }
     }
     Ok(json!({"file": path.display().to_string(), "task": "actor stance (actor-stance corpus)",
               "split": format!("{split:?}").to_lowercase(), "sentences": xs.len(),
-              "report": metrics::report(&names, &gold, &probs), "per_actor_group": per_group}))
+              "report": metrics::report(&names, &gold, &probs), "per_actor_group": per_group,
+              "per_source": per_source}))
 }
 
 /// Evaluates one file, choosing the reader by its extension and content (`.jsonl` NewsMTSC or the

@@ -209,7 +209,7 @@ struct TrainArgs {
     #[arg(long, default_value = "models/stance-minilm")]
     out: PathBuf,
     /// The hand-labelled actor-stance corpus trained on beside NewsMTSC (its train split; its
-    /// validation split joins model selection and calibration; its test split is never read).
+    /// validation split joins model selection and calibration; its test split is never used).
     #[arg(long, default_value = stance::train::actor_corpus::DEFAULT_ACTOR_CORPUS)]
     actor_corpus: PathBuf,
     /// Train without the actor-stance corpus (NewsMTSC only, as the first model did).

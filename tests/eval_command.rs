@@ -45,6 +45,38 @@ fn each_format_gives_its_figures() {
 }
 
 #[test]
+fn the_actor_corpus_gives_figures_per_split_and_actor_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("actor.jsonl");
+    let rec = |id: &str, unit: &str, text: &str, start: usize, mention: &str, actor: &str, split: &str, label: &str| {
+        format!(
+            r#"{{"id":"{id}","source":"reuters-headlines","unit":"{unit}","position":"headline","date":null,"context":null,"text":"{text}","start":{start},"end":{end},"mention":"{mention}","actor":"{actor}","split":"{split}","label":"{label}","annotations":{{"A0":"{label}"}},"resolution":"single"}}"#,
+            end = start + mention.chars().count()
+        )
+    };
+    let lines = [
+        rec("a", "u1", "EU imposes new sanctions on Russia over Crimea", 28, "Russia", "russia", "test", "against"),
+        rec("b", "u1", "EU imposes new sanctions on Russia over Crimea", 0, "EU", "west", "test", "neutral"),
+        rec("c", "u2", "Japan pledges aid to quake-hit Turkey", 0, "Japan", "japan", "test", "favor"),
+        rec("d", "u3", "Putin to visit Beijing next month", 0, "Putin", "russia", "validation", "neutral"),
+    ];
+    std::fs::write(&corpus, lines.join("\n") + "\n").unwrap();
+    let j = eval(&[&corpus]);
+    let r = &j["results"][0];
+    assert_eq!(r["split"], "test");
+    assert_eq!(r["sentences"], 2);
+    assert_eq!(r["report"]["n"], 3, "the validation pair is not in the test figures");
+    assert_eq!(r["per_actor_group"]["russia"]["n"], 1);
+    assert_eq!(r["per_actor_group"]["west"]["n"], 1);
+    assert_eq!(r["per_actor_group"]["other states"]["n"], 1);
+    assert!(r["per_actor_group"].get("china").is_none(), "no China pairs, no China figures");
+    assert_eq!(r["per_source"]["reuters-headlines"]["n"], 3);
+    let out = Command::new(env!("CARGO_BIN_EXE_stance")).args(["eval", "--split", "validation"]).arg(&corpus).output().unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["results"][0]["report"]["n"], 1);
+}
+
+#[test]
 fn an_unknown_file_kind_is_refused_by_name() {
     let out = Command::new(env!("CARGO_BIN_EXE_stance")).args(["eval", "/tmp/nothing-here.xyz"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -106,30 +106,32 @@ pub fn read_actor_corpus(path: &Path) -> Result<Vec<ActorStancePair>> {
 }
 
 /// The pairs of one split grouped by sentence (same source, unit, position): one example each, its
-/// spans and labels in span order. Returns the examples and, per example, each target's actor group.
-pub fn sentences(pairs: &[ActorStancePair], split: Split) -> (Vec<StanceExample>, Vec<Vec<String>>) {
-    let mut by: BTreeMap<(&str, &str, &str), Vec<&ActorStancePair>> = BTreeMap::new();
-    for p in pairs.iter().filter(|p| p.split == split) {
-        by.entry((&p.source, &p.unit, &p.position)).or_default().push(p);
+/// spans and labels in span order. Returns the examples and, per example, the index in `pairs` of
+/// each target's pair.
+pub fn sentences(pairs: &[ActorStancePair], split: Split) -> (Vec<StanceExample>, Vec<Vec<usize>>) {
+    let mut by: BTreeMap<(&str, &str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, p) in pairs.iter().enumerate().filter(|(_, p)| p.split == split) {
+        by.entry((&p.source, &p.unit, &p.position)).or_default().push(i);
     }
     let mut examples = Vec::with_capacity(by.len());
-    let mut groups = Vec::with_capacity(by.len());
-    for (_, mut ps) in by {
-        ps.sort_by_key(|p| (p.start, p.end));
+    let mut members = Vec::with_capacity(by.len());
+    for (_, mut ix) in by {
+        ix.sort_by_key(|&i| (pairs[i].start, pairs[i].end));
         examples.push(StanceExample {
-            text: ps[0].text.clone(),
-            spans: ps.iter().map(|p| CharSpan { start: p.start, end: p.end }).collect(),
-            labels: ps.iter().map(|p| p.label).collect(),
+            text: pairs[ix[0]].text.clone(),
+            spans: ix.iter().map(|&i| CharSpan { start: pairs[i].start, end: pairs[i].end }).collect(),
+            labels: ix.iter().map(|&i| pairs[i].label).collect(),
         });
-        groups.push(ps.iter().map(|p| p.group().to_string()).collect());
+        members.push(ix);
     }
-    (examples, groups)
+    (examples, members)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[allow(clippy::too_many_arguments)]
     fn rec(id: &str, unit: &str, text: &str, start: usize, end: usize, mention: &str, actor: &str, label: &str) -> String {
         format!(
             "{{\"id\":\"{id}\",\"source\":\"reuters-headlines\",\"unit\":\"{unit}\",\"position\":\"headline\",\"date\":null,\
@@ -150,13 +152,14 @@ mod tests {
         ];
         std::fs::write(&p, lines.join("\n")).unwrap();
         let pairs = read_actor_corpus(&p).unwrap();
-        let (ex, groups) = sentences(&pairs, Split::Test);
+        let (ex, members) = sentences(&pairs, Split::Test);
+        let groups: Vec<Vec<&str>> = members.iter().map(|m| m.iter().map(|&i| pairs[i].group()).collect()).collect();
         assert_eq!(ex.len(), 2);
         let eu = ex.iter().position(|e| e.text == t).unwrap();
         assert_eq!(ex[eu].spans, vec![CharSpan { start: 0, end: 2 }, CharSpan { start: 13, end: 19 }]);
         assert_eq!(ex[eu].labels, vec![Stance::Neutral, Stance::Against]);
         assert_eq!(groups[eu], vec!["west", "russia"]);
-        assert!(groups.iter().any(|g| g == &vec![OTHER_GROUP.to_string()]));
+        assert!(groups.iter().any(|g| g == &vec![OTHER_GROUP]));
         assert!(sentences(&pairs, Split::Train).0.is_empty());
     }
 
