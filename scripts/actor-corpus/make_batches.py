@@ -13,6 +13,8 @@ readers: `make_batches.py --supplement` batches only ids from as08761 on, number
 and its readers 8 to 11 (second reader: primary + 2 among them), and writes assignment-2.json.
 The third draw (sample_third.py): `--third` batches ids from as10115 on, from batch 82, to readers
 12 to 19 (second reader: primary + 3 among them), and writes assignment-3.json.
+The fourth draw (sample_demands.py): `--fourth` batches ids from as13546 on, from batch 106, to
+readers 20 to 25 (second reader: primary + 2 among them), and writes assignment-4.json.
 """
 import sys
 import json, os, random
@@ -24,14 +26,17 @@ NAMES = {"russia": "Russia", "china": "China", "iran": "Iran", "west": "the West
          "north_korea": "North Korea", "saudi_arabia": "Saudi Arabia", "syria": "Syria", "iraq": "Iraq",
          "venezuela": "Venezuela", "japan": "Japan", "germany": "Germany", "france": "France"}
 N_ANN, BATCH, DOUBLE = 8, 125, 0.11
-SUPPLEMENT, THIRD = "--supplement" in sys.argv, "--third" in sys.argv
+SUPPLEMENT, THIRD, FOURTH = "--supplement" in sys.argv, "--third" in sys.argv, "--fourth" in sys.argv
 FIRST_ID, FIRST_BATCH, ANN0, SHIFT, OUT = (8761, 70, 8, 2, "assignment-2.json") if SUPPLEMENT else \
-    (10115, 82, 12, 3, "assignment-3.json") if THIRD else (0, 0, 0, 3, "assignment.json")
-LAST_ID = 10115 if SUPPLEMENT else 8761 if not THIRD else 10**9
+    (10115, 82, 12, 3, "assignment-3.json") if THIRD else (13546, 106, 20, 2, "assignment-4.json") if FOURTH \
+    else (0, 0, 0, 3, "assignment.json")
+LAST_ID = 10115 if SUPPLEMENT else 13546 if THIRD else 10**9 if FOURTH else 8761
 if SUPPLEMENT:
     N_ANN, BATCH = 4, 114
 if THIRD:
     N_ANN, BATCH = 8, 143
+if FOURTH:
+    N_ANN, BATCH = 6, 95
 
 def show(p):
     t = p["text"]
@@ -48,7 +53,7 @@ groups = OrderedDict()
 for p in pairs:
     groups.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
 keys = list(groups)
-rng = random.Random(8 if SUPPLEMENT else 9 if THIRD else 7)
+rng = random.Random(8 if SUPPLEMENT else 9 if THIRD else 10 if FOURTH else 7)
 rng.shuffle(keys)
 os.makedirs(f"{ROOT}/annotation", exist_ok=True)
 batches, cur = [], []
