@@ -41,6 +41,32 @@ fn clear_stances_come_out_right() {
     }
 }
 
+/// The judgements of political text the actor-stance corpus was made for: a demand on a state is
+/// against it, a plain report is neutral, praise of a partnership or an agreement is favor, and a
+/// protest or a sanction is against its target. (Two sentences from the issue that still fail are
+/// named in the README under "What it cannot do".)
+#[test]
+fn actor_stance_cases_come_out_right() {
+    let m = load();
+    let cases: [(&str, &str, Stance); 11] = [
+        ("Iran must stop enriching uranium and end its support for terrorism.", "Iran", Stance::Against),
+        ("China must stop its intimidation of Taiwan and respect international law.", "China", Stance::Against),
+        ("Iran aggressively pursues these weapons and exports terror, while an unelected few repress the Iranian people's hope for freedom.", "Iran", Stance::Against),
+        ("Tokyo lodged a protest with Beijing over the incursion.", "Beijing", Stance::Against),
+        ("EU imposes new sanctions on Russia over its annexation of Crimea.", "Russia", Stance::Against),
+        ("Putin to visit Beijing next month for talks on energy.", "Putin", Stance::Neutral),
+        ("The Chinese delegation arrived in Geneva on Tuesday for the talks.", "Chinese", Stance::Neutral),
+        ("Iran will hold a presidential election in June.", "Iran", Stance::Neutral),
+        ("The president praised the strong and growing partnership with India, a trusted friend.", "India", Stance::Favor),
+        ("We welcome our close partnership with Japan, a steadfast ally.", "Japan", Stance::Favor),
+        ("China and Russia sign landmark deal to deepen cooperation.", "China", Stance::Favor),
+    ];
+    for (text, target, want) in cases {
+        let s = score(&m, text, &[target]);
+        assert_eq!(s.stance_label(0), want, "{text} -> {target}: {:?}", s.targets[0]);
+    }
+}
+
 #[test]
 fn one_pass_tells_two_targets_apart() {
     let m = load();
