@@ -26,6 +26,14 @@ fn score(model: &StanceModel, text: &str, targets: &[&str]) -> SentenceScores {
     score_encoded(model, &[&enc], BatchPolicy::default(), |_| {}).unwrap().remove(0)
 }
 
+/// Scores each (sentence, target) and checks its stance label.
+fn assert_labels(m: &StanceModel, cases: &[(&str, &str, Stance)]) {
+    for &(text, target, want) in cases {
+        let s = score(m, text, &[target]);
+        assert_eq!(s.stance_label(0), want, "{text} -> {target}: {:?}", s.targets[0]);
+    }
+}
+
 #[test]
 fn clear_stances_come_out_right() {
     let m = load();
@@ -35,10 +43,7 @@ fn clear_stances_come_out_right() {
         ("The minister praised China for its generous, life-saving help to the flood victims.", "China", Stance::Favor),
         ("The Iranian delegation arrived in Geneva on Tuesday for the talks.", "Iranian delegation", Stance::Neutral),
     ];
-    for (text, target, want) in cases {
-        let s = score(&m, text, &[target]);
-        assert_eq!(s.stance_label(0), want, "{text} -> {target}: {:?}", s.targets[0]);
-    }
+    assert_labels(&m, &cases);
 }
 
 /// The judgements of political text the actor-stance corpus was made for: a demand on a state is
@@ -61,10 +66,7 @@ fn actor_stance_cases_come_out_right() {
         ("We welcome our close partnership with Japan, a steadfast ally.", "Japan", Stance::Favor),
         ("China and Russia sign landmark deal to deepen cooperation.", "China", Stance::Favor),
     ];
-    for (text, target, want) in cases {
-        let s = score(&m, text, &[target]);
-        assert_eq!(s.stance_label(0), want, "{text} -> {target}: {:?}", s.targets[0]);
-    }
+    assert_labels(&m, &cases);
 }
 
 #[test]

@@ -11,7 +11,7 @@ Usage: python3 scripts/actor-corpus/sample_demands.py ../shared/data data/actor-
 import json, random, re, sys
 from collections import defaultdict
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sample_pool import ACTORS, load, split_of  # noqa: E402
+from sample_pool import ACTORS, append_draw, load  # noqa: E402
 
 DEMAND = re.compile(r"\b(urg(e|es|ed|ing)|calls? on|called on|press(es|ed|ing)? \w+ (to|on|over)|demand\w*|must|"
                     r"should|tells? \w+ to|told \w+ to|asks? \w+ to|asked \w+ to|insists?|needs? to)\b", re.I)
@@ -42,18 +42,7 @@ def main():
         a = s["mentions"][0][0]
         if got[a] < per[a] and take(s):
             got[a] += 1
-    pairs = []
-    for s in chosen:
-        for (act, st, en, alias) in s["mentions"][:4]:
-            pairs.append(dict(source=s["source"], unit=s["unit"], position=s["position"], date=s["date"],
-                              context=s["context"], text=s["text"], actor=act, start=st, end=en, mention=alias,
-                              split=split_of(s["unit"])))
-    start = len(old)
-    with open(pool_path, "a") as f:
-        for i, p in enumerate(pairs):
-            p["id"] = f"as{start + i:05d}"
-            f.write(json.dumps({k: p[k] for k in ["id", "source", "unit", "position", "date", "context", "text",
-                                                  "start", "end", "mention", "actor", "split"]}, ensure_ascii=False) + "\n")
+    pairs = append_draw(pool_path, chosen, len(old))
     c = defaultdict(int)
     for p in pairs:
         c[p["actor"]] += 1

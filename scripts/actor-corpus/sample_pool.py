@@ -82,6 +82,23 @@ def split_of(unit):
     h = int(hashlib.sha256(unit.encode()).hexdigest()[:8], 16) % 100
     return "test" if h < 16 else "validation" if h < 26 else "train"
 
+KEYS = ["id", "source", "unit", "position", "date", "context", "text", "start", "end", "mention", "actor", "split"]
+
+def append_draw(pool_path, chosen, first_id):
+    """Appends every actor pair (up to four a sentence) of the `chosen` sentences to the pool as ids
+    from `first_id` on; NewsMTSC sentences are training only, the rest split by source unit."""
+    pairs = []
+    for s in chosen:
+        for (act, st, en, alias) in s["mentions"][:4]:
+            pairs.append(dict(source=s["source"], unit=s["unit"], position=s["position"], date=s["date"],
+                              context=s["context"], text=s["text"], actor=act, start=st, end=en, mention=alias,
+                              split="train" if s["source"] == "newsmtsc-train" else split_of(s["unit"])))
+    with open(pool_path, "a") as f:
+        for i, p in enumerate(pairs):
+            p["id"] = f"as{first_id + i:05d}"
+            f.write(json.dumps({k: p[k] for k in KEYS}, ensure_ascii=False) + "\n")
+    return pairs
+
 def load(data):
     sents = []  # dict(source, unit, position, text, context, date, mentions)
     with gzip.open(f"{data}/bbc-news/bbc-news.jsonl.gz", "rt") as f:

@@ -11,7 +11,7 @@ Usage: python3 scripts/actor-corpus/sample_supplement.py ../shared/data data/act
 import json, random, re, sys
 from collections import defaultdict
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sample_pool import ACTORS, load, split_of  # noqa: E402
+from sample_pool import ACTORS, append_draw, load  # noqa: E402
 
 COOP = re.compile(r"\b(agree\w*|deal\w*|cooperat\w*|partner\w*|all(y|ies)|welcome\w*|prais\w*|support\w*|aid|"
                   r"help\w*|friend\w*|ties|boost\w*|hail\w*|thank\w*|pact|treaty|accord|pledg\w*|donat\w*|"
@@ -30,22 +30,15 @@ def main():
     for s in sents:
         by[s["mentions"][0][0]].append(s)
     per_actor = {a: (n // 8 if a in ("russia", "china", "iran", "west") else n // 2 // (len(ACTORS) - 4)) for a in ACTORS}
-    pairs, count = [], defaultdict(int)
+    chosen, count = [], defaultdict(int)
     for a in ACTORS:
         for s in by[a]:
             if count[a] >= per_actor[a]:
                 break
-            for (act, st, en, alias) in s["mentions"][:4]:
-                count[act] += 1
-                pairs.append(dict(source=s["source"], unit=s["unit"], position=s["position"], date=s["date"],
-                                  context=s["context"], text=s["text"], actor=act, start=st, end=en, mention=alias,
-                                  split=split_of(s["unit"])))
-    start = len(old)
-    with open(pool_path, "a") as f:
-        for i, p in enumerate(pairs):
-            p["id"] = f"as{start + i:05d}"
-            f.write(json.dumps({k: p[k] for k in ["id", "source", "unit", "position", "date", "context", "text",
-                                                  "start", "end", "mention", "actor", "split"]}, ensure_ascii=False) + "\n")
+            chosen.append(s)
+            for m in s["mentions"][:4]:
+                count[m[0]] += 1
+    pairs = append_draw(pool_path, chosen, len(old))
     print(len(pairs), "pairs added", dict(count), file=sys.stderr)
 
 if __name__ == "__main__":

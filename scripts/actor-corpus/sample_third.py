@@ -13,7 +13,7 @@ Usage: python3 scripts/actor-corpus/sample_third.py ../shared/data data/actor-st
 import json, random, sys
 from collections import defaultdict
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sample_pool import CUES, load, split_of  # noqa: E402
+from sample_pool import CUES, append_draw, load  # noqa: E402
 from sample_supplement import COOP  # noqa: E402
 
 def main():
@@ -54,18 +54,7 @@ def main():
         kind = "coop" if COOP.search(s["text"]) else "cue" if CUES.search(s["text"]) else None
         if kind and want[kind] > 0 and take(s):
             want[kind] -= 1
-    pairs = []
-    for s in chosen:
-        for (act, st, en, alias) in s["mentions"][:4]:
-            pairs.append(dict(source=s["source"], unit=s["unit"], position=s["position"], date=s["date"],
-                              context=s["context"], text=s["text"], actor=act, start=st, end=en, mention=alias,
-                              split="train" if s["source"] == "newsmtsc-train" else split_of(s["unit"])))
-    start = len(old)
-    with open(pool_path, "a") as f:
-        for i, p in enumerate(pairs):
-            p["id"] = f"as{start + i:05d}"
-            f.write(json.dumps({k: p[k] for k in ["id", "source", "unit", "position", "date", "context", "text",
-                                                  "start", "end", "mention", "actor", "split"]}, ensure_ascii=False) + "\n")
+    pairs = append_draw(pool_path, chosen, len(old))
     c = defaultdict(int)
     for p in pairs:
         c[(p["source"], p["actor"])] += 1
