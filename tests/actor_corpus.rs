@@ -2,6 +2,8 @@
 //! and as varied as the guideline promises, its splits never share a source unit or a sentence, and
 //! the double-read subset is there.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 
 use stance::labels::Stance;
@@ -64,6 +66,30 @@ fn a_tenth_is_double_read_and_disagreements_are_settled() {
         } else {
             assert_eq!(p.resolution, "adjudicated", "{}", p.id);
             assert!(p.note.as_deref().is_some_and(|n| !n.is_empty()), "{}: adjudication without a note", p.id);
+        }
+    }
+}
+
+/// Runs of eight lowercase words, split on anything that is not a letter, digit or apostrophe.
+fn eight_word_runs(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !(c.is_alphanumeric() || c == '\'')).filter(|w| !w.is_empty()).collect();
+    words.windows(8).map(|w| w.join(" ")).collect()
+}
+
+#[test]
+fn no_pair_shares_text_with_the_texts_that_judge_the_model() {
+    let Some(data) = common::data_dir() else { return };
+    let mut judge: HashSet<String> = HashSet::new();
+    for f in ["agnews/test.tsv", "agnews/dev.tsv"] {
+        let text = String::from_utf8_lossy(&std::fs::read(data.join(f)).unwrap()).replace('\\', " ").replace("#36;", "$");
+        judge.extend(eight_word_runs(&text));
+    }
+    judge.extend(eight_word_runs(&std::fs::read_to_string(common::root().join("seeds/000_204bb2dc5e8ef806.txt")).unwrap()));
+    for p in corpus() {
+        for t in [Some(&p.text), p.context.as_ref()].into_iter().flatten() {
+            let shared = eight_word_runs(t).into_iter().find(|r| judge.contains(r));
+            assert!(shared.is_none(), "{}: shares '{}' with AG News or the seed", p.id, shared.unwrap());
         }
     }
 }
