@@ -79,7 +79,7 @@ fn main() {
     for threads in [1, 2] {
         tch::set_num_threads(threads);
         for bs in [8, 16, 32, 64, 128] {
-            let policy = BatchPolicy { max_sentences: bs, max_tokens: bs * 128 };
+            let policy = BatchPolicy { max_sentences: bs, max_tokens: bs * 128, ..BatchPolicy::default() };
             let t = Instant::now();
             score_encoded(&model, &refs, policy, |_| {}).expect("scores");
             report(&format!("1 worker x {threads} torch threads, batch {bs}"), t.elapsed().as_secs_f64());
@@ -105,7 +105,7 @@ fn main() {
                     let refs: Vec<&EncodedSentence> = half.iter().collect();
                     ready.wait();
                     let t = Instant::now();
-                    score_encoded(&m, &refs, BatchPolicy { max_sentences: 16, max_tokens: 16 * 128 }, |_| {})
+                    score_encoded(&m, &refs, BatchPolicy::default(), |_| {})
                         .expect("scores");
                     t.elapsed().as_secs_f64()
                 })

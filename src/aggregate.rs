@@ -26,6 +26,9 @@ fn micro(p: f64) -> i64 {
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
     pub document: String,
+    /// The document's position in the input (1-based, failed records counted), which tells apart
+    /// documents that share an id.
+    pub record: usize,
     /// Unicode character offsets of the sentence in the document, end exclusive.
     pub start: usize,
     pub end: usize,
@@ -40,8 +43,8 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    fn key(&self) -> (i64, &str, usize) {
-        (self.stance_micro, self.document.as_str(), self.start)
+    fn key(&self) -> (i64, usize, usize) {
+        (self.stance_micro, self.record, self.start)
     }
 }
 
@@ -141,8 +144,8 @@ impl ActorSums {
     }
 }
 
-/// Inserts `e` into a list kept sorted by stance (`Less`: most negative first), then document and
-/// offset, truncated to `k`. A total order on keys makes the kept set independent of arrival order.
+/// Inserts `e` into a list kept sorted by stance (`Less`: most negative first), then input position
+/// and offset, truncated to `k`. A total order on keys makes the kept set independent of arrival order.
 fn push_top(list: &mut Vec<Evidence>, e: Evidence, k: usize, dir: Ordering) {
     if list.iter().any(|x| x.key() == e.key()) {
         return;
@@ -150,7 +153,7 @@ fn push_top(list: &mut Vec<Evidence>, e: Evidence, k: usize, dir: Ordering) {
     let cmp = |a: &Evidence, b: &Evidence| {
         let by_stance = a.stance_micro.cmp(&b.stance_micro);
         let by_stance = if dir == Ordering::Greater { by_stance.reverse() } else { by_stance };
-        by_stance.then_with(|| a.document.cmp(&b.document)).then(a.start.cmp(&b.start))
+        by_stance.then(a.record.cmp(&b.record)).then(a.start.cmp(&b.start))
     };
     let pos = list.partition_point(|x| cmp(x, &e) == Ordering::Less);
     list.insert(pos, e);
@@ -215,7 +218,7 @@ mod tests {
             mentions: 2,
             distribution: dist,
             sentiment: [0.5, 0.25, 0.25],
-            evidence: Evidence { document: doc.into(), start, end: start + 5, text: "x".into(), aliases: vec!["Iran".into()], stance_micro: 0, stance: 0.0 },
+            evidence: Evidence { document: doc.into(), record: doc.bytes().map(usize::from).sum(), start, end: start + 5, text: "x".into(), aliases: vec!["Iran".into()], stance_micro: 0, stance: 0.0 },
         }
     }
 

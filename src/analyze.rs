@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, ensure, Context, Result};
 use rayon::prelude::*;
 
 use crate::actors::{ActorMatcher, Lexicon, Mention};
@@ -22,7 +22,7 @@ use crate::aggregate::{ActorSums, Evidence, Observation};
 use crate::corpus::{Document, Record};
 use crate::model::{CharSpan, EncodedSentence, StanceModel};
 use crate::report::{ActorInfo, AuthorReport, CorpusReport, DocumentReport, Sink, Summary};
-use crate::score::{plan_batches, score_batch, score_encoded, BatchPolicy, SentenceScores};
+use crate::score::{score_batch, score_encoded, BatchPolicy, Plan, SentenceScores};
 use crate::segment::{split_sentences, SentenceSpan};
 
 /// Scores sentences with target spans (character offsets into each sentence).
@@ -52,15 +52,15 @@ impl SentenceScorer for ModelScorer<'_> {
             return score_encoded(self.model, &refs, self.policy, |_| {});
         }
         // Batch k goes to worker k mod N; every worker scores its share with its own model.
-        let batches = plan_batches(&refs, self.policy);
+        let plan = Plan::new(&refs, self.policy);
+        let units = plan.units();
         let n = self.extra_workers.len() + 1;
-        let refs = &refs;
-        let batches = &batches;
+        let (units, batches) = (&units, &plan.batches);
         let results: Vec<Result<Vec<(usize, SentenceScores)>>> = std::thread::scope(|s| {
             let run = |w: usize, model: &StanceModel| -> Result<Vec<(usize, SentenceScores)>> {
                 let mut out = Vec::new();
                 for b in batches.iter().skip(w).step_by(n) {
-                    out.extend(score_batch(model, refs, b)?);
+                    out.extend(score_batch(model, units, b)?);
                 }
                 Ok(out)
             };
@@ -79,13 +79,11 @@ impl SentenceScorer for ModelScorer<'_> {
             all.extend(handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a scoring worker panicked")))));
             all
         });
-        let mut out: Vec<Option<SentenceScores>> = vec![None; refs.len()];
+        let mut scored = Vec::new();
         for r in results {
-            for (i, s) in r? {
-                out[i] = Some(s);
-            }
+            scored.extend(r?);
         }
-        Ok(out.into_iter().map(|s| s.expect("every sentence is in one batch")).collect())
+        plan.assemble(scored)
     }
 }
 
@@ -145,6 +143,17 @@ fn char_spans(sentence: &str, mentions: &[Mention]) -> Vec<CharSpan> {
     out
 }
 
+/// Duplicate-id warnings printed before only the count goes on.
+const MAX_DUPLICATE_WARNINGS: usize = 10;
+
+/// A document id as 64 bits: a set of these finds repeated ids in 8 bytes per document.
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
 /// Running totals for authors and the corpus.
 pub struct Totals {
     pub authors: BTreeMap<String, (u64, Vec<ActorSums>)>,
@@ -168,6 +177,7 @@ pub fn analyze(
     let infos: Vec<ActorInfo> = lexicon.actors.iter().map(|a| ActorInfo { id: a.id.clone(), name: a.name.clone() }).collect();
     sink.begin(&infos)?;
     let mut totals = Totals { authors: BTreeMap::new(), corpus: vec![ActorSums::default(); n_actors], summary: Summary { skipped_files, ..Summary::default() } };
+    let mut seen_ids = std::collections::HashSet::new();
     let mut records = records.peekable();
     while records.peek().is_some() {
         // The chunk keeps records in input order, so errors and documents stream out in order.
@@ -190,11 +200,13 @@ pub fn analyze(
             }))
             .collect();
         let scores = scorer.score(&items)?;
+        ensure!(scores.len() == items.len(), "the scorer returned {} results for {} sentences", scores.len(), items.len());
         let mut scores = scores.into_iter();
         let mut chunk_sentences = 0;
         let mut prepared = prepared.iter();
         for record in &chunk {
             totals.summary.records += 1;
+            let ordinal = totals.summary.records;
             let doc = match record {
                 Ok(d) => d,
                 Err(e) => {
@@ -204,19 +216,35 @@ pub fn analyze(
                 }
             };
             let prep = prepared.next().expect("one preparation per document");
+            if !seen_ids.insert(id_hash(&doc.id)) {
+                totals.summary.duplicate_ids += 1;
+                if totals.summary.duplicate_ids <= MAX_DUPLICATE_WARNINGS {
+                    sink.warning(&format!(
+                        "duplicate document id '{}' (record {ordinal}); its evidence is told apart by \"record\"{}",
+                        doc.id,
+                        if totals.summary.duplicate_ids == MAX_DUPLICATE_WARNINGS { "; further duplicates are only counted (summary.duplicate_ids)" } else { "" }
+                    ))?;
+                }
+            }
             let mut sums = vec![ActorSums::default(); n_actors];
             let mut mentions = 0usize;
             let (mut byte, mut chars) = (0usize, 0usize);
             for hit in &prep.hits {
-                let s = scores.next().expect("one score per scored sentence");
+                let s = scores.next().context("the scorer returned too few results")?;
+                ensure!(
+                    s.targets.len() == hit.mentions.len(),
+                    "the scorer returned {} stances for a sentence with {} mentions",
+                    s.targets.len(),
+                    hit.mentions.len()
+                );
                 chars += doc.text[byte..hit.span.start].chars().count();
                 let start_char = chars;
                 let end_char = start_char + doc.text[hit.span.start..hit.span.end].chars().count();
                 byte = hit.span.start;
                 mentions += hit.mentions.len();
-                observe(doc, hit, &s, start_char, end_char, &mut sums, opts.evidence);
+                observe(doc, ordinal, hit, &s, start_char, end_char, &mut sums, opts.evidence);
             }
-            let report = DocumentReport::new(doc, prep.sentences, prep.hits.len(), mentions, &sums, lexicon);
+            let report = DocumentReport::new(doc, ordinal, prep.sentences, prep.hits.len(), mentions, &sums, lexicon);
             sink.document(&report)?;
             totals.summary.documents += 1;
             totals.summary.sentences += prep.sentences;
@@ -249,7 +277,8 @@ pub fn analyze(
 }
 
 /// Turns one scored sentence into one observation per actor it mentions.
-fn observe(doc: &Document, hit: &Hit, s: &SentenceScores, start: usize, end: usize, sums: &mut [ActorSums], k: usize) {
+#[allow(clippy::too_many_arguments)]
+fn observe(doc: &Document, record: usize, hit: &Hit, s: &SentenceScores, start: usize, end: usize, sums: &mut [ActorSums], k: usize) {
     let text = &doc.text[hit.span.start..hit.span.end];
     let mut by_actor: BTreeMap<usize, (u64, [f64; 3], Vec<String>)> = BTreeMap::new();
     for (m, p) in hit.mentions.iter().zip(&s.targets) {
@@ -269,7 +298,7 @@ fn observe(doc: &Document, hit: &Hit, s: &SentenceScores, start: usize, end: usi
                 mentions: n,
                 distribution: dist,
                 sentiment: s.sentiment,
-                evidence: Evidence { document: doc.id.clone(), start, end, text: text.to_string(), aliases, stance_micro: 0, stance: 0.0 },
+                evidence: Evidence { document: doc.id.clone(), record, start, end, text: text.to_string(), aliases, stance_micro: 0, stance: 0.0 },
             },
             k,
         );

@@ -3,15 +3,49 @@
 //! one record per line (`id`, `author`, `date`, `title`, `text`; other fields pass through as
 //! `meta`), `.csv` has a header row (column names configurable, other columns become `meta`).
 //!
+//! A UTF-8 byte order mark is dropped from the start of any stream; UTF-16 input is refused with one
+//! error for the whole stream. Inputs named on the command line may be any readable file (`/dev/stdin`,
+//! a FIFO, `<(cmd)`); without a known extension their format is sniffed as on stdin (`{` first:
+//! JSONL, else one text document). Meta values keep the exact JSON text they were given.
+//!
 //! Invariant: every record the input holds comes out exactly once, either as a [`Document`] or as
 //! an [`InputError`] naming the file, the line (where there is one) and the field; nothing is
-//! dropped silently. Files in walked folders with other extensions are counted as skipped.
+//! dropped silently. Files in walked folders with other extensions, and special files there (FIFOs,
+//! sockets, devices, which could block), are counted as skipped.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use serde_json::{Map, Value};
+use serde::{Deserialize, Serialize};
+
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// A meta value exactly as written in the input (`1e400` and 20-digit integers survive).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawJson(pub Box<RawValue>);
+
+impl RawJson {
+    /// A JSON string holding `s`.
+    pub fn string(s: &str) -> Self {
+        RawJson(serde_json::value::to_raw_value(s).expect("a string serializes"))
+    }
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl PartialEq for RawJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+/// Fields of a record that `stance` does not interpret, by name.
+pub type Meta = std::collections::BTreeMap<String, RawJson>;
 
 /// One document of the corpus.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +56,7 @@ pub struct Document {
     pub title: Option<String>,
     pub text: String,
     /// Fields of the record that `stance` does not interpret, passed through.
-    pub meta: Map<String, Value>,
+    pub meta: Meta,
 }
 
 /// A record or file that could not be read.
@@ -92,13 +126,15 @@ pub struct CorpusOptions {
 /// What the walk found besides records.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WalkReport {
-    /// Files inside walked folders skipped for their extension.
+    /// Files inside walked folders skipped for their extension, or because they are special files
+    /// (FIFOs, sockets, devices).
     pub skipped_files: usize,
 }
 
 /// An input named on the command line, expanded.
 enum Source {
-    File(PathBuf, Format),
+    /// A file and its format (`None`: sniff the content).
+    File(PathBuf, Option<Format>),
     Stdin,
     Missing(String, String),
 }
@@ -117,18 +153,21 @@ fn expand(paths: &[String], report: &mut WalkReport) -> Vec<Source> {
             for entry in walker {
                 match entry {
                     Ok(e) if e.file_type().is_file() => match Format::from_path(e.path()) {
-                        Some(f) => out.push(Source::File(e.path().to_path_buf(), f)),
+                        Some(f) => out.push(Source::File(e.path().to_path_buf(), Some(f))),
                         None => report.skipped_files += 1,
                     },
-                    Ok(_) => {}
+                    Ok(e) if e.file_type().is_dir() => {}
+                    // FIFOs, sockets, devices: opening one could block or never end.
+                    Ok(_) => report.skipped_files += 1,
                     Err(err) => out.push(Source::Missing(
                         err.path().map_or(p.clone(), |x| x.display().to_string()),
                         format!("cannot walk: {err}"),
                     )),
                 }
             }
-        } else if path.is_file() {
-            out.push(Source::File(path.to_path_buf(), Format::from_path(path).unwrap_or(Format::Text)));
+        } else if path.exists() {
+            // Named by the user: read it whatever kind of file it is (FIFO, /dev/stdin, <(cmd)).
+            out.push(Source::File(path.to_path_buf(), Format::from_path(path)));
         } else {
             out.push(Source::Missing(p.clone(), "no such file or folder".into()));
         }
@@ -159,20 +198,51 @@ fn read_source(source: Source, opts: &CorpusOptions) -> Box<dyn Iterator<Item = 
                 Ok(f) => read_stream(Box::new(BufReader::new(f)), name, format, opts),
             }
         }
-        Source::Stdin => {
-            let mut r: Box<dyn BufRead> = Box::new(BufReader::new(std::io::stdin()));
-            let format = opts.stdin_format.unwrap_or_else(|| match r.fill_buf() {
-                Ok(buf) if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => Format::Jsonl,
-                _ => Format::Text,
-            });
-            read_stream(r, "<stdin>".into(), format, opts)
-        }
+        Source::Stdin => read_stream(Box::new(BufReader::new(std::io::stdin())), "<stdin>".into(), opts.stdin_format, opts),
     }
 }
 
-/// Reads one stream in `format`; `name` is used in ids and errors.
-pub fn read_stream(mut r: Box<dyn BufRead>, name: String, format: Format, opts: &CorpusOptions) -> Box<dyn Iterator<Item = Record>> {
+/// What the first bytes of a stream say about its encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 (a byte order mark, if any, has been consumed).
+    Utf8,
+    /// UTF-16 (little or big endian): refused, with this name in the message.
+    Utf16(&'static str),
+}
+
+/// Consumes a UTF-8 byte order mark at the start of `r`, and recognises UTF-16 by its mark.
+pub fn take_byte_order_mark(r: &mut dyn BufRead) -> std::io::Result<Encoding> {
+    let buf = r.fill_buf()?;
+    if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        r.consume(3);
+        return Ok(Encoding::Utf8);
+    }
+    Ok(match buf {
+        [0xFF, 0xFE, ..] => Encoding::Utf16("UTF-16LE"),
+        [0xFE, 0xFF, ..] => Encoding::Utf16("UTF-16BE"),
+        _ => Encoding::Utf8,
+    })
+}
+
+/// The message for UTF-16 input.
+pub fn utf16_message(which: &str) -> String {
+    format!("the input is {which} text; stance reads UTF-8 (convert it first, e.g. iconv -f UTF-16 -t UTF-8)")
+}
+
+/// Reads one stream in `format` (`None`: JSONL if the first non-blank byte is `{`, else one text
+/// document); `name` is used in ids and errors.
+pub fn read_stream(mut r: Box<dyn BufRead>, name: String, format: Option<Format>, opts: &CorpusOptions) -> Box<dyn Iterator<Item = Record>> {
     let opts = opts.clone();
+    match take_byte_order_mark(r.as_mut()) {
+        Err(e) => return Box::new(std::iter::once(Err(err(&name, None, format!("cannot read: {e}"))))),
+        Ok(Encoding::Utf16(which)) => return Box::new(std::iter::once(Err(err(&name, None, utf16_message(which))))),
+        Ok(Encoding::Utf8) => {}
+    }
+    let format = format.unwrap_or_else(|| match r.fill_buf() {
+        Ok(buf) if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => Format::Jsonl,
+        _ => Format::Text,
+    });
     match format {
         Format::Text => {
             let mut bytes = Vec::new();
@@ -208,6 +278,9 @@ pub fn read_stream(mut r: Box<dyn BufRead>, name: String, format: Format, opts: 
                 }
                 if buf.iter().all(u8::is_ascii_whitespace) {
                     continue;
+                }
+                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    buf.pop();
                 }
                 any = true;
                 return Some(jsonl_record(&name, line_no, &buf, &opts));
@@ -267,35 +340,64 @@ fn text_document(name: &str, bytes: Vec<u8>, opts: &CorpusOptions) -> Record {
     if text.trim().is_empty() {
         return Err(err(name, None, "empty file"));
     }
-    Ok(Document { id: name.to_string(), author: opts.author.clone(), date: None, title: None, text, meta: Map::new() })
+    Ok(Document { id: name.to_string(), author: opts.author.clone(), date: None, title: None, text, meta: Meta::new() })
+}
+
+/// A serde_json error without its "at line L column C" (the caller names the file line), with the
+/// column kept.
+pub fn json_error(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let message = match full.rfind(" at line ") {
+        Some(i) => &full[..i],
+        None => full.as_str(),
+    };
+    if e.column() > 0 {
+        format!("{message} (column {})", e.column())
+    } else {
+        message.to_string()
+    }
 }
 
 fn jsonl_record(name: &str, line: usize, buf: &[u8], opts: &CorpusOptions) -> Record {
     let e = |m: String| err(name, Some(line), m);
     let text = std::str::from_utf8(buf).map_err(|x| e(format!("invalid UTF-8 at byte {} of the line", x.valid_up_to())))?;
-    let value: Value = serde_json::from_str(text).map_err(|x| e(format!("not JSON: {x}")))?;
-    let Value::Object(mut obj) = value else { return Err(e("expected a JSON object".into())) };
-    let body = match obj.remove("text") {
+    let mut obj: Meta = match serde_json::from_str(text) {
+        Ok(o) => o,
+        Err(x) if x.is_data() => return Err(e("expected a JSON object".into())),
+        Err(x) => return Err(e(format!("not JSON: {}", json_error(&x)))),
+    };
+    let mut field = |name: &str| -> Result<Option<Value>, InputError> {
+        match obj.remove(name) {
+            None => Ok(None),
+            Some(raw) => serde_json::from_str(raw.get()).map(Some).map_err(|x| e(format!("field \"{name}\": {}", json_error(&x)))),
+        }
+    };
+    let body = field("text")?;
+    let id = field("id")?;
+    let author = field("author")?;
+    let date = field("date")?;
+    let title = field("title")?;
+    let body = match body {
         Some(Value::String(s)) => s,
         Some(_) => return Err(e("field \"text\": expected a string".into())),
         None => return Err(e("field \"text\": missing".into())),
     };
-    let id = match obj.remove("id") {
+    let id = match id {
         Some(Value::String(s)) => s,
         Some(Value::Number(n)) => n.to_string(),
         None | Some(Value::Null) => format!("{name}:{line}"),
         Some(_) => return Err(e("field \"id\": expected a string or a number".into())),
     };
-    let mut opt_str = |field: &str| -> Result<Option<String>, InputError> {
-        match obj.remove(field) {
+    let opt_str = |field: &str, v: Option<Value>| -> Result<Option<String>, InputError> {
+        match v {
             Some(Value::String(s)) => Ok(Some(s)),
             None | Some(Value::Null) => Ok(None),
             Some(_) => Err(e(format!("field \"{field}\": expected a string"))),
         }
     };
-    let author = opt_str("author")?.or_else(|| opts.author.clone());
-    let date = opt_str("date")?;
-    let title = opt_str("title")?;
+    let author = opt_str("author", author)?.or_else(|| opts.author.clone());
+    let date = opt_str("date", date)?;
+    let title = opt_str("title", title)?;
     if let Some(d) = &date {
         check_date(d).map_err(|m| e(format!("field \"date\": {m}")))?;
     }
@@ -319,7 +421,7 @@ fn csv_record(name: &str, line: usize, headers: &[String], text_col: usize, row:
         .iter()
         .zip(&fields)
         .filter(|(h, _)| !known.contains(h))
-        .map(|(h, v)| (h.clone(), Value::String(v.clone())))
+        .map(|(h, v)| (h.clone(), RawJson::string(v)))
         .collect();
     Ok(Document {
         id: col(&opts.csv.id).unwrap_or_else(|| format!("{name}:{line}")),

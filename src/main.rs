@@ -1,7 +1,7 @@
 //! The `stance` command line: a thin layer over the library. Data goes to stdout, progress and
 //! errors to stderr; errors print their whole chain on one line.
 
-use std::io::{BufReader, IsTerminal};
+use std::io::{BufReader, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tch::Device;
 
 use stance::model::{resolve_model_dir, StanceModel};
+use stance::report::escape_controls;
 use stance::score::BatchPolicy;
 use stance::train::{TrainData, TrainOptions};
 
@@ -30,14 +31,16 @@ struct ModelArgs {
     #[arg(long, value_name = "DIR")]
     model: Option<PathBuf>,
     /// Sentences per encoder call (batches are length-sorted, so padding stays small; 16 was the
-    /// fastest on a 2-core CPU, see BENCHMARKS.md).
-    #[arg(long, default_value_t = 16)]
+    /// fastest on a 2-core CPU, see BENCHMARKS.md). At least 1.
+    #[arg(long, default_value_t = 16, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
     batch_size: usize,
-    /// Upper bound on padded tokens per encoder call (bounds memory on long sentences).
-    #[arg(long, default_value_t = 2048)]
+    /// Upper bound on padded tokens per encoder call: bounds memory whatever the input, since a
+    /// long sentence's windows and a sentence's many targets are scored in groups under it (one
+    /// 128-token window always fits). At least 1.
+    #[arg(long, default_value_t = 2048, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_048_576))]
     batch_tokens: usize,
-    /// libtorch intra-op threads (default: all cores).
-    #[arg(long)]
+    /// libtorch intra-op threads, 1 to 1024 (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..=1024))]
     threads: Option<i32>,
 }
 
@@ -50,7 +53,7 @@ impl ModelArgs {
         StanceModel::load(&dir, Device::Cpu)
     }
     fn policy(&self) -> BatchPolicy {
-        BatchPolicy { max_sentences: self.batch_size.max(1), max_tokens: self.batch_tokens.max(1) }
+        BatchPolicy { max_sentences: self.batch_size, max_tokens: self.batch_tokens, ..BatchPolicy::default() }
     }
 }
 
@@ -121,12 +124,12 @@ struct AnalyzeArgs {
     /// Stop at the first bad record or file instead of reporting and counting it.
     #[arg(long)]
     strict: bool,
-    /// Evidence sentences kept per actor and side (against / favor).
-    #[arg(long, default_value_t = 3)]
+    /// Evidence sentences kept per actor and side (against / favor), 0 to 1000.
+    #[arg(long, default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1000))]
     evidence: usize,
-    /// Documents per processing chunk (bounds memory). Keep it fixed to compare runs byte for byte:
-    /// it decides which sentences share a model batch, which can move a 4th decimal.
-    #[arg(long, default_value_t = 256)]
+    /// Documents per processing chunk (bounds memory), 1 to 100000. Keep it fixed to compare runs
+    /// byte for byte: it decides which sentences share a model batch, which can move a 4th decimal.
+    #[arg(long, default_value_t = 256, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     chunk: usize,
     /// Format of stdin; default: JSONL if it starts with `{`, else one text document.
     #[arg(long, value_enum)]
@@ -148,8 +151,9 @@ struct AnalyzeArgs {
     csv_title: String,
     /// Model workers: each holds its own copy of the model (about 100 MiB) and scores batches side
     /// by side with one libtorch thread (unless --threads says otherwise). Output is the same for
-    /// any number of workers; see BENCHMARKS.md for which is faster.
-    #[arg(long, default_value_t = 1)]
+    /// any number of workers; see BENCHMARKS.md for which is faster. More workers than cores only
+    /// cost memory, so they are cut to the number of cores, with a warning.
+    #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
     workers: usize,
     /// No progress bar and no summary line on stderr (input errors are still printed).
     #[arg(long)]
@@ -256,8 +260,8 @@ struct TrainArgs {
     /// Steps between mid-epoch checkpoints.
     #[arg(long, default_value_t = 200)]
     checkpoint_every: usize,
-    /// libtorch threads.
-    #[arg(long, default_value_t = 2)]
+    /// libtorch threads, 1 to 1024.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(i32).range(1..=1024))]
     threads: i32,
     /// Train stance only, without the SST-2 / TweetEval sentiment tasks (an ablation: the
     /// sentiment head is then untrained).
@@ -285,15 +289,30 @@ fn rate_style(template: &str) -> ProgressStyle {
         })
 }
 
+/// The status of a run stopped by a closed output pipe: 128 + SIGPIPE, what a shell reports for a
+/// program killed by the signal, so `set -o pipefail` scripts see what they expect.
+const BROKEN_PIPE_STATUS: u8 = 141;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(BROKEN_PIPE_STATUS),
         Err(e) => {
-            eprintln!("stance: {e:#}");
+            eprintln!("stance: {}", escape_controls(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether the error is a write to a closed pipe (`stance ... | head`): the reader has all it
+/// wanted, so this is a quiet stop, not a failure to report.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind()) == Some(std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+    })
 }
 
 fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
@@ -302,7 +321,13 @@ fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
     use stance::report::{CsvSink, JsonSink, JsonlSink, Sink, TableSink};
 
     let lexicon = match &a.actors {
-        Some(p) => stance::actors::Lexicon::with_file(p)?,
+        Some(p) => {
+            let lexicon = stance::actors::Lexicon::with_file(p)?;
+            for w in lexicon.shared_aliases() {
+                eprintln!("stance: warning: {}: {}", p.display(), escape_controls(&w));
+            }
+            lexicon
+        }
         None => stance::actors::Lexicon::default_actors(),
     };
     let copts = CorpusOptions {
@@ -314,7 +339,7 @@ fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
         let r = stance::corpus::read_stream(
             Box::new(SEED_TEXT.as_bytes()),
             SEED_NAME.to_string(),
-            stance::corpus::Format::Text,
+            Some(stance::corpus::Format::Text),
             &copts,
         );
         (r, Default::default())
@@ -322,9 +347,14 @@ fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
         stance::corpus::read_corpus(&a.inputs, &copts)
     };
     let model = a.model.load()?;
-    let workers = a.workers.max(1);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = if a.workers > cores {
+        eprintln!("stance: warning: --workers {} is more than the {cores} cores here; using {cores} (each worker holds a copy of the model)", a.workers);
+        cores
+    } else {
+        a.workers
+    };
     if workers > 1 && a.model.threads.is_none() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         tch::set_num_threads((cores / workers).max(1) as i32);
     }
     let extra_workers = (1..workers)
@@ -350,7 +380,7 @@ fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
     let mut error_sink = ErrorEcho { inner: sink.as_mut(), bar: &bar };
     let mut sentences = 0usize;
     let start = std::time::Instant::now();
-    let opts = AnalyzeOptions { chunk_docs: a.chunk.max(1), evidence: a.evidence, strict: a.strict };
+    let opts = AnalyzeOptions { chunk_docs: a.chunk, evidence: a.evidence, strict: a.strict };
     let mut progress = |docs: usize, sents: usize| {
         sentences += sents;
         bar.inc(docs as u64);
@@ -382,8 +412,12 @@ impl stance::report::Sink for ErrorEcho<'_> {
         self.inner.document(d)
     }
     fn error(&mut self, e: &stance::corpus::InputError) -> Result<()> {
-        self.bar.suspend(|| eprintln!("stance: {e}"));
+        self.bar.suspend(|| eprintln!("stance: {}", escape_controls(&e.to_string())));
         self.inner.error(e)
+    }
+    fn warning(&mut self, message: &str) -> Result<()> {
+        self.bar.suspend(|| eprintln!("stance: warning: {}", escape_controls(message)));
+        self.inner.warning(message)
     }
     fn finish(&mut self, a: &[stance::report::AuthorReport], c: &stance::report::CorpusReport, s: &stance::report::Summary) -> Result<()> {
         self.inner.finish(a, c, s)
@@ -403,7 +437,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 b.set_style(rate_style("{spinner} {pos} sentences scored ({rate})"));
                 b
             };
-            let mut errors = |msg: &str| bar.suspend(|| eprintln!("stance: {msg}"));
+            let mut errors = |msg: &str| bar.suspend(|| eprintln!("stance: {}", escape_controls(msg)));
             let mut progress = |n: usize| bar.inc(n as u64);
             let summary = if input == "-" {
                 let stdin = std::io::stdin().lock();
@@ -427,7 +461,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for f in &files {
                 out.push(stance::eval::evaluate_file(&m, f, model.policy(), split.into())?);
             }
-            println!("{}", serde_json::to_string_pretty(&serde_json::json!({"model": resolve_model_dir(model.model.as_deref()).display().to_string(), "results": out}))?);
+            let mut stdout = std::io::stdout().lock();
+            let report = serde_json::json!({"model": resolve_model_dir(model.model.as_deref()).display().to_string(), "results": out});
+            writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Train(a) => {

@@ -4,19 +4,19 @@
 //! ```text
 //! { "schema_version": 1,
 //!   "actors":    [{"id": "russia", "name": "Russia"}, ...],            lexicon order
-//!   "documents": [{"id", "author"?, "date"?, "title"?, "meta": {...},
+//!   "documents": [{"id", "record", "author"?, "date"?, "title"?, "meta": {...},
 //!                  "sentences": n, "actor_sentences": n, "mentions": n,
 //!                  "actors": {"russia": ActorProfile, ...}}, ...],     input order; mentioned actors only
 //!   "authors":   [{"author", "documents": n, "actors": {...}}, ...],  sorted by author
 //!   "corpus":    {"documents", "sentences", "actor_sentences", "mentions", "actors": {...}},
 //!   "errors":    [{"source", "line"?, "message"}, ...],                 every failed record (first 1,000)
 //!   "summary":   {"records", "documents", "failed", "skipped_files", "sentences",
-//!                 "scored_sentences", "mentions", "documents_without_author"} }
+//!                 "scored_sentences", "mentions", "documents_without_author", "duplicate_ids"} }
 //! ActorProfile = {"mentions", "sentences", "stance" in [-1, 1], "ci95": [lo, hi],
 //!                 "distribution": {"against", "neutral", "favor"}, "label",
 //!                 "sentiment": {"negative", "neutral", "positive"},
 //!                 "evidence": {"against": [Evidence], "favor": [Evidence]}}
-//! Evidence     = {"document", "start", "end" (Unicode characters in the document), "text",
+//! Evidence     = {"document", "record", "start", "end" (Unicode characters in the document), "text",
 //!                 "aliases": [...], "stance"}
 //! ```
 //!
@@ -34,7 +34,6 @@ use std::io::Write;
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::actors::Lexicon;
 use crate::aggregate::{ActorProfile, ActorSums};
@@ -65,6 +64,9 @@ pub struct Summary {
     pub scored_sentences: usize,
     pub mentions: usize,
     pub documents_without_author: usize,
+    /// Documents whose id an earlier document already had (their `record` tells them apart).
+    #[serde(default)]
+    pub duplicate_ids: usize,
 }
 
 type Profiles = BTreeMap<String, ActorProfile>;
@@ -81,13 +83,15 @@ fn profiles(sums: &[ActorSums], lexicon: &Lexicon) -> Profiles {
 #[serde(deny_unknown_fields)]
 pub struct DocumentReport {
     pub id: String,
+    /// Position in the input, 1-based, failed records counted: unique even where ids repeat.
+    pub record: usize,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub author: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub title: Option<String>,
-    pub meta: Map<String, Value>,
+    pub meta: crate::corpus::Meta,
     pub sentences: usize,
     pub actor_sentences: usize,
     pub mentions: usize,
@@ -95,9 +99,10 @@ pub struct DocumentReport {
 }
 
 impl DocumentReport {
-    pub fn new(doc: &Document, sentences: usize, actor_sentences: usize, mentions: usize, sums: &[ActorSums], lexicon: &Lexicon) -> Self {
+    pub fn new(doc: &Document, record: usize, sentences: usize, actor_sentences: usize, mentions: usize, sums: &[ActorSums], lexicon: &Lexicon) -> Self {
         DocumentReport {
             id: doc.id.clone(),
+            record,
             author: doc.author.clone(),
             date: doc.date.clone(),
             title: doc.title.clone(),
@@ -166,6 +171,11 @@ pub trait Sink {
     fn begin(&mut self, actors: &[ActorInfo]) -> Result<()>;
     fn document(&mut self, d: &DocumentReport) -> Result<()>;
     fn error(&mut self, e: &InputError) -> Result<()>;
+    /// Something a person should know that is not a failed record (a duplicate id). Output
+    /// formats carry the counts in the summary; by default a warning is not written.
+    fn warning(&mut self, _message: &str) -> Result<()> {
+        Ok(())
+    }
     fn finish(&mut self, authors: &[AuthorReport], corpus: &CorpusReport, summary: &Summary) -> Result<()>;
 }
 
@@ -226,7 +236,13 @@ impl<W: Write> JsonlSink<W> {
         JsonlSink { out }
     }
     fn line(&mut self, kind: &str, data: impl Serialize) -> Result<()> {
-        serde_json::to_writer(&mut self.out, &serde_json::json!({"type": kind, "data": data}))?;
+        #[derive(Serialize)]
+        struct Line<'a, T> {
+            #[serde(rename = "type")]
+            kind: &'a str,
+            data: T,
+        }
+        serde_json::to_writer(&mut self.out, &Line { kind, data })?;
         self.out.write_all(b"\n")?;
         Ok(())
     }
@@ -253,7 +269,8 @@ impl<W: Write> Sink for JsonlSink<W> {
     }
 }
 
-/// CSV: one row per document x mentioned actor.
+/// CSV: one row per document x mentioned actor. Text cells that a spreadsheet would run as a
+/// formula are prefixed with `'` ([`neutralise_formula`]).
 pub struct CsvSink<W: Write> {
     out: csv::Writer<W>,
 }
@@ -278,10 +295,10 @@ impl<W: Write> Sink for CsvSink<W> {
         for (actor, p) in &d.actors {
             let f = |x: f64| x.to_string();
             self.out.write_record([
-                d.id.clone(),
-                d.author.clone().unwrap_or_default(),
-                d.date.clone().unwrap_or_default(),
-                actor.clone(),
+                neutralise_formula(&d.id),
+                neutralise_formula(d.author.as_deref().unwrap_or_default()),
+                neutralise_formula(d.date.as_deref().unwrap_or_default()),
+                neutralise_formula(actor),
                 p.mentions.to_string(),
                 p.sentences.to_string(),
                 f(p.stance),
@@ -318,8 +335,8 @@ impl<W: Write> TableSink<W> {
         TableSink { out, actors: Vec::new() }
     }
 
-    fn name<'a>(&'a self, id: &'a str) -> &'a str {
-        self.actors.iter().find(|a| a.id == id).map_or(id, |a| a.name.as_str())
+    fn name(&self, id: &str) -> String {
+        escape_controls(self.actors.iter().find(|a| a.id == id).map_or(id, |a| a.name.as_str())).into_owned()
     }
 
     fn table(&mut self, profiles: &Profiles) -> Result<()> {
@@ -327,7 +344,7 @@ impl<W: Write> TableSink<W> {
         let order: Vec<String> = self.actors.iter().map(|a| a.id.clone()).collect();
         for id in order {
             let Some(p) = profiles.get(&id) else { continue };
-            let name = self.name(&id).to_string();
+            let name = self.name(&id);
             writeln!(
                 self.out,
                 "  {:<14} {:>8} {:>9} {:>+7.2}  [{:>+5.2}, {:>+5.2}]  {:>7.2} {:>7.2} {:>7.2}  {:<8}",
@@ -337,6 +354,36 @@ impl<W: Write> TableSink<W> {
             )?;
         }
         Ok(())
+    }
+}
+
+/// `s` with every control character (and every bidirectional-override character) written as a
+/// visible `\u{..}` escape, so that input text shown on a terminal cannot move the cursor, clear
+/// the screen, set the title or reorder what the reader sees.
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !s.chars().any(risky) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if risky(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A CSV cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage
+/// return first) gets a leading `'`, which spreadsheets show as text; numbers are written by us
+/// and never pass through here.
+pub fn neutralise_formula(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
     }
 }
 
@@ -382,17 +429,17 @@ impl<W: Write> Sink for TableSink<W> {
         writeln!(self.out, "Stance = P(favor) - P(against), averaged over the sentences that mention the actor.\n")?;
         self.table(&corpus.actors)?;
         for a in authors {
-            writeln!(self.out, "\nAuthor: {} ({})", a.author, count(a.documents as usize, "document"))?;
+            writeln!(self.out, "\nAuthor: {} ({})", escape_controls(&a.author), count(a.documents as usize, "document"))?;
             self.table(&a.actors)?;
         }
         writeln!(self.out, "\nStrongest evidence:")?;
         let order: Vec<String> = self.actors.iter().map(|a| a.id.clone()).collect();
         for id in order {
             let Some(p) = corpus.actors.get(&id) else { continue };
-            let name = self.name(&id).to_string();
+            let name = self.name(&id);
             for (side, list) in [("against", &p.evidence.against), ("favor", &p.evidence.favor)] {
                 if let Some(e) = list.first() {
-                    writeln!(self.out, "  {:<14} {:<7} {:>+5.2}  \"{}\"", name, side, e.stance, clip(&e.text, 110))?;
+                    writeln!(self.out, "  {:<14} {:<7} {:>+5.2}  \"{}\"", name, side, e.stance, escape_controls(&clip(&e.text, 110)))?;
                 }
             }
         }

@@ -1,13 +1,19 @@
-//! Scores encoded sentences with the model: sorts them by length so
-//! a batch carries little padding, runs one encoder pass per batch, and returns calibrated
-//! probabilities in the caller's order.
+//! Scores encoded sentences with the model: sorts them by length so a batch carries little padding,
+//! runs one encoder pass per batch, and returns calibrated probabilities in the caller's order. A
+//! sentence too big for one call under the [`BatchPolicy`] (many windows, or many targets) is cut
+//! into pieces, each some of its rows and the targets in them, so memory is bounded by the policy
+//! whatever the input.
 //!
-//! Invariant: results come back in input order, and a sentence's scores do not depend on which
-//! other sentences shared its batch (padding is masked), so output is deterministic.
+//! Invariant: results come back in input order, one per sentence with one distribution per target,
+//! and a sentence's scores do not depend on which other sentences shared its batch (padding is
+//! masked; rows are encoded independently), so output is deterministic.
 
-use anyhow::Result;
+use std::borrow::Cow;
+
+use anyhow::{ensure, Context, Result};
 
 use crate::labels::{argmax, LabelSet, Sentiment, Stance};
+use crate::model::encode::TargetTokens;
 use crate::model::{calibrated_probs, Batch, EncodedSentence, StanceModel};
 
 /// Probabilities for one sentence: its sentiment, and the stance toward each target in input order.
@@ -31,16 +37,145 @@ impl SentenceScores {
 pub struct BatchPolicy {
     /// At most this many sentences per encoder call.
     pub max_sentences: usize,
-    /// At most this many padded tokens per encoder call (bounds memory on long sentences).
+    /// At most this many padded tokens per encoder call (bounds memory on long sentences); one
+    /// row always fits, whatever this says.
     pub max_tokens: usize,
+    /// At most this many targets per encoder call: each costs a `[tokens, hidden]` slice of the
+    /// encoder output in the stance head, so thousands of targets in one sentence go in groups.
+    pub max_targets: usize,
 }
 
 /// 16 sentences per call was the fastest on a 2-core CPU: larger batches fall out of cache and get
-/// slower per sentence (`cargo bench --bench score_throughput`, figures in BENCHMARKS.md).
+/// slower per sentence (`cargo bench --bench score_throughput`, figures in BENCHMARKS.md). 256
+/// targets of 128 tokens keep the stance head under about 50 MiB.
 impl Default for BatchPolicy {
     fn default() -> Self {
-        BatchPolicy { max_sentences: 16, max_tokens: 16 * 128 }
+        BatchPolicy { max_sentences: 16, max_tokens: 16 * 128, max_targets: 256 }
     }
+}
+
+/// Where a unit of work came from: its sentence, which of the sentence's targets it holds (in the
+/// unit's order), and whether its first row is the sentence's first row (so its sentiment counts).
+struct Origin {
+    sentence: usize,
+    targets: Option<Vec<usize>>,
+    sentiment: bool,
+}
+
+/// The units of work for a set of sentences (whole sentences, or pieces of oversized ones) and
+/// the batches they go in.
+pub struct Plan<'a> {
+    units: Vec<Cow<'a, EncodedSentence>>,
+    origins: Vec<Origin>,
+    target_counts: Vec<usize>,
+    /// Unit indices per encoder call.
+    pub batches: Vec<Vec<usize>>,
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(encoded: &[&'a EncodedSentence], policy: BatchPolicy) -> Self {
+        let mut units = Vec::with_capacity(encoded.len());
+        let mut origins = Vec::with_capacity(encoded.len());
+        for (i, s) in encoded.iter().enumerate() {
+            let rows_per_call = (policy.max_tokens / s.max_len().max(1)).max(1);
+            let max_targets = policy.max_targets.max(1);
+            if s.rows.len() <= rows_per_call && s.targets.len() <= max_targets {
+                units.push(Cow::Borrowed(*s));
+                origins.push(Origin { sentence: i, targets: None, sentiment: true });
+                continue;
+            }
+            for (piece, targets, sentiment) in split_sentence(s, rows_per_call, max_targets) {
+                units.push(Cow::Owned(piece));
+                origins.push(Origin { sentence: i, targets: Some(targets), sentiment });
+            }
+        }
+        let refs: Vec<&EncodedSentence> = units.iter().map(|u| u.as_ref()).collect();
+        let batches = plan_batches(&refs, policy);
+        let target_counts = encoded.iter().map(|s| s.targets.len()).collect();
+        Plan { units, origins, target_counts, batches }
+    }
+
+    /// The units, for [`score_batch`].
+    pub fn units(&self) -> Vec<&EncodedSentence> {
+        self.units.iter().map(|u| u.as_ref()).collect()
+    }
+
+    /// Sentences whose sentiment a batch completes (for progress counts).
+    pub fn sentences_in(&self, batch: &[usize]) -> usize {
+        batch.iter().filter(|&&u| self.origins[u].sentiment).count()
+    }
+
+    /// Puts scored units back together as one result per sentence; an error if any unit or target
+    /// is missing (the scorer broke its contract).
+    pub fn assemble(&self, scored: impl IntoIterator<Item = (usize, SentenceScores)>) -> Result<Vec<SentenceScores>> {
+        let mut sentiment: Vec<Option<[f32; 3]>> = vec![None; self.target_counts.len()];
+        let mut targets: Vec<Vec<Option<[f32; 3]>>> = self.target_counts.iter().map(|&n| vec![None; n]).collect();
+        for (u, s) in scored {
+            let o = self.origins.get(u).context("a scored unit that was never planned")?;
+            if o.sentiment {
+                sentiment[o.sentence] = Some(s.sentiment);
+            }
+            let n = o.targets.as_ref().map_or(self.target_counts[o.sentence], Vec::len);
+            ensure!(s.targets.len() == n, "the model returned {} target scores for a unit with {n} targets", s.targets.len());
+            for (k, p) in s.targets.into_iter().enumerate() {
+                let t = o.targets.as_ref().map_or(k, |ts| ts[k]);
+                targets[o.sentence][t] = Some(p);
+            }
+        }
+        sentiment
+            .into_iter()
+            .zip(targets)
+            .enumerate()
+            .map(|(i, (sent, ts))| {
+                Ok(SentenceScores {
+                    sentiment: sent.with_context(|| format!("sentence {i} was not scored"))?,
+                    targets: ts.into_iter().collect::<Option<Vec<_>>>().with_context(|| format!("a target of sentence {i} was not scored"))?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Cuts one sentence into pieces of at most `rows_per_call` rows and `max_targets` targets. The
+/// first piece starts with the sentence's first row (its sentiment); every target is in one piece.
+/// Returns `(piece, the piece's targets as indices into the sentence's, carries sentiment)`.
+fn split_sentence(s: &EncodedSentence, rows_per_call: usize, max_targets: usize) -> Vec<(EncodedSentence, Vec<usize>, bool)> {
+    let mut order: Vec<usize> = (0..s.targets.len()).collect();
+    order.sort_by_key(|&t| (s.targets[t].row, t));
+    let mut pieces = Vec::new();
+    let mut rows: Vec<usize> = vec![0];
+    let mut members: Vec<usize> = Vec::new();
+    let flush = |rows: &mut Vec<usize>, members: &mut Vec<usize>, pieces: &mut Vec<(EncodedSentence, Vec<usize>, bool)>| {
+        let sentiment = pieces.is_empty();
+        let piece = EncodedSentence {
+            rows: rows.iter().map(|&r| s.rows[r].clone()).collect(),
+            targets: members
+                .iter()
+                .map(|&t| {
+                    let tt = s.targets[t];
+                    let row = rows.iter().position(|&r| r == tt.row).expect("a target's row is in its piece");
+                    TargetTokens { row, ..tt }
+                })
+                .collect(),
+        };
+        pieces.push((piece, std::mem::take(members), sentiment));
+        rows.clear();
+    };
+    for t in order {
+        let row = s.targets[t].row;
+        let new_row = rows.last() != Some(&row);
+        if members.len() >= max_targets || (new_row && rows.len() >= rows_per_call) {
+            flush(&mut rows, &mut members, &mut pieces);
+        }
+        if rows.last() != Some(&row) {
+            rows.push(row);
+        }
+        members.push(t);
+    }
+    if !members.is_empty() || pieces.is_empty() {
+        flush(&mut rows, &mut members, &mut pieces);
+    }
+    pieces
 }
 
 /// Cuts length-sorted sentence indices into batches under `policy`.
@@ -49,19 +184,23 @@ pub fn plan_batches(encoded: &[&EncodedSentence], policy: BatchPolicy) -> Vec<Ve
     order.sort_by_key(|&i| (encoded[i].max_len(), i));
     let mut batches = Vec::new();
     let mut current: Vec<usize> = Vec::new();
-    let mut rows = 0usize;
+    let (mut rows, mut targets) = (0usize, 0usize);
     for i in order {
         let len = encoded[i].max_len();
         let r = encoded[i].rows.len();
+        let t = encoded[i].targets.len();
         // Sorted ascending, so `len` is the padded width if `i` joins the batch.
         if !current.is_empty()
-            && (current.len() >= policy.max_sentences.max(1) || (rows + r) * len > policy.max_tokens)
+            && (current.len() >= policy.max_sentences.max(1)
+                || (rows + r) * len > policy.max_tokens
+                || targets + t > policy.max_targets.max(1))
         {
             batches.push(std::mem::take(&mut current));
-            rows = 0;
+            (rows, targets) = (0, 0);
         }
         current.push(i);
         rows += r;
+        targets += t;
     }
     if !current.is_empty() {
         batches.push(current);
@@ -76,14 +215,14 @@ pub fn score_encoded(
     policy: BatchPolicy,
     mut progress: impl FnMut(usize),
 ) -> Result<Vec<SentenceScores>> {
-    let mut out: Vec<Option<SentenceScores>> = vec![None; encoded.len()];
-    for batch_idx in plan_batches(encoded, policy) {
-        for (i, s) in score_batch(model, encoded, &batch_idx)? {
-            out[i] = Some(s);
-        }
-        progress(batch_idx.len());
+    let plan = Plan::new(encoded, policy);
+    let units = plan.units();
+    let mut scored = Vec::with_capacity(units.len());
+    for batch in &plan.batches {
+        scored.extend(score_batch(model, &units, batch)?);
+        progress(plan.sentences_in(batch));
     }
-    Ok(out.into_iter().map(|s| s.expect("every sentence is in one batch")).collect())
+    plan.assemble(scored)
 }
 
 /// Sentence sentiment of plain texts (no targets), in input order; tokenizes in parallel.
@@ -104,8 +243,16 @@ pub fn score_batch(
     let members: Vec<&EncodedSentence> = batch_idx.iter().map(|&i| encoded[i]).collect();
     let batch = Batch::collate(&members, model.vs.device());
     let logits = tch::no_grad(|| model.network.forward_t(&batch, false))?;
-    let stance = calibrated_probs(&logits.stance, model.config.stance_temperature);
-    let sentiment = calibrated_probs(&logits.sentiment, model.config.sentiment_temperature);
+    let stance = calibrated_probs(&logits.stance, model.config.stance_temperature)?;
+    let sentiment = calibrated_probs(&logits.sentiment, model.config.sentiment_temperature)?;
+    ensure!(
+        stance.len() == batch.n_targets && sentiment.len() == members.len(),
+        "the network returned {} stance and {} sentiment rows for {} targets in {} sentences",
+        stance.len(),
+        sentiment.len(),
+        batch.n_targets,
+        members.len()
+    );
     let mut t = 0;
     let mut out = Vec::with_capacity(batch_idx.len());
     for (k, &i) in batch_idx.iter().enumerate() {
@@ -133,7 +280,7 @@ mod tests {
         let s: Vec<EncodedSentence> =
             [5, 40, 7, 7, 90, 3, 12].iter().map(|&l| sentence(l, 1)).collect();
         let refs: Vec<&EncodedSentence> = s.iter().collect();
-        let policy = BatchPolicy { max_sentences: 3, max_tokens: 100 };
+        let policy = BatchPolicy { max_sentences: 3, max_tokens: 100, max_targets: 256 };
         let batches = plan_batches(&refs, policy);
         let mut seen: Vec<usize> = batches.iter().flatten().copied().collect();
         seen.sort();
@@ -145,5 +292,49 @@ mod tests {
         }
         // Length-sorted: the first batch holds the shortest sentences.
         assert_eq!(batches[0], vec![5, 0, 2]);
+    }
+
+    fn many_targets(rows: usize, targets: usize) -> EncodedSentence {
+        EncodedSentence {
+            rows: (0..rows).map(|r| Row { ids: vec![r as i64; 128] }).collect(),
+            targets: (0..targets).map(|t| TargetTokens { row: (t * 7) % rows, start: 1 + t % 100, end: 2 + t % 100 }).collect(),
+        }
+    }
+
+    #[test]
+    fn oversized_sentences_are_cut_into_pieces_under_the_policy() {
+        let policy = BatchPolicy { max_sentences: 16, max_tokens: 4 * 128, max_targets: 10 };
+        let big = many_targets(30, 95);
+        let small = sentence(9, 1);
+        let plan = Plan::new(&[&small, &big], policy);
+        let units = plan.units();
+        for b in &plan.batches {
+            let rows: usize = b.iter().map(|&u| units[u].rows.len()).sum();
+            let width = b.iter().map(|&u| units[u].max_len()).max().unwrap();
+            let targets: usize = b.iter().map(|&u| units[u].targets.len()).sum();
+            assert!(rows * width <= 4 * 128 && targets <= 10, "batch over the policy: {rows} rows, {targets} targets");
+        }
+        // Pretend scores: each target's distribution encodes its own token start, so reassembly
+        // can be checked target by target.
+        let scored = plan.batches.iter().flatten().map(|&u| {
+            let targets = units[u].targets.iter().map(|t| [t.start as f32, units[u].rows[t.row].ids[0] as f32, 0.0]).collect();
+            (u, SentenceScores { sentiment: [units[u].rows[0].ids[0] as f32, 0.0, 0.0], targets })
+        });
+        let out = plan.assemble(scored.collect::<Vec<_>>()).unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[1].sentiment[0], 0.0, "sentiment comes from the sentence's first row");
+        for (t, got) in big.targets.iter().zip(&out[1].targets) {
+            assert_eq!(*got, [t.start as f32, t.row as f32, 0.0]);
+        }
+        assert_eq!(plan.batches.iter().map(|b| plan.sentences_in(b)).sum::<usize>(), 2);
+    }
+
+    #[test]
+    fn a_missing_score_is_an_error_not_a_panic() {
+        let s = sentence(5, 1);
+        let plan = Plan::new(&[&s], BatchPolicy::default());
+        assert!(plan.assemble(Vec::new()).is_err());
+        let wrong = SentenceScores { sentiment: [0.0; 3], targets: vec![] };
+        assert!(plan.assemble(vec![(0, wrong)]).is_err());
     }
 }

@@ -7,14 +7,21 @@
 //! Output: `{"id": "s1", "sentiment": {"negative": p, "neutral": p, "positive": p},
 //!          "sentiment_label": "neutral", "targets": [{"start": 12, "end": 18, "text": "Russia",
 //!          "stance": {"against": p, "neutral": p, "favor": p}, "label": "against"}]}`
-//! A bad line becomes `{"id": ..., "line": N, "error": "..."}` in place, is reported on stderr as
-//! `stance: FILE:N: ...`, and counted; the other lines are still scored.
+//! Other fields of an input line pass through to its output line unchanged (exact JSON text), so
+//! results join back to their source; a field named like an output field is an error.
+//! A bad line (not UTF-8, not JSON, no or empty `text`, a bad span) becomes
+//! `{"id": ..., "line": N, "error": "..."}` in place, is reported on stderr as
+//! `stance: FILE:N: ...`, and counted; the other lines are still scored. A UTF-8 byte order mark is
+//! dropped; UTF-16 input is refused as a whole.
 
 use std::io::{BufRead, Write};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+
+use crate::corpus::{json_error, take_byte_order_mark, utf16_message, Encoding, Meta, RawJson};
 
 use crate::labels::{LabelSet, Sentiment, Stance};
 use crate::model::{CharSpan, EncodedSentence, SentenceEncoder, StanceModel};
@@ -22,20 +29,13 @@ use crate::score::{score_encoded, BatchPolicy, SentenceScores};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct InputLine {
-    #[serde(default)]
-    id: Option<Value>,
-    text: String,
-    #[serde(default)]
-    targets: Vec<InputTarget>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct InputTarget {
     start: usize,
     end: usize,
 }
+
+/// Fields an output line writes itself: an input field of the same name would be ambiguous.
+const OUTPUT_FIELDS: [&str; 4] = ["sentiment", "sentiment_label", "line", "error"];
 
 /// Counts of a scoring run.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -48,27 +48,44 @@ pub struct ScoreSummary {
 
 /// One parsed line: ready to score, or an error to report in its place.
 enum Parsed {
-    Ok { id: Option<Value>, text: String, spans: Vec<CharSpan>, encoded: EncodedSentence },
-    Err { id: Option<Value>, message: String },
+    Ok { id: Option<RawJson>, spans: Vec<CharSpan>, chars: Vec<char>, extra: Meta, encoded: EncodedSentence },
+    Err { id: Option<RawJson>, message: String },
 }
 
-fn parse_line(encoder: &SentenceEncoder, line: &str) -> Parsed {
-    let input: InputLine = match serde_json::from_str(line) {
-        Ok(v) => v,
-        Err(e) => {
-            let id = serde_json::from_str::<Value>(line).ok().and_then(|v| v.get("id").cloned());
-            let message = if e.is_data() && line.trim_start().starts_with('{') {
-                format!("bad record: {e}")
-            } else {
-                format!("not a JSON object: {e}")
-            };
-            return Parsed::Err { id, message };
-        }
+fn parse_line(encoder: &SentenceEncoder, line: &[u8]) -> Parsed {
+    let line = match std::str::from_utf8(line) {
+        Ok(l) => l,
+        Err(e) => return Parsed::Err { id: None, message: format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()) },
     };
-    let spans: Vec<CharSpan> = input.targets.iter().map(|t| CharSpan { start: t.start, end: t.end }).collect();
-    match encoder.encode(&input.text, &spans) {
-        Ok(encoded) => Parsed::Ok { id: input.id, text: input.text, spans, encoded },
-        Err(e) => Parsed::Err { id: input.id, message: format!("field \"targets\": {e}") },
+    let mut fields: Meta = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) if e.is_data() => return Parsed::Err { id: None, message: "expected a JSON object".into() },
+        Err(e) => return Parsed::Err { id: None, message: format!("not JSON: {}", json_error(&e)) },
+    };
+    let id = fields.remove("id");
+    let fail = |message: String| Parsed::Err { id: id.clone(), message };
+    let text: String = match fields.remove("text").map(|r| serde_json::from_str::<Value>(r.get())) {
+        None => return fail("field \"text\": missing".into()),
+        Some(Ok(Value::String(t))) if t.trim().is_empty() => {
+            return fail("field \"text\": empty (there is nothing to score)".into())
+        }
+        Some(Ok(Value::String(t))) => t,
+        Some(_) => return fail("field \"text\": expected a string".into()),
+    };
+    let targets: Vec<InputTarget> = match fields.remove("targets") {
+        None => Vec::new(),
+        Some(r) => match serde_json::from_str(r.get()) {
+            Ok(t) => t,
+            Err(e) => return fail(format!("field \"targets\": {}", json_error(&e))),
+        },
+    };
+    if let Some(name) = OUTPUT_FIELDS.iter().find(|f| fields.contains_key(**f)) {
+        return fail(format!("field \"{name}\": the output writes a field of this name; rename it in the input"));
+    }
+    let spans: Vec<CharSpan> = targets.iter().map(|t| CharSpan { start: t.start, end: t.end }).collect();
+    match encoder.encode(&text, &spans) {
+        Ok(encoded) => Parsed::Ok { id, spans, chars: text.chars().collect(), extra: fields, encoded },
+        Err(e) => fail(format!("field \"targets\": {e}")),
     }
 }
 
@@ -85,8 +102,7 @@ fn round6(x: f32) -> f64 {
     (f64::from(x) * 1e6).round() / 1e6
 }
 
-fn output_line(id: &Option<Value>, text: &str, spans: &[CharSpan], s: &SentenceScores) -> Value {
-    let chars: Vec<char> = text.chars().collect();
+fn output_line(id: &Option<RawJson>, chars: &[char], spans: &[CharSpan], extra: &Meta, s: &SentenceScores) -> Result<Box<RawValue>> {
     let targets: Vec<Value> = spans
         .iter()
         .zip(&s.targets)
@@ -101,14 +117,24 @@ fn output_line(id: &Option<Value>, text: &str, spans: &[CharSpan], s: &SentenceS
             })
         })
         .collect();
-    let mut m = Map::new();
-    if let Some(id) = id {
-        m.insert("id".into(), id.clone());
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: &'a Option<RawJson>,
+        #[serde(flatten)]
+        extra: &'a Meta,
+        sentiment: Value,
+        sentiment_label: &'static str,
+        targets: Vec<Value>,
     }
-    m.insert("sentiment".into(), probs_object::<Sentiment>(&s.sentiment));
-    m.insert("sentiment_label".into(), json!(s.sentiment_label().name()));
-    m.insert("targets".into(), Value::Array(targets));
-    Value::Object(m)
+    let out = Out {
+        id,
+        extra,
+        sentiment: probs_object::<Sentiment>(&s.sentiment),
+        sentiment_label: s.sentiment_label().name(),
+        targets,
+    };
+    Ok(serde_json::value::to_raw_value(&out)?)
 }
 
 /// Lines read and scored together: enough for well-filled, length-sorted batches, small enough to
@@ -126,21 +152,27 @@ pub fn score_stream(
     errors: &mut dyn FnMut(&str),
     progress: &mut dyn FnMut(usize),
 ) -> Result<ScoreSummary> {
+    let mut input = input;
+    if let Encoding::Utf16(which) = take_byte_order_mark(&mut input).with_context(|| format!("{source}: cannot read"))? {
+        bail!("{source}: {}", utf16_message(which));
+    }
     let mut summary = ScoreSummary::default();
-    let mut lines = input.lines();
     let mut line_no = 0usize;
-    loop {
-        let mut chunk: Vec<(usize, String)> = Vec::with_capacity(CHUNK_LINES);
-        for line in lines.by_ref() {
+    let mut at_end = false;
+    while !at_end {
+        let mut chunk: Vec<(usize, Vec<u8>)> = Vec::with_capacity(CHUNK_LINES);
+        while chunk.len() < CHUNK_LINES {
+            let mut line = Vec::new();
+            let n = input.read_until(b'\n', &mut line).with_context(|| format!("{source}:{}: cannot read line", line_no + 1))?;
+            if n == 0 {
+                at_end = true;
+                break;
+            }
             line_no += 1;
-            let line = line.with_context(|| format!("{source}:{line_no}: cannot read line"))?;
-            if line.trim().is_empty() {
+            if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             chunk.push((line_no, line));
-            if chunk.len() >= CHUNK_LINES {
-                break;
-            }
         }
         if chunk.is_empty() {
             break;
@@ -159,25 +191,26 @@ pub fn score_stream(
         for ((n, _), p) in chunk.iter().zip(&parsed) {
             summary.lines += 1;
             let value = match p {
-                Parsed::Ok { id, text, spans, .. } => {
-                    let s = scores.next().expect("one score per parsed line");
+                Parsed::Ok { id, spans, chars, extra, .. } => {
+                    let s = scores.next().context("the scorer returned fewer results than lines")?;
                     summary.scored += 1;
                     summary.targets += spans.len();
-                    output_line(id, text, spans, &s)
+                    output_line(id, chars, spans, extra, &s)?
                 }
                 Parsed::Err { id, message } => {
                     summary.failed += 1;
                     errors(&format!("{source}:{n}: {message}"));
-                    let mut m = Map::new();
-                    if let Some(id) = id {
-                        m.insert("id".into(), id.clone());
+                    #[derive(serde::Serialize)]
+                    struct ErrorLine<'a> {
+                        #[serde(skip_serializing_if = "Option::is_none")]
+                        id: &'a Option<RawJson>,
+                        line: usize,
+                        error: &'a str,
                     }
-                    m.insert("line".into(), json!(n));
-                    m.insert("error".into(), json!(message));
-                    Value::Object(m)
+                    serde_json::value::to_raw_value(&ErrorLine { id, line: *n, error: message })?
                 }
             };
-            serde_json::to_writer(&mut output, &value)?;
+            output.write_all(value.get().as_bytes())?;
             output.write_all(b"\n")?;
         }
         output.flush()?;

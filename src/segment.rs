@@ -5,6 +5,13 @@
 //! cannot know are undone: titles (Mr., Dr., Gen.), `No.` before a number, single initials
 //! (J. Smith), and dotted initialisms (U.S., U.K.) when the next word is not a usual sentence opener.
 //!
+//! Hard-wrapped text (a paragraph broken into lines of about the same width, as e-mail, plain-text
+//! archives and `fmt` write it) is read as its paragraphs: a single line break is a soft wrap when
+//! the next line goes on in lower case, or when the block's lines are filled to its width (the next
+//! line's first word would not have fitted). A blank line, a list or heading marker (`-`, `*`, `•`,
+//! `1.`, `#`, `>`) and a short line before a capitalised one (a headline, a list of headlines) stay
+//! boundaries.
+//!
 //! Invariant: sentences are trimmed, non-empty, in order, non-overlapping, and `text[start..end]`
 //! is always a valid slice of the original text.
 
@@ -36,6 +43,9 @@ const OPENERS: &[&str] = &[
 
 /// Splits `text` into sentences.
 pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
+    // Soft line breaks become spaces, byte for byte, so offsets stay those of `text`.
+    let unwrapped = unwrap_soft_breaks(text);
+    let text: &str = &unwrapped;
     let mut raw: Vec<SentenceSpan> = Vec::new();
     for (start, piece) in text.split_sentence_bound_indices() {
         let trimmed_start = piece.len() - piece.trim_start().len();
@@ -59,12 +69,104 @@ pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
     out
 }
 
+/// Blocks whose widest line is narrower than this are never treated as hard-wrapped by width.
+const MIN_WRAP_WIDTH: usize = 40;
+
+/// `text` with every soft line break (see the module comment) replaced by a space (`\r\n` by two),
+/// so the result has the same length and the same character boundaries.
+fn unwrap_soft_breaks(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\n') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    // (start of the line, end of its content without `\r`, position of its `\n` if any)
+    let mut lines: Vec<(usize, usize, Option<usize>)> = Vec::new();
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            let end = if i > start && text.as_bytes()[i - 1] == b'\r' { i - 1 } else { i };
+            lines.push((start, end, Some(i)));
+            start = i + 1;
+        }
+    }
+    lines.push((start, text.len(), None));
+    let content = |l: &(usize, usize, Option<usize>)| text[l.0..l.1].trim_end();
+    let mut soft: Vec<usize> = Vec::new();
+    // Blocks of consecutive non-blank lines.
+    let mut i = 0;
+    while i < lines.len() {
+        if content(&lines[i]).trim().is_empty() {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < lines.len() && !content(&lines[j + 1]).trim().is_empty() {
+            j += 1;
+        }
+        let block = &lines[i..=j];
+        let width = block.iter().map(|l| content(l).chars().count()).max().unwrap_or(0);
+        // Candidates: breaks not followed by a marker line.
+        let pairs: Vec<(usize, bool, bool)> = block
+            .windows(2)
+            .filter(|w| !starts_with_marker(content(&w[1])))
+            .map(|w| {
+                let (a, b) = (content(&w[0]), content(&w[1]).trim_start());
+                let first_word = b.split_whitespace().next().unwrap_or("").chars().count();
+                let filled = width >= MIN_WRAP_WIDTH && a.chars().count() + 1 + first_word > width;
+                let lower = b.starts_with(|c: char| c.is_lowercase());
+                (w[0].2.expect("a line followed by another ends in a newline"), filled, lower)
+            })
+            .collect();
+        let filled_share = pairs.iter().filter(|p| p.1).count() as f64 / pairs.len().max(1) as f64;
+        let wrapped_block = pairs.iter().any(|p| p.2) || (block.len() >= 3 && filled_share >= 2.0 / 3.0);
+        for (newline, filled, lower) in pairs {
+            if lower || (wrapped_block && filled) {
+                soft.push(newline);
+            }
+        }
+        i = j + 1;
+    }
+    if soft.is_empty() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for n in soft {
+        bytes[n] = b' ';
+        if n > 0 && bytes[n - 1] == b'\r' {
+            bytes[n - 1] = b' ';
+        }
+    }
+    std::borrow::Cow::Owned(String::from_utf8(bytes).expect("ASCII bytes replaced by ASCII bytes"))
+}
+
+/// A line that opens a list item, a heading or a quote: `-`, `*`, `•`, `–`, `1.`, `1)`, `a)`,
+/// `#`, `>`, `|`.
+fn starts_with_marker(line: &str) -> bool {
+    let l = line.trim_start();
+    if l.starts_with(['#', '>', '|']) {
+        return true;
+    }
+    let mut chars = l.chars();
+    match chars.next() {
+        Some('-' | '*' | '•' | '–' | '—' | '+') => chars.next().is_some_and(char::is_whitespace),
+        Some(c) if c.is_ascii_digit() => {
+            let rest = l.trim_start_matches(|c: char| c.is_ascii_digit());
+            rest.starts_with(". ") || rest.starts_with(") ")
+        }
+        Some(c) if c.is_alphabetic() => chars.next() == Some(')') && chars.next().is_some_and(char::is_whitespace),
+        _ => false,
+    }
+}
+
 /// Whether a boundary between `prev` and `next` is a false one after an abbreviation.
 fn joins(prev: &str, next: &str) -> bool {
     let Some(stem) = prev.strip_suffix('.') else { return false };
     let last_word = stem.rsplit(|c: char| c.is_whitespace() || c == '(' || c == '"' || c == '“').next().unwrap_or("");
     let next_word: &str = next.split(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
     if TITLES.contains(&last_word) {
+        return true;
+    }
+    // A numbered list item: "1. Russia agreed".
+    if stem == last_word && !stem.is_empty() && stem.len() <= 3 && stem.bytes().all(|b| b.is_ascii_digit()) {
         return true;
     }
     if last_word == "No" || last_word == "no" || last_word == "Nos" {
@@ -138,6 +240,30 @@ mod tests {
                 "End"
             ]
         );
+    }
+
+    #[test]
+    fn hard_wrapped_paragraphs_are_read_whole() {
+        let text = "Russia Rejects Sanctions\n\nOfficials in Moscow said on Tuesday that Russia would not\r\naccept any new sanctions from the European Union, warning that\nthe measures would hurt people. The statement came after talks\nin Brussels ended.\n";
+        assert_eq!(
+            split(text),
+            vec![
+                "Russia Rejects Sanctions",
+                "Officials in Moscow said on Tuesday that Russia would not\r\naccept any new sanctions from the European Union, warning that\nthe measures would hurt people.",
+                "The statement came after talks\nin Brussels ended."
+            ]
+        );
+        // Filled lines that go on in upper case are wrapped too, in a block of three or more.
+        let text = "The ministers met again in Geneva on Monday to talk about the\nNuclear programme, which has divided the two sides for years and\nMoscow has said it will not accept new limits on enrichment.";
+        assert_eq!(split(text).len(), 1, "{:?}", split(text));
+    }
+
+    #[test]
+    fn lists_of_headlines_and_short_lines_stay_apart() {
+        let text = "Russia Warns the West Over Missile Plans in Europe\nChina Says Trade Talks Will Resume Next Month\nIran Opens New Enrichment Site\n";
+        assert_eq!(split(text).len(), 3);
+        let text = "Key points:\n1. Russia agreed\n2. China refused\n* Iran abstained\n- the rest\n";
+        assert_eq!(split(text).len(), 5, "{:?}", split(text));
     }
 
     #[test]

@@ -218,6 +218,7 @@ fn json_output_decodes_into_the_documented_schema() {
     let e = &r.evidence.against[0];
     assert_eq!((e.document.as_str(), e.start, e.end, e.text.as_str(), e.stance), ("d1", 0, 14, "Russia is bad.", -0.75));
     assert_eq!(e.aliases, ["Russia"]);
+    assert_eq!((d.record, e.record), (1, 1), "the first record of the input");
     assert!(r.evidence.favor.is_empty());
     assert_eq!(out.authors[0].author, "Ann");
     assert_eq!(out.authors[0].documents, 1);
@@ -228,7 +229,7 @@ fn json_output_decodes_into_the_documented_schema() {
     assert_eq!((out.errors[0].line, out.errors[0].message.starts_with("not JSON")), (Some(2), true));
     assert!(out.errors[0].source.ends_with("c.jsonl"));
     let s = &out.summary;
-    assert_eq!((s.records, s.documents, s.failed, s.skipped_files, s.sentences, s.scored_sentences, s.mentions, s.documents_without_author), (2, 1, 1, 0, 2, 2, 2, 0));
+    assert_eq!((s.records, s.documents, s.failed, s.skipped_files, s.sentences, s.scored_sentences, s.mentions, s.documents_without_author, s.duplicate_ids), (2, 1, 1, 0, 2, 2, 2, 0, 0));
 }
 
 /// Mirror structs of the documented schema: decoding fails on any field added or renamed without
@@ -258,6 +259,7 @@ mod mirror {
     #[serde(deny_unknown_fields)]
     pub struct Document {
         pub id: String,
+        pub record: u64,
         pub author: Option<String>,
         pub date: Option<String>,
         pub title: Option<String>,
@@ -319,6 +321,7 @@ mod mirror {
     #[serde(deny_unknown_fields)]
     pub struct Evidence {
         pub document: String,
+        pub record: u64,
         pub start: u64,
         pub end: u64,
         pub text: String,
@@ -343,5 +346,6 @@ mod mirror {
         pub scored_sentences: u64,
         pub mentions: u64,
         pub documents_without_author: u64,
+        pub duplicate_ids: u64,
     }
 }

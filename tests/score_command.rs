@@ -61,7 +61,7 @@ fn bad_lines_are_named_and_the_rest_still_scored() {
     let (code, out, err) = run_score(input);
     assert_eq!(code, 1, "a failed line makes the exit code 1");
     assert_eq!(out.len(), 5, "one output line per input line");
-    assert!(err.contains("<stdin>:1: not a JSON object"), "{err}");
+    assert!(err.contains("<stdin>:1: not JSON"), "{err}");
     assert!(err.contains("<stdin>:2:") && err.contains("text"), "{err}");
     assert!(err.contains("<stdin>:3:") && err.contains("past the end"), "{err}");
     assert!(err.contains("<stdin>:4:") && err.contains("empty span"), "{err}");

@@ -69,6 +69,14 @@ impl Lexicon {
     pub fn with_file(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read actors file", path.display()))?;
         let file: LexiconFile = toml::from_str(&text).with_context(|| format!("{}: bad actors file", path.display()))?;
+        // The user's entries are checked and named by their place in the user's file.
+        for (i, a) in file.actors.iter().enumerate() {
+            let entry = || format!("{}: [[actor]] entry {} (id '{}')", path.display(), i + 1, a.id);
+            check_actor(a).with_context(entry)?;
+            if let Some(j) = file.actors[..i].iter().position(|b| b.id == a.id) {
+                bail!("{}: field \"id\": '{}' is already the id of entry {}; each actor needs its own id", entry(), a.id, j + 1);
+            }
+        }
         let mut lex = if file.mode == Mode::Replace { Lexicon { actors: vec![] } } else { Self::default_actors() };
         for a in file.actors {
             match lex.actors.iter_mut().find(|x| x.id == a.id) {
@@ -85,23 +93,69 @@ impl Lexicon {
             bail!("no actors defined");
         }
         for (i, a) in self.actors.iter().enumerate() {
-            if a.id.is_empty() || !a.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
-                bail!("actor {}: field \"id\": '{}' must be lowercase letters, digits, '_' or '-'", i + 1, a.id);
-            }
+            check_actor(a).with_context(|| format!("actor {} (id '{}')", i + 1, a.id))?;
             if self.actors[..i].iter().any(|b| b.id == a.id) {
                 bail!("actor {}: field \"id\": '{}' is defined twice", i + 1, a.id);
-            }
-            if a.aliases.iter().chain(&a.nocase).all(|s| s.trim().is_empty()) {
-                bail!("actor '{}': field \"aliases\": needs at least one non-empty alias", a.id);
             }
         }
         Ok(())
     }
+
+    /// One message per alias that two actors claim: the matcher gives its mentions to the actor
+    /// that comes first, so the second never sees them.
+    pub fn shared_aliases(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        // (alias, matched in any ASCII case)
+        let forms = |a: &ActorConfig| -> Vec<(String, bool)> {
+            let exact = a.aliases.iter().map(|s| (s.trim().to_string(), false));
+            let nocase = a.nocase.iter().map(|s| (s.trim().to_string(), true));
+            exact.chain(nocase).filter(|(s, _)| !s.is_empty()).collect()
+        };
+        let clash = |(x, x_any): &(String, bool), (y, y_any): &(String, bool)| {
+            if *x_any || *y_any {
+                x.eq_ignore_ascii_case(y)
+            } else {
+                x == y
+            }
+        };
+        for (i, a) in self.actors.iter().enumerate() {
+            let mine = forms(a);
+            for b in &self.actors[i + 1..] {
+                for theirs in forms(b) {
+                    if mine.iter().any(|m| clash(m, &theirs)) {
+                        out.push(format!("alias '{}' is claimed by both '{}' and '{}'; its mentions go to '{}'", theirs.0, a.id, b.id, a.id));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Checks one actor entry on its own: its id's form and that it has an alias.
+fn check_actor(a: &ActorConfig) -> Result<()> {
+    if a.id.is_empty() || !a.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
+        bail!("field \"id\": '{}' must be lowercase letters, digits, '_' or '-'", a.id);
+    }
+    if a.aliases.iter().chain(&a.nocase).all(|s| s.trim().is_empty()) {
+        bail!("field \"aliases\": needs at least one non-empty alias");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_aliases_are_found_in_any_case_where_one_side_ignores_case() {
+        let mut lex = Lexicon::default_actors();
+        assert!(lex.shared_aliases().is_empty(), "{:?}", lex.shared_aliases());
+        lex.actors.push(ActorConfig { id: "k".into(), name: "K".into(), aliases: vec!["Moscow".into()], nocase: vec!["TEHRAN".into()] });
+        let w = lex.shared_aliases();
+        assert!(w.iter().any(|m| m.contains("'Moscow'") && m.contains("'russia' and 'k'")), "{w:?}");
+        assert!(w.iter().any(|m| m.contains("'TEHRAN'") && m.contains("'iran'")), "{w:?}");
+    }
 
     #[test]
     fn defaults_have_the_four_actors() {

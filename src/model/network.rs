@@ -170,8 +170,8 @@ impl StanceNetwork {
 }
 
 /// Softmax of `logits / temperature`, as rows of `f32`.
-pub fn calibrated_probs(logits: &Tensor, temperature: f64) -> Vec<[f32; 3]> {
+pub fn calibrated_probs(logits: &Tensor, temperature: f64) -> Result<Vec<[f32; 3]>> {
     let p = (logits.to_kind(Kind::Float) / temperature).softmax(-1, Kind::Float);
-    let flat: Vec<f32> = Vec::<f32>::try_from(p.flatten(0, -1)).unwrap_or_default();
-    flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect()
+    let flat: Vec<f32> = Vec::<f32>::try_from(p.flatten(0, -1)).map_err(|e| anyhow!("cannot read the model's probabilities: {e}"))?;
+    Ok(flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
 }

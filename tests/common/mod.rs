@@ -34,3 +34,39 @@ pub fn base_model() -> Option<PathBuf> {
         None
     }
 }
+
+/// Runs the `stance` binary with `args`, feeding `stdin` (bytes, so tests can send bad UTF-8), and
+/// returns its output. The one way the integration tests start the binary.
+pub fn stance(args: &[&str], stdin: &[u8]) -> std::process::Output {
+    stance_env(args, stdin, &[])
+}
+
+/// As [`stance`], with extra environment variables.
+pub fn stance_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stance"));
+    cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("stance runs");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    // The child may exit before reading everything (a fatal error); that is for the test to judge.
+    let _ = input.write_all(stdin);
+    drop(input);
+    child.wait_with_output().expect("stance finishes")
+}
+
+/// Lossy UTF-8 of an output stream, for messages and searches.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Each stdout line parsed as JSON; panics naming the line that is not.
+pub fn json_lines(b: &[u8]) -> Vec<serde_json::Value> {
+    text(b)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
