@@ -61,16 +61,20 @@ fn main() {
     let mut sink = JsonSink::new(std::io::sink());
     let mut done = 0usize;
     let t = Instant::now();
-    let summary = analyze(records, 0, &Lexicon::default_actors(), &scorer, AnalyzeOptions::default(), &mut sink, &mut |d, _| {
-        // Resident memory after each pass over the 7,600 items: flat when memory is bounded.
-        done += d;
-        if done % n < d {
-            println!("after {done} documents: resident memory {:.0} MiB", util::current_rss_mib());
-        }
-    })
+    let summary =
+        analyze(records, 0, &Lexicon::default_actors(), &scorer, AnalyzeOptions::default(), &mut sink, &mut |d, _| {
+            // Resident memory after each pass over the 7,600 items: flat when memory is bounded.
+            done += d;
+            if done % n < d {
+                println!("after {done} documents: resident memory {:.0} MiB", util::current_rss_mib());
+            }
+        })
         .expect("analysis runs");
     let secs = t.elapsed().as_secs_f64();
-    println!("corpus: AG News test x{factor}: {} documents, {} sentences, {} scored sentences, {} mentions", summary.documents, summary.sentences, summary.scored_sentences, summary.mentions);
+    println!(
+        "corpus: AG News test x{factor}: {} documents, {} sentences, {} scored sentences, {} mentions",
+        summary.documents, summary.sentences, summary.scored_sentences, summary.mentions
+    );
     println!("model load: {load_s:.2}s (peak RSS after load {rss_after_load:.0} MiB)");
     println!(
         "analyze: {secs:.1}s = {:.1} documents/s, {:.1} sentences/s, {:.1} scored sentences/s, {:.1} mentions/s (workers {workers}, torch threads {}, rayon threads {}, batch 16)",

@@ -88,10 +88,8 @@ fn main() {
 
     // Two workers, each with its own model and one torch thread, splitting the sentences.
     tch::set_num_threads(1);
-    let halves: Vec<Vec<EncodedSentence>> = vec![
-        encoded.iter().step_by(2).cloned().collect(),
-        encoded.iter().skip(1).step_by(2).cloned().collect(),
-    ];
+    let halves: Vec<Vec<EncodedSentence>> =
+        vec![encoded.iter().step_by(2).cloned().collect(), encoded.iter().skip(1).step_by(2).cloned().collect()];
     // Models load first; the clock starts when both workers are ready.
     let ready = std::sync::Barrier::new(halves.len());
     let secs: Vec<f64> = std::thread::scope(|s| {
@@ -105,8 +103,7 @@ fn main() {
                     let refs: Vec<&EncodedSentence> = half.iter().collect();
                     ready.wait();
                     let t = Instant::now();
-                    score_encoded(&m, &refs, BatchPolicy::default(), |_| {})
-                        .expect("scores");
+                    score_encoded(&m, &refs, BatchPolicy::default(), |_| {}).expect("scores");
                     t.elapsed().as_secs_f64()
                 })
             })

@@ -138,7 +138,11 @@ impl ActorSums {
             ci95: [round4((mean - half).max(-1.0)), round4((mean + half).min(1.0))],
             distribution: Distribution { against: round4(dist[0]), neutral: round4(dist[1]), favor: round4(dist[2]) },
             label: Stance::from_index(argmax(&dist_f32)).unwrap_or(Stance::Neutral),
-            sentiment: SentimentMeans { negative: round4(sent[0]), neutral: round4(sent[1]), positive: round4(sent[2]) },
+            sentiment: SentimentMeans {
+                negative: round4(sent[0]),
+                neutral: round4(sent[1]),
+                positive: round4(sent[2]),
+            },
             evidence: EvidenceSides { against: self.against.clone(), favor: self.favor.clone() },
         }
     }
@@ -218,7 +222,16 @@ mod tests {
             mentions: 2,
             distribution: dist,
             sentiment: [0.5, 0.25, 0.25],
-            evidence: Evidence { document: doc.into(), record: doc.bytes().map(usize::from).sum(), start, end: start + 5, text: "x".into(), aliases: vec!["Iran".into()], stance_micro: 0, stance: 0.0 },
+            evidence: Evidence {
+                document: doc.into(),
+                record: doc.bytes().map(usize::from).sum(),
+                start,
+                end: start + 5,
+                text: "x".into(),
+                aliases: vec!["Iran".into()],
+                stance_micro: 0,
+                stance: 0.0,
+            },
         }
     }
 

@@ -43,10 +43,8 @@ pub struct ModelScorer<'a> {
 impl SentenceScorer for ModelScorer<'_> {
     fn score(&self, items: &[(&str, Vec<CharSpan>)]) -> Result<Vec<SentenceScores>> {
         let encoder = &self.model.encoder;
-        let encoded: Vec<EncodedSentence> = items
-            .par_iter()
-            .map(|(t, s)| encoder.encode(t, s))
-            .collect::<Result<_, _>>()?;
+        let encoded: Vec<EncodedSentence> =
+            items.par_iter().map(|(t, s)| encoder.encode(t, s)).collect::<Result<_, _>>()?;
         let refs: Vec<&EncodedSentence> = encoded.iter().collect();
         if self.extra_workers.is_empty() {
             return score_encoded(self.model, &refs, self.policy, |_| {});
@@ -76,7 +74,11 @@ impl SentenceScorer for ModelScorer<'_> {
                 })
                 .collect();
             let mut all = vec![run(0, self.model)];
-            all.extend(handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a scoring worker panicked")))));
+            all.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a scoring worker panicked")))),
+            );
             all
         });
         let mut scored = Vec::new();
@@ -174,9 +176,14 @@ pub fn analyze(
 ) -> Result<Summary> {
     let matcher = ActorMatcher::new(lexicon)?;
     let n_actors = lexicon.actors.len();
-    let infos: Vec<ActorInfo> = lexicon.actors.iter().map(|a| ActorInfo { id: a.id.clone(), name: a.name.clone() }).collect();
+    let infos: Vec<ActorInfo> =
+        lexicon.actors.iter().map(|a| ActorInfo { id: a.id.clone(), name: a.name.clone() }).collect();
     sink.begin(&infos)?;
-    let mut totals = Totals { authors: BTreeMap::new(), corpus: vec![ActorSums::default(); n_actors], summary: Summary { skipped_files, ..Summary::default() } };
+    let mut totals = Totals {
+        authors: BTreeMap::new(),
+        corpus: vec![ActorSums::default(); n_actors],
+        summary: Summary { skipped_files, ..Summary::default() },
+    };
     let mut seen_ids = std::collections::HashSet::new();
     let mut records = records.peekable();
     while records.peek().is_some() {
@@ -194,13 +201,20 @@ pub fn analyze(
         let items: Vec<(&str, Vec<CharSpan>)> = docs
             .iter()
             .zip(&prepared)
-            .flat_map(|(d, p)| p.hits.iter().map(move |h| {
-                let text = &d.text[h.span.start..h.span.end];
-                (text, char_spans(text, &h.mentions))
-            }))
+            .flat_map(|(d, p)| {
+                p.hits.iter().map(move |h| {
+                    let text = &d.text[h.span.start..h.span.end];
+                    (text, char_spans(text, &h.mentions))
+                })
+            })
             .collect();
         let scores = scorer.score(&items)?;
-        ensure!(scores.len() == items.len(), "the scorer returned {} results for {} sentences", scores.len(), items.len());
+        ensure!(
+            scores.len() == items.len(),
+            "the scorer returned {} results for {} sentences",
+            scores.len(),
+            items.len()
+        );
         let mut scores = scores.into_iter();
         let mut chunk_sentences = 0;
         let mut prepared = prepared.iter();
@@ -222,7 +236,11 @@ pub fn analyze(
                     sink.warning(&format!(
                         "duplicate document id '{}' (record {ordinal}); its evidence is told apart by \"record\"{}",
                         doc.id,
-                        if totals.summary.duplicate_ids == MAX_DUPLICATE_WARNINGS { "; further duplicates are only counted (summary.duplicate_ids)" } else { "" }
+                        if totals.summary.duplicate_ids == MAX_DUPLICATE_WARNINGS {
+                            "; further duplicates are only counted (summary.duplicate_ids)"
+                        } else {
+                            ""
+                        }
                     ))?;
                 }
             }
@@ -252,7 +270,8 @@ pub fn analyze(
             totals.summary.mentions += mentions;
             chunk_sentences += prep.sentences;
             if let Some(a) = &doc.author {
-                let entry = totals.authors.entry(a.clone()).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
+                let entry =
+                    totals.authors.entry(a.clone()).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
                 entry.0 += 1;
                 for (acc, s) in entry.1.iter_mut().zip(&sums) {
                     acc.merge(s, opts.evidence);
@@ -266,11 +285,8 @@ pub fn analyze(
         }
         progress(docs.len(), chunk_sentences);
     }
-    let authors: Vec<AuthorReport> = totals
-        .authors
-        .iter()
-        .map(|(name, (n, sums))| AuthorReport::new(name, *n, sums, lexicon))
-        .collect();
+    let authors: Vec<AuthorReport> =
+        totals.authors.iter().map(|(name, (n, sums))| AuthorReport::new(name, *n, sums, lexicon)).collect();
     let corpus = CorpusReport::new(&totals.summary, &totals.corpus, lexicon);
     sink.finish(&authors, &corpus, &totals.summary)?;
     Ok(totals.summary)
@@ -278,7 +294,16 @@ pub fn analyze(
 
 /// Turns one scored sentence into one observation per actor it mentions.
 #[allow(clippy::too_many_arguments)]
-fn observe(doc: &Document, record: usize, hit: &Hit, s: &SentenceScores, start: usize, end: usize, sums: &mut [ActorSums], k: usize) {
+fn observe(
+    doc: &Document,
+    record: usize,
+    hit: &Hit,
+    s: &SentenceScores,
+    start: usize,
+    end: usize,
+    sums: &mut [ActorSums],
+    k: usize,
+) {
     let text = &doc.text[hit.span.start..hit.span.end];
     let mut by_actor: BTreeMap<usize, (u64, [f64; 3], Vec<String>)> = BTreeMap::new();
     for (m, p) in hit.mentions.iter().zip(&s.targets) {
@@ -298,7 +323,16 @@ fn observe(doc: &Document, record: usize, hit: &Hit, s: &SentenceScores, start: 
                 mentions: n,
                 distribution: dist,
                 sentiment: s.sentiment,
-                evidence: Evidence { document: doc.id.clone(), record, start, end, text: text.to_string(), aliases, stance_micro: 0, stance: 0.0 },
+                evidence: Evidence {
+                    document: doc.id.clone(),
+                    record,
+                    start,
+                    end,
+                    text: text.to_string(),
+                    aliases,
+                    stance_micro: 0,
+                    stance: 0.0,
+                },
             },
             k,
         );

@@ -109,7 +109,13 @@ pub struct CsvColumns {
 
 impl Default for CsvColumns {
     fn default() -> Self {
-        CsvColumns { id: "id".into(), author: "author".into(), date: "date".into(), title: "title".into(), text: "text".into() }
+        CsvColumns {
+            id: "id".into(),
+            author: "author".into(),
+            date: "date".into(),
+            title: "title".into(),
+            text: "text".into(),
+        }
     }
 }
 
@@ -198,7 +204,9 @@ fn read_source(source: Source, opts: &CorpusOptions) -> Box<dyn Iterator<Item = 
                 Ok(f) => read_stream(Box::new(BufReader::new(f)), name, format, opts),
             }
         }
-        Source::Stdin => read_stream(Box::new(BufReader::new(std::io::stdin())), "<stdin>".into(), opts.stdin_format, opts),
+        Source::Stdin => {
+            read_stream(Box::new(BufReader::new(std::io::stdin())), "<stdin>".into(), opts.stdin_format, opts)
+        }
     }
 }
 
@@ -232,7 +240,12 @@ pub fn utf16_message(which: &str) -> String {
 
 /// Reads one stream in `format` (`None`: JSONL if the first non-blank byte is `{`, else one text
 /// document); `name` is used in ids and errors.
-pub fn read_stream(mut r: Box<dyn BufRead>, name: String, format: Option<Format>, opts: &CorpusOptions) -> Box<dyn Iterator<Item = Record>> {
+pub fn read_stream(
+    mut r: Box<dyn BufRead>,
+    name: String,
+    format: Option<Format>,
+    opts: &CorpusOptions,
+) -> Box<dyn Iterator<Item = Record>> {
     let opts = opts.clone();
     match take_byte_order_mark(r.as_mut()) {
         Err(e) => return Box::new(std::iter::once(Err(err(&name, None, format!("cannot read: {e}"))))),
@@ -294,7 +307,11 @@ pub fn read_stream(mut r: Box<dyn BufRead>, name: String, format: Option<Format>
             };
             let headers: Vec<String> = headers.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
             let Some(text_col) = headers.iter().position(|h| *h == opts.csv.text) else {
-                let msg = format!("CSV header has no text column '{}' (columns: {}); see --csv-text", opts.csv.text, headers.join(", "));
+                let msg = format!(
+                    "CSV header has no text column '{}' (columns: {}); see --csv-text",
+                    opts.csv.text,
+                    headers.join(", ")
+                );
                 return Box::new(std::iter::once(Err(err(&name, Some(1), msg))));
             };
             let mut any = false;
@@ -360,7 +377,8 @@ pub fn json_error(e: &serde_json::Error) -> String {
 
 fn jsonl_record(name: &str, line: usize, buf: &[u8], opts: &CorpusOptions) -> Record {
     let e = |m: String| err(name, Some(line), m);
-    let text = std::str::from_utf8(buf).map_err(|x| e(format!("invalid UTF-8 at byte {} of the line", x.valid_up_to())))?;
+    let text =
+        std::str::from_utf8(buf).map_err(|x| e(format!("invalid UTF-8 at byte {} of the line", x.valid_up_to())))?;
     let mut obj: Meta = match serde_json::from_str(text) {
         Ok(o) => o,
         Err(x) if x.is_data() => return Err(e("expected a JSON object".into())),
@@ -369,7 +387,9 @@ fn jsonl_record(name: &str, line: usize, buf: &[u8], opts: &CorpusOptions) -> Re
     let mut field = |name: &str| -> Result<Option<Value>, InputError> {
         match obj.remove(name) {
             None => Ok(None),
-            Some(raw) => serde_json::from_str(raw.get()).map(Some).map_err(|x| e(format!("field \"{name}\": {}", json_error(&x)))),
+            Some(raw) => serde_json::from_str(raw.get())
+                .map(Some)
+                .map_err(|x| e(format!("field \"{name}\": {}", json_error(&x)))),
         }
     };
     let body = field("text")?;
@@ -404,14 +424,23 @@ fn jsonl_record(name: &str, line: usize, buf: &[u8], opts: &CorpusOptions) -> Re
     Ok(Document { id, author, date, title, text: body, meta: obj })
 }
 
-fn csv_record(name: &str, line: usize, headers: &[String], text_col: usize, row: &csv::ByteRecord, opts: &CorpusOptions) -> Record {
+fn csv_record(
+    name: &str,
+    line: usize,
+    headers: &[String],
+    text_col: usize,
+    row: &csv::ByteRecord,
+    opts: &CorpusOptions,
+) -> Record {
     let e = |m: String| err(name, Some(line), m);
     let mut fields = Vec::with_capacity(row.len());
     for (i, f) in row.iter().enumerate() {
-        let s = std::str::from_utf8(f).map_err(|_| e(format!("field \"{}\": invalid UTF-8", headers.get(i).map_or("?", String::as_str))))?;
+        let s = std::str::from_utf8(f)
+            .map_err(|_| e(format!("field \"{}\": invalid UTF-8", headers.get(i).map_or("?", String::as_str))))?;
         fields.push(s.to_string());
     }
-    let col = |n: &str| headers.iter().position(|h| h == n).and_then(|i| fields.get(i)).filter(|v| !v.is_empty()).cloned();
+    let col =
+        |n: &str| headers.iter().position(|h| h == n).and_then(|i| fields.get(i)).filter(|v| !v.is_empty()).cloned();
     let date = col(&opts.csv.date);
     if let Some(d) = &date {
         check_date(d).map_err(|m| e(format!("field \"{}\": {m}", opts.csv.date)))?;
@@ -443,7 +472,9 @@ pub fn check_date(d: &str) -> Result<(), String> {
     };
     let parts: Vec<&str> = date.split('-').collect();
     let num = |s: &str, len: usize, lo: u32, hi: u32| {
-        s.len() == len && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v))
+        s.len() == len
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && s.parse::<u32>().is_ok_and(|v| (lo..=hi).contains(&v))
     };
     let ok_date = match parts.as_slice() {
         [y] => num(y, 4, 0, 9999) && time.is_none(),
@@ -488,7 +519,15 @@ mod tests {
 
     #[test]
     fn iso_dates() {
-        for ok in ["2024", "2024-02", "2024-02-29", "2024-02-29T13:05", "2024-02-29T13:05:09Z", "2024-02-29T13:05:09.123+02:00", "2024-02-29 13:05"] {
+        for ok in [
+            "2024",
+            "2024-02",
+            "2024-02-29",
+            "2024-02-29T13:05",
+            "2024-02-29T13:05:09Z",
+            "2024-02-29T13:05:09.123+02:00",
+            "2024-02-29 13:05",
+        ] {
             assert!(check_date(ok).is_ok(), "{ok}");
         }
         for bad in ["24-02-29", "2024-13-01", "2024/02/01", "yesterday", "2024-02-29T25:00", "2024-02-29T10:00+2", ""] {

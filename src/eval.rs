@@ -13,8 +13,8 @@ use crate::labels::{LabelSet, Sentiment, Stance};
 use crate::metrics;
 use crate::model::{EncodedSentence, StanceModel};
 use crate::score::{score_encoded, sentiment_probs, BatchPolicy};
-use crate::train::binary_sentiment_accuracy;
 use crate::train::actor_corpus::{self, Split, DEFAULT_ACTOR_GROUPS, OTHER_GROUP};
+use crate::train::binary_sentiment_accuracy;
 use crate::train::data::{read_newsmtsc, read_sst2, read_tweeteval};
 use crate::train::stance_predictions;
 
@@ -96,7 +96,8 @@ pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy, spli
                       "n": xs.len(), "accuracy": acc}))
         }
         _ => {
-            let (dir, prefix) = (path.parent().unwrap_or(Path::new(".")), path.file_name().and_then(|f| f.to_str()).unwrap_or(""));
+            let (dir, prefix) =
+                (path.parent().unwrap_or(Path::new(".")), path.file_name().and_then(|f| f.to_str()).unwrap_or(""));
             if !dir.join(format!("{prefix}_text.txt")).exists() {
                 bail!("{}: not a .jsonl (NewsMTSC) or .tsv (SST-2) file, nor a TweetEval prefix", path.display());
             }

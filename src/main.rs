@@ -282,11 +282,12 @@ struct TrainArgs {
 
 /// A spinner style whose `{rate}` shows a whole number per second.
 fn rate_style(template: &str) -> ProgressStyle {
-    ProgressStyle::with_template(template)
-        .expect("valid progress template")
-        .with_key("rate", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+    ProgressStyle::with_template(template).expect("valid progress template").with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
             let _ = write!(w, "{:.0}/s", state.per_sec());
-        })
+        },
+    )
 }
 
 /// The status of a run stopped by a closed output pipe: 128 + SIGPIPE, what a shell reports for a
@@ -310,8 +311,11 @@ fn main() -> ExitCode {
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind()) == Some(std::io::ErrorKind::BrokenPipe)
-            || c.downcast_ref::<csv::Error>().is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+            || c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind())
+                == Some(std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<csv::Error>().is_some_and(
+                |c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe),
+            )
     })
 }
 
@@ -357,12 +361,11 @@ fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
     if workers > 1 && a.model.threads.is_none() {
         tch::set_num_threads((cores / workers).max(1) as i32);
     }
-    let extra_workers = (1..workers)
-        .map(|_| a.model.load().map(std::sync::Mutex::new))
-        .collect::<Result<Vec<_>>>()?;
+    let extra_workers = (1..workers).map(|_| a.model.load().map(std::sync::Mutex::new)).collect::<Result<Vec<_>>>()?;
     let scorer = ModelScorer { model: &model, policy: a.model.policy(), extra_workers };
     let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let format = a.format.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Json });
+    let format =
+        a.format.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Json });
     let mut sink: Box<dyn Sink> = match format {
         OutputFormat::Json => Box::new(JsonSink::new(stdout)),
         OutputFormat::Jsonl => Box::new(JsonlSink::new(stdout)),
@@ -386,13 +389,20 @@ fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
         bar.inc(docs as u64);
         bar.set_message(format!("{sentences} sentences"));
     };
-    let summary = stance::analyze::analyze(records, walk.skipped_files, &lexicon, &scorer, opts, &mut error_sink, &mut progress)?;
+    let summary =
+        stance::analyze::analyze(records, walk.skipped_files, &lexicon, &scorer, opts, &mut error_sink, &mut progress)?;
     bar.finish_and_clear();
     if !quiet {
         let secs = start.elapsed().as_secs_f64();
         eprintln!(
             "stance: documents {}, sentences {}, scored {} ({} mentions), failed {}, files skipped {}, in {:.1}s",
-            summary.documents, summary.sentences, summary.scored_sentences, summary.mentions, summary.failed, walk.skipped_files, secs
+            summary.documents,
+            summary.sentences,
+            summary.scored_sentences,
+            summary.mentions,
+            summary.failed,
+            walk.skipped_files,
+            secs
         );
     }
     Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -419,7 +429,12 @@ impl stance::report::Sink for ErrorEcho<'_> {
         self.bar.suspend(|| eprintln!("stance: warning: {}", escape_controls(message)));
         self.inner.warning(message)
     }
-    fn finish(&mut self, a: &[stance::report::AuthorReport], c: &stance::report::CorpusReport, s: &stance::report::Summary) -> Result<()> {
+    fn finish(
+        &mut self,
+        a: &[stance::report::AuthorReport],
+        c: &stance::report::CorpusReport,
+        s: &stance::report::Summary,
+    ) -> Result<()> {
         self.inner.finish(a, c, s)
     }
 }
@@ -441,10 +456,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut progress = |n: usize| bar.inc(n as u64);
             let summary = if input == "-" {
                 let stdin = std::io::stdin().lock();
-                stance::score_jsonl::score_stream(&m, stdin, stdout, "<stdin>", model.policy(), &mut errors, &mut progress)?
+                stance::score_jsonl::score_stream(
+                    &m,
+                    stdin,
+                    stdout,
+                    "<stdin>",
+                    model.policy(),
+                    &mut errors,
+                    &mut progress,
+                )?
             } else {
                 let f = std::fs::File::open(&input).with_context(|| format!("{input}: cannot open"))?;
-                stance::score_jsonl::score_stream(&m, BufReader::new(f), stdout, &input, model.policy(), &mut errors, &mut progress)?
+                stance::score_jsonl::score_stream(
+                    &m,
+                    BufReader::new(f),
+                    stdout,
+                    &input,
+                    model.policy(),
+                    &mut errors,
+                    &mut progress,
+                )?
             };
             bar.finish_and_clear();
             if !quiet {
@@ -512,7 +543,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else if a.finish_only {
                 let state_path = a.work.join("state.json");
                 let state: stance::train::TrainState = serde_json::from_str(
-                    &std::fs::read_to_string(&state_path).with_context(|| format!("{}: cannot read", state_path.display()))?,
+                    &std::fs::read_to_string(&state_path)
+                        .with_context(|| format!("{}: cannot read", state_path.display()))?,
                 )
                 .with_context(|| format!("{}: bad resume state", state_path.display()))?;
                 stance::train::finish(&a.work.join("best"), &data, &opts, &a.out, &state, &mut log)?;

@@ -99,7 +99,15 @@ pub struct DocumentReport {
 }
 
 impl DocumentReport {
-    pub fn new(doc: &Document, record: usize, sentences: usize, actor_sentences: usize, mentions: usize, sums: &[ActorSums], lexicon: &Lexicon) -> Self {
+    pub fn new(
+        doc: &Document,
+        record: usize,
+        sentences: usize,
+        actor_sentences: usize,
+        mentions: usize,
+        sums: &[ActorSums],
+        lexicon: &Lexicon,
+    ) -> Self {
         DocumentReport {
             id: doc.id.clone(),
             record,
@@ -194,7 +202,11 @@ impl<W: Write> JsonSink<W> {
 
 impl<W: Write> Sink for JsonSink<W> {
     fn begin(&mut self, actors: &[ActorInfo]) -> Result<()> {
-        write!(self.out, "{{\"schema_version\":{SCHEMA_VERSION},\"actors\":{},\"documents\":[", serde_json::to_string(actors)?)?;
+        write!(
+            self.out,
+            "{{\"schema_version\":{SCHEMA_VERSION},\"actors\":{},\"documents\":[",
+            serde_json::to_string(actors)?
+        )?;
         Ok(())
     }
     fn document(&mut self, d: &DocumentReport) -> Result<()> {
@@ -276,8 +288,22 @@ pub struct CsvSink<W: Write> {
 }
 
 pub const CSV_HEADER: [&str; 16] = [
-    "document", "author", "date", "actor", "mentions", "sentences", "stance", "ci95_low", "ci95_high",
-    "p_against", "p_neutral", "p_favor", "label", "sentiment_negative", "sentiment_neutral", "sentiment_positive",
+    "document",
+    "author",
+    "date",
+    "actor",
+    "mentions",
+    "sentences",
+    "stance",
+    "ci95_low",
+    "ci95_high",
+    "p_against",
+    "p_neutral",
+    "p_favor",
+    "label",
+    "sentiment_negative",
+    "sentiment_neutral",
+    "sentiment_positive",
 ];
 
 impl<W: Write> CsvSink<W> {
@@ -340,7 +366,11 @@ impl<W: Write> TableSink<W> {
     }
 
     fn table(&mut self, profiles: &Profiles) -> Result<()> {
-        writeln!(self.out, "  {:<14} {:>8} {:>9} {:>7}  {:<16} {:>7} {:>7} {:>7}  {:<8}", "actor", "mentions", "sentences", "stance", "95% interval", "against", "neutral", "favor", "label")?;
+        writeln!(
+            self.out,
+            "  {:<14} {:>8} {:>9} {:>7}  {:<16} {:>7} {:>7} {:>7}  {:<8}",
+            "actor", "mentions", "sentences", "stance", "95% interval", "against", "neutral", "favor", "label"
+        )?;
         let order: Vec<String> = self.actors.iter().map(|a| a.id.clone()).collect();
         for id in order {
             let Some(p) = profiles.get(&id) else { continue };
@@ -348,8 +378,15 @@ impl<W: Write> TableSink<W> {
             writeln!(
                 self.out,
                 "  {:<14} {:>8} {:>9} {:>+7.2}  [{:>+5.2}, {:>+5.2}]  {:>7.2} {:>7.2} {:>7.2}  {:<8}",
-                name, p.mentions, p.sentences, p.stance, p.ci95[0], p.ci95[1],
-                p.distribution.against, p.distribution.neutral, p.distribution.favor,
+                name,
+                p.mentions,
+                p.sentences,
+                p.stance,
+                p.ci95[0],
+                p.ci95[1],
+                p.distribution.against,
+                p.distribution.neutral,
+                p.distribution.favor,
                 crate::labels::LabelSet::name(p.label)
             )?;
         }
@@ -429,7 +466,12 @@ impl<W: Write> Sink for TableSink<W> {
         writeln!(self.out, "Stance = P(favor) - P(against), averaged over the sentences that mention the actor.\n")?;
         self.table(&corpus.actors)?;
         for a in authors {
-            writeln!(self.out, "\nAuthor: {} ({})", escape_controls(&a.author), count(a.documents as usize, "document"))?;
+            writeln!(
+                self.out,
+                "\nAuthor: {} ({})",
+                escape_controls(&a.author),
+                count(a.documents as usize, "document")
+            )?;
             self.table(&a.actors)?;
         }
         writeln!(self.out, "\nStrongest evidence:")?;
@@ -439,7 +481,14 @@ impl<W: Write> Sink for TableSink<W> {
             let name = self.name(&id);
             for (side, list) in [("against", &p.evidence.against), ("favor", &p.evidence.favor)] {
                 if let Some(e) = list.first() {
-                    writeln!(self.out, "  {:<14} {:<7} {:>+5.2}  \"{}\"", name, side, e.stance, escape_controls(&clip(&e.text, 110)))?;
+                    writeln!(
+                        self.out,
+                        "  {:<14} {:<7} {:>+5.2}  \"{}\"",
+                        name,
+                        side,
+                        e.stance,
+                        escape_controls(&clip(&e.text, 110))
+                    )?;
                 }
             }
         }

@@ -116,7 +116,11 @@ impl<'a> Plan<'a> {
                 sentiment[o.sentence] = Some(s.sentiment);
             }
             let n = o.targets.as_ref().map_or(self.target_counts[o.sentence], Vec::len);
-            ensure!(s.targets.len() == n, "the model returned {} target scores for a unit with {n} targets", s.targets.len());
+            ensure!(
+                s.targets.len() == n,
+                "the model returned {} target scores for a unit with {n} targets",
+                s.targets.len()
+            );
             for (k, p) in s.targets.into_iter().enumerate() {
                 let t = o.targets.as_ref().map_or(k, |ts| ts[k]);
                 targets[o.sentence][t] = Some(p);
@@ -129,7 +133,10 @@ impl<'a> Plan<'a> {
             .map(|(i, (sent, ts))| {
                 Ok(SentenceScores {
                     sentiment: sent.with_context(|| format!("sentence {i} was not scored"))?,
-                    targets: ts.into_iter().collect::<Option<Vec<_>>>().with_context(|| format!("a target of sentence {i} was not scored"))?,
+                    targets: ts
+                        .into_iter()
+                        .collect::<Option<Vec<_>>>()
+                        .with_context(|| format!("a target of sentence {i} was not scored"))?,
                 })
             })
             .collect()
@@ -139,28 +146,33 @@ impl<'a> Plan<'a> {
 /// Cuts one sentence into pieces of at most `rows_per_call` rows and `max_targets` targets. The
 /// first piece starts with the sentence's first row (its sentiment); every target is in one piece.
 /// Returns `(piece, the piece's targets as indices into the sentence's, carries sentiment)`.
-fn split_sentence(s: &EncodedSentence, rows_per_call: usize, max_targets: usize) -> Vec<(EncodedSentence, Vec<usize>, bool)> {
+fn split_sentence(
+    s: &EncodedSentence,
+    rows_per_call: usize,
+    max_targets: usize,
+) -> Vec<(EncodedSentence, Vec<usize>, bool)> {
     let mut order: Vec<usize> = (0..s.targets.len()).collect();
     order.sort_by_key(|&t| (s.targets[t].row, t));
     let mut pieces = Vec::new();
     let mut rows: Vec<usize> = vec![0];
     let mut members: Vec<usize> = Vec::new();
-    let flush = |rows: &mut Vec<usize>, members: &mut Vec<usize>, pieces: &mut Vec<(EncodedSentence, Vec<usize>, bool)>| {
-        let sentiment = pieces.is_empty();
-        let piece = EncodedSentence {
-            rows: rows.iter().map(|&r| s.rows[r].clone()).collect(),
-            targets: members
-                .iter()
-                .map(|&t| {
-                    let tt = s.targets[t];
-                    let row = rows.iter().position(|&r| r == tt.row).expect("a target's row is in its piece");
-                    TargetTokens { row, ..tt }
-                })
-                .collect(),
+    let flush =
+        |rows: &mut Vec<usize>, members: &mut Vec<usize>, pieces: &mut Vec<(EncodedSentence, Vec<usize>, bool)>| {
+            let sentiment = pieces.is_empty();
+            let piece = EncodedSentence {
+                rows: rows.iter().map(|&r| s.rows[r].clone()).collect(),
+                targets: members
+                    .iter()
+                    .map(|&t| {
+                        let tt = s.targets[t];
+                        let row = rows.iter().position(|&r| r == tt.row).expect("a target's row is in its piece");
+                        TargetTokens { row, ..tt }
+                    })
+                    .collect(),
+            };
+            pieces.push((piece, std::mem::take(members), sentiment));
+            rows.clear();
         };
-        pieces.push((piece, std::mem::take(members), sentiment));
-        rows.clear();
-    };
     for t in order {
         let row = s.targets[t].row;
         let new_row = rows.last() != Some(&row);
@@ -277,8 +289,7 @@ mod tests {
 
     #[test]
     fn batches_cover_every_sentence_once_and_respect_limits() {
-        let s: Vec<EncodedSentence> =
-            [5, 40, 7, 7, 90, 3, 12].iter().map(|&l| sentence(l, 1)).collect();
+        let s: Vec<EncodedSentence> = [5, 40, 7, 7, 90, 3, 12].iter().map(|&l| sentence(l, 1)).collect();
         let refs: Vec<&EncodedSentence> = s.iter().collect();
         let policy = BatchPolicy { max_sentences: 3, max_tokens: 100, max_targets: 256 };
         let batches = plan_batches(&refs, policy);
@@ -297,7 +308,9 @@ mod tests {
     fn many_targets(rows: usize, targets: usize) -> EncodedSentence {
         EncodedSentence {
             rows: (0..rows).map(|r| Row { ids: vec![r as i64; 128] }).collect(),
-            targets: (0..targets).map(|t| TargetTokens { row: (t * 7) % rows, start: 1 + t % 100, end: 2 + t % 100 }).collect(),
+            targets: (0..targets)
+                .map(|t| TargetTokens { row: (t * 7) % rows, start: 1 + t % 100, end: 2 + t % 100 })
+                .collect(),
         }
     }
 
@@ -317,7 +330,8 @@ mod tests {
         // Pretend scores: each target's distribution encodes its own token start, so reassembly
         // can be checked target by target.
         let scored = plan.batches.iter().flatten().map(|&u| {
-            let targets = units[u].targets.iter().map(|t| [t.start as f32, units[u].rows[t.row].ids[0] as f32, 0.0]).collect();
+            let targets =
+                units[u].targets.iter().map(|t| [t.start as f32, units[u].rows[t.row].ids[0] as f32, 0.0]).collect();
             (u, SentenceScores { sentiment: [units[u].rows[0].ids[0] as f32, 0.0, 0.0], targets })
         });
         let out = plan.assemble(scored.collect::<Vec<_>>()).unwrap();

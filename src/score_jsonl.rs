@@ -55,7 +55,9 @@ enum Parsed {
 fn parse_line(encoder: &SentenceEncoder, line: &[u8]) -> Parsed {
     let line = match std::str::from_utf8(line) {
         Ok(l) => l,
-        Err(e) => return Parsed::Err { id: None, message: format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()) },
+        Err(e) => {
+            return Parsed::Err { id: None, message: format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()) }
+        }
     };
     let mut fields: Meta = match serde_json::from_str(line) {
         Ok(v) => v,
@@ -102,7 +104,13 @@ fn round6(x: f32) -> f64 {
     (f64::from(x) * 1e6).round() / 1e6
 }
 
-fn output_line(id: &Option<RawJson>, chars: &[char], spans: &[CharSpan], extra: &Meta, s: &SentenceScores) -> Result<Box<RawValue>> {
+fn output_line(
+    id: &Option<RawJson>,
+    chars: &[char],
+    spans: &[CharSpan],
+    extra: &Meta,
+    s: &SentenceScores,
+) -> Result<Box<RawValue>> {
     let targets: Vec<Value> = spans
         .iter()
         .zip(&s.targets)
@@ -153,7 +161,9 @@ pub fn score_stream(
     progress: &mut dyn FnMut(usize),
 ) -> Result<ScoreSummary> {
     let mut input = input;
-    if let Encoding::Utf16(which) = take_byte_order_mark(&mut input).with_context(|| format!("{source}: cannot read"))? {
+    if let Encoding::Utf16(which) =
+        take_byte_order_mark(&mut input).with_context(|| format!("{source}: cannot read"))?
+    {
         bail!("{source}: {}", utf16_message(which));
     }
     let mut summary = ScoreSummary::default();
@@ -163,7 +173,9 @@ pub fn score_stream(
         let mut chunk: Vec<(usize, Vec<u8>)> = Vec::with_capacity(CHUNK_LINES);
         while chunk.len() < CHUNK_LINES {
             let mut line = Vec::new();
-            let n = input.read_until(b'\n', &mut line).with_context(|| format!("{source}:{}: cannot read line", line_no + 1))?;
+            let n = input
+                .read_until(b'\n', &mut line)
+                .with_context(|| format!("{source}:{}: cannot read line", line_no + 1))?;
             if n == 0 {
                 at_end = true;
                 break;

@@ -10,7 +10,8 @@ use stance::labels::Stance;
 use stance::train::actor_corpus::{read_actor_corpus, sentences, Split, DEFAULT_ACTOR_CORPUS, DEFAULT_ACTOR_GROUPS};
 
 fn corpus() -> Vec<stance::train::actor_corpus::ActorStancePair> {
-    read_actor_corpus(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_ACTOR_CORPUS)).expect("corpus loads")
+    read_actor_corpus(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_ACTOR_CORPUS))
+        .expect("corpus loads")
 }
 
 #[test]
@@ -28,7 +29,11 @@ fn corpus_is_large_varied_and_not_all_neutral() {
         assert!(c.iter().any(|p| p.source == s), "no pair from {s}");
     }
     for p in &c {
-        assert!(p.annotations.values().any(|l| *l == p.label) || p.resolution == "adjudicated", "{}: label from no reader", p.id);
+        assert!(
+            p.annotations.values().any(|l| *l == p.label) || p.resolution == "adjudicated",
+            "{}: label from no reader",
+            p.id
+        );
         assert!(["single", "agreed", "adjudicated"].contains(&p.resolution.as_str()), "{}: {}", p.id, p.resolution);
     }
 }
@@ -46,9 +51,15 @@ fn splits_share_no_unit_and_no_sentence() {
     }
     let test = c.iter().filter(|p| p.split == Split::Test).count();
     assert!(test >= 1000, "test split has {test} pairs");
-    assert!(c.iter().filter(|p| p.split == Split::Test).all(|p| p.source != "newsmtsc-train"), "NewsMTSC sentences are trained on");
+    assert!(
+        c.iter().filter(|p| p.split == Split::Test).all(|p| p.source != "newsmtsc-train"),
+        "NewsMTSC sentences are trained on"
+    );
     // Grouping by sentence keeps every pair exactly once.
-    let n: usize = [Split::Train, Split::Validation, Split::Test].iter().map(|&s| sentences(&c, s).0.iter().map(|x| x.spans.len()).sum::<usize>()).sum();
+    let n: usize = [Split::Train, Split::Validation, Split::Test]
+        .iter()
+        .map(|&s| sentences(&c, s).0.iter().map(|x| x.spans.len()).sum::<usize>())
+        .sum();
     assert_eq!(n, c.len());
 }
 
@@ -73,7 +84,8 @@ fn a_tenth_is_double_read_and_disagreements_are_settled() {
 /// Runs of eight lowercase words, split on anything that is not a letter, digit or apostrophe.
 fn eight_word_runs(text: &str) -> Vec<String> {
     let lower = text.to_lowercase();
-    let words: Vec<&str> = lower.split(|c: char| !(c.is_alphanumeric() || c == '\'')).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> =
+        lower.split(|c: char| !(c.is_alphanumeric() || c == '\'')).filter(|w| !w.is_empty()).collect();
     words.windows(8).map(|w| w.join(" ")).collect()
 }
 
@@ -82,10 +94,13 @@ fn no_pair_shares_text_with_the_texts_that_judge_the_model() {
     let Some(data) = common::data_dir() else { return };
     let mut judge: HashSet<String> = HashSet::new();
     for f in ["agnews/test.tsv", "agnews/dev.tsv"] {
-        let text = String::from_utf8_lossy(&std::fs::read(data.join(f)).unwrap()).replace('\\', " ").replace("#36;", "$");
+        let text =
+            String::from_utf8_lossy(&std::fs::read(data.join(f)).unwrap()).replace('\\', " ").replace("#36;", "$");
         judge.extend(eight_word_runs(&text));
     }
-    judge.extend(eight_word_runs(&std::fs::read_to_string(common::root().join("seeds/000_204bb2dc5e8ef806.txt")).unwrap()));
+    judge.extend(eight_word_runs(
+        &std::fs::read_to_string(common::root().join("seeds/000_204bb2dc5e8ef806.txt")).unwrap(),
+    ));
     for p in corpus() {
         for t in [Some(&p.text), p.context.as_ref()].into_iter().flatten() {
             let shared = eight_word_runs(t).into_iter().find(|r| judge.contains(r));

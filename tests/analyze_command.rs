@@ -74,7 +74,10 @@ fn formats_exit_codes_and_strict() {
     let rows: Vec<String> = text(&csv.stdout).lines().map(String::from).collect();
     assert!(rows[0].starts_with("document,author,date,actor,mentions,sentences,stance"));
     assert_eq!(rows.len(), 3, "{rows:?}");
-    assert!(rows[1].starts_with("<stdin>,Eve,,russia,1,1,") || rows[1].starts_with("<stdin>,Eve,,iran,1,1,"), "{rows:?}");
+    assert!(
+        rows[1].starts_with("<stdin>,Eve,,russia,1,1,") || rows[1].starts_with("<stdin>,Eve,,iran,1,1,"),
+        "{rows:?}"
+    );
 
     let strict = stance(&["-", "--strict", "--quiet"], Some(input), &[]);
     assert_eq!(strict.status.code(), Some(2));
@@ -85,8 +88,16 @@ fn formats_exit_codes_and_strict() {
 fn a_users_actors_file_adds_an_actor() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("actors.toml");
-    std::fs::write(&p, "[[actor]]\nid = \"turkey\"\nname = \"Turkey\"\naliases = [\"Turkey\", \"Ankara\", \"Erdogan\"]\n").unwrap();
-    let out = stance(&["-", "--format", "json", "--quiet", "--actors", p.to_str().unwrap()], Some("Ankara rejected the plan. Erdogan and Putin met."), &[]);
+    std::fs::write(
+        &p,
+        "[[actor]]\nid = \"turkey\"\nname = \"Turkey\"\naliases = [\"Turkey\", \"Ankara\", \"Erdogan\"]\n",
+    )
+    .unwrap();
+    let out = stance(
+        &["-", "--format", "json", "--quiet", "--actors", p.to_str().unwrap()],
+        Some("Ankara rejected the plan. Erdogan and Putin met."),
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["actors"][4]["id"], "turkey");
@@ -98,7 +109,20 @@ fn a_users_actors_file_adds_an_actor() {
 fn help_explains_every_flag() {
     let out = Command::new(env!("CARGO_BIN_EXE_stance")).args(["analyze", "--help"]).output().unwrap();
     let help = text(&out.stdout);
-    for flag in ["--format", "--actors", "--author", "--strict", "--evidence", "--chunk", "--stdin-format", "--csv-text", "--quiet", "--model", "--batch-size", "--threads"] {
+    for flag in [
+        "--format",
+        "--actors",
+        "--author",
+        "--strict",
+        "--evidence",
+        "--chunk",
+        "--stdin-format",
+        "--csv-text",
+        "--quiet",
+        "--model",
+        "--batch-size",
+        "--threads",
+    ] {
         assert!(help.contains(flag), "{flag} missing from help");
     }
 }

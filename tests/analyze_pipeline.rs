@@ -38,10 +38,22 @@ fn run(paths: &[String], opts: AnalyzeOptions, copts: &CorpusOptions) -> (Result
     let mut out = Vec::new();
     let result = {
         let mut sink = JsonSink::new(&mut out);
-        analyze(records, walk.skipped_files, &Lexicon::default_actors(), &KeywordScorer, opts, &mut sink, &mut |_, _| {})
+        analyze(
+            records,
+            walk.skipped_files,
+            &Lexicon::default_actors(),
+            &KeywordScorer,
+            opts,
+            &mut sink,
+            &mut |_, _| {},
+        )
     };
     let text = String::from_utf8(out).unwrap();
-    let json = if result.is_ok() { serde_json::from_str(&text).expect("output is one JSON document") } else { serde_json::Value::Null };
+    let json = if result.is_ok() {
+        serde_json::from_str(&text).expect("output is one JSON document")
+    } else {
+        serde_json::Value::Null
+    };
     (result, json, text)
 }
 
@@ -59,9 +71,12 @@ fn profiles_add_up_exactly() {
         dir.path(),
         "c.jsonl",
         concat!(
-            r#"{"id": "d1", "author": "Ann", "text": "Russia is bad. Russia and Moscow are good. China spoke."}"#, "\n",
-            r#"{"id": "d2", "author": "Ann", "text": "The Kremlin is bad."}"#, "\n",
-            r#"{"id": "d3", "author": "Bob", "text": "Nothing here."}"#, "\n",
+            r#"{"id": "d1", "author": "Ann", "text": "Russia is bad. Russia and Moscow are good. China spoke."}"#,
+            "\n",
+            r#"{"id": "d2", "author": "Ann", "text": "The Kremlin is bad."}"#,
+            "\n",
+            r#"{"id": "d3", "author": "Bob", "text": "Nothing here."}"#,
+            "\n",
         )
         .as_bytes(),
     );
@@ -117,10 +132,18 @@ fn every_input_format() {
     let root = dir.path().join("corpus");
     write(&root, "a.txt", b"Russia is bad.\n");
     write(&root, "sub/b.md", b"# China\n\nChina is good.");
-    write(&root, "sub/c.jsonl", br#"{"id": 5, "text": "Iran spoke.", "date": "2024-03-01", "title": "T", "source": "wire", "tags": ["x"]}"#);
+    write(
+        &root,
+        "sub/c.jsonl",
+        br#"{"id": 5, "text": "Iran spoke.", "date": "2024-03-01", "title": "T", "source": "wire", "tags": ["x"]}"#,
+    );
     write(&root, "d.csv", b"id,author,text,outlet\nr1,Zed,\"The West is good, they say.\",Daily\n");
     write(&root, "notes.pdf", b"%PDF");
-    let (res, j, _) = run(&[root.display().to_string()], AnalyzeOptions::default(), &CorpusOptions { author: Some("Default".into()), ..Default::default() });
+    let (res, j, _) = run(
+        &[root.display().to_string()],
+        AnalyzeOptions::default(),
+        &CorpusOptions { author: Some("Default".into()), ..Default::default() },
+    );
     let s = res.unwrap();
     assert_eq!((s.documents, s.failed, s.skipped_files), (4, 0, 1));
     let docs = j["documents"].as_array().unwrap();
@@ -143,13 +166,18 @@ fn bad_input_is_named_counted_and_the_run_goes_on() {
         p,
         "c.jsonl",
         concat!(
-            r#"{"id": "ok", "text": "Iran is good."}"#, "\n",
-            "{not json\n",
-            r#"{"id": "nt"}"#, "\n",
-            r#"{"id": "nd", "text": "x", "date": "03/01/2024"}"#, "\n",
-            r#"{"id": "num", "text": 5}"#, "\n",
+            r#"{"id": "ok", "text": "Iran is good."}"#,
             "\n",
-            r#"[1, 2]"#, "\n",
+            "{not json\n",
+            r#"{"id": "nt"}"#,
+            "\n",
+            r#"{"id": "nd", "text": "x", "date": "03/01/2024"}"#,
+            "\n",
+            r#"{"id": "num", "text": 5}"#,
+            "\n",
+            "\n",
+            r#"[1, 2]"#,
+            "\n",
         )
         .as_bytes(),
     );
@@ -162,7 +190,8 @@ fn bad_input_is_named_counted_and_the_run_goes_on() {
     let latin = write(p, "latin.txt", b"line one\nIran \xe9t\xe9\n");
     let csv = write(p, "nocol.csv", b"id,body\n1,Iran\n");
     let missing = p.join("missing.txt").display().to_string();
-    let inputs = vec![jsonl.clone(), utf.clone(), empty.clone(), binary.clone(), latin.clone(), csv.clone(), missing.clone()];
+    let inputs =
+        vec![jsonl.clone(), utf.clone(), empty.clone(), binary.clone(), latin.clone(), csv.clone(), missing.clone()];
     let (res, j, _) = run(&inputs, AnalyzeOptions::default(), &CorpusOptions::default());
     let s = res.unwrap();
     assert_eq!(s.documents, 1);
@@ -174,7 +203,8 @@ fn bad_input_is_named_counted_and_the_run_goes_on() {
         .iter()
         .map(|e| format!("{}:{}: {}", e["source"].as_str().unwrap(), e["line"], e["message"].as_str().unwrap()))
         .collect();
-    let has = |needle: &str| assert!(errors.iter().any(|e| e.contains(needle)), "no error with {needle:?} in {errors:#?}");
+    let has =
+        |needle: &str| assert!(errors.iter().any(|e| e.contains(needle)), "no error with {needle:?} in {errors:#?}");
     has(&format!("{jsonl}:2: not JSON"));
     has(&format!("{jsonl}:3: field \"text\": missing"));
     has(&format!("{jsonl}:4: field \"date\""));
@@ -207,7 +237,10 @@ fn json_output_decodes_into_the_documented_schema() {
     assert_eq!(ids, ["russia", "china", "iran", "west"]);
     assert_eq!(out.actors[0].name, "Russia");
     let d = &out.documents[0];
-    assert_eq!((d.id.as_str(), d.author.as_deref(), d.date.as_deref(), d.title.as_deref()), ("d1", Some("Ann"), Some("2024-01-02"), Some("T")));
+    assert_eq!(
+        (d.id.as_str(), d.author.as_deref(), d.date.as_deref(), d.title.as_deref()),
+        ("d1", Some("Ann"), Some("2024-01-02"), Some("T"))
+    );
     assert_eq!(d.meta["x"], 1);
     assert_eq!((d.sentences, d.actor_sentences, d.mentions), (2, 2, 2));
     let r = &d.actors["russia"];
@@ -216,20 +249,39 @@ fn json_output_decodes_into_the_documented_schema() {
     assert!((r.distribution.against + r.distribution.neutral + r.distribution.favor - 1.0).abs() < 1e-3);
     assert!((r.sentiment.negative + r.sentiment.neutral + r.sentiment.positive - 1.0).abs() < 1e-3);
     let e = &r.evidence.against[0];
-    assert_eq!((e.document.as_str(), e.start, e.end, e.text.as_str(), e.stance), ("d1", 0, 14, "Russia is bad.", -0.75));
+    assert_eq!(
+        (e.document.as_str(), e.start, e.end, e.text.as_str(), e.stance),
+        ("d1", 0, 14, "Russia is bad.", -0.75)
+    );
     assert_eq!(e.aliases, ["Russia"]);
     assert_eq!((d.record, e.record), (1, 1), "the first record of the input");
     assert!(r.evidence.favor.is_empty());
     assert_eq!(out.authors[0].author, "Ann");
     assert_eq!(out.authors[0].documents, 1);
     assert_eq!(out.authors[0].actors.len(), 2);
-    assert_eq!((out.corpus.documents, out.corpus.sentences, out.corpus.actor_sentences, out.corpus.mentions), (1, 2, 2, 2));
+    assert_eq!(
+        (out.corpus.documents, out.corpus.sentences, out.corpus.actor_sentences, out.corpus.mentions),
+        (1, 2, 2, 2)
+    );
     assert_eq!(out.corpus.actors.len(), 2);
     assert_eq!(out.errors.len(), 1);
     assert_eq!((out.errors[0].line, out.errors[0].message.starts_with("not JSON")), (Some(2), true));
     assert!(out.errors[0].source.ends_with("c.jsonl"));
     let s = &out.summary;
-    assert_eq!((s.records, s.documents, s.failed, s.skipped_files, s.sentences, s.scored_sentences, s.mentions, s.documents_without_author, s.duplicate_ids), (2, 1, 1, 0, 2, 2, 2, 0, 0));
+    assert_eq!(
+        (
+            s.records,
+            s.documents,
+            s.failed,
+            s.skipped_files,
+            s.sentences,
+            s.scored_sentences,
+            s.mentions,
+            s.documents_without_author,
+            s.duplicate_ids
+        ),
+        (2, 1, 1, 0, 2, 2, 2, 0, 0)
+    );
 }
 
 /// Mirror structs of the documented schema: decoding fails on any field added or renamed without

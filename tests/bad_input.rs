@@ -93,7 +93,11 @@ fn control_characters_never_reach_the_terminal_raw() {
     let out = stance(&["analyze", "-", "--format", "table"], input.as_bytes());
     assert_eq!(out.status.code(), Some(1));
     for (name, stream) in [("stderr", &out.stderr), ("table", &out.stdout)] {
-        assert!(!stream.contains(&0x1b) && !stream.contains(&0x07), "{name} carries raw control characters: {:?}", text(stream));
+        assert!(
+            !stream.contains(&0x1b) && !stream.contains(&0x07),
+            "{name} carries raw control characters: {:?}",
+            text(stream)
+        );
     }
     assert!(text(&out.stderr).contains("\\u{1b}"), "the escape is shown, not dropped: {}", text(&out.stderr));
 }
@@ -232,7 +236,13 @@ fn a_closed_pipe_stops_quietly() {
 // 9. Odd flag values.
 #[test]
 fn odd_flag_values_get_clear_messages() {
-    for (flag, value) in [("--threads", "0"), ("--chunk", "4000000000"), ("--batch-size", "0"), ("--batch-tokens", "0"), ("--workers", "0")] {
+    for (flag, value) in [
+        ("--threads", "0"),
+        ("--chunk", "4000000000"),
+        ("--batch-size", "0"),
+        ("--batch-tokens", "0"),
+        ("--workers", "0"),
+    ] {
         let out = stance(&["analyze", "-", flag, value], b"Russia agreed.");
         assert_eq!(out.status.code(), Some(2), "{flag} {value}");
         let e = text(&out.stderr);
@@ -251,8 +261,10 @@ fn odd_flag_values_get_clear_messages() {
 #[test]
 fn score_refuses_empty_text_and_passes_extra_fields_through() {
     let input = concat!(
-        r#"{"id":"e","text":"","targets":[]}"#, "\n",
-        r#"{"id":"x","text":"Russia agreed.","targets":[{"start":0,"end":6}],"source":"wire","n":12345678901234567890}"#, "\n",
+        r#"{"id":"e","text":"","targets":[]}"#,
+        "\n",
+        r#"{"id":"x","text":"Russia agreed.","targets":[{"start":0,"end":6}],"source":"wire","n":12345678901234567890}"#,
+        "\n",
     );
     let out = stance(&["score", "-", "--quiet"], input.as_bytes());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
@@ -307,6 +319,7 @@ fn the_readme_score_example_scores_the_names_it_means() {
     let json = line.trim_start_matches("echo '").split("' ").next().unwrap();
     let out = stance(&["score", "-", "--quiet"], format!("{json}\n").as_bytes());
     let lines = json_lines(&out.stdout);
-    let names: Vec<&str> = lines[0]["targets"].as_array().unwrap().iter().map(|t| t["text"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        lines[0]["targets"].as_array().unwrap().iter().map(|t| t["text"].as_str().unwrap()).collect();
     assert_eq!(names, ["Moscow", "Washington"]);
 }

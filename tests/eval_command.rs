@@ -37,7 +37,13 @@ fn each_format_gives_its_figures() {
     }
     assert_eq!(stance["per_class"]["against"]["support"], 1);
     assert_eq!(stance["per_class"]["neutral"]["support"], 2);
-    let confusion: u64 = stance["confusion"].as_array().unwrap().iter().flat_map(|row| row.as_array().unwrap()).map(|x| x.as_u64().unwrap()).sum();
+    let confusion: u64 = stance["confusion"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap())
+        .map(|x| x.as_u64().unwrap())
+        .sum();
     assert_eq!(confusion, 4);
     assert_eq!(r[1]["n"], 2);
     assert_eq!(r[1]["accuracy"], 1.0, "two plain sentiment phrases");
@@ -71,7 +77,11 @@ fn the_actor_corpus_gives_figures_per_split_and_actor_group() {
     assert_eq!(r["per_actor_group"]["other states"]["n"], 1);
     assert!(r["per_actor_group"].get("china").is_none(), "no China pairs, no China figures");
     assert_eq!(r["per_source"]["reuters-headlines"]["n"], 3);
-    let out = Command::new(env!("CARGO_BIN_EXE_stance")).args(["eval", "--split", "validation"]).arg(&corpus).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["eval", "--split", "validation"])
+        .arg(&corpus)
+        .output()
+        .unwrap();
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["results"][0]["report"]["n"], 1);
 }

@@ -27,9 +27,12 @@ fn run_score(input: &str) -> (i32, Vec<serde_json::Value>, String) {
 #[test]
 fn good_lines_are_scored_in_order() {
     let input = concat!(
-        r#"{"id": "a", "text": "Moscow condemned the sanctions.", "targets": [{"start": 0, "end": 6}]}"#, "\n",
-        r#"{"text": "Nothing to see here."}"#, "\n",
-        r#"{"id": 7, "text": "Пекин и Вашингтон", "targets": [{"start": 0, "end": 5}, {"start": 8, "end": 17}]}"#, "\n",
+        r#"{"id": "a", "text": "Moscow condemned the sanctions.", "targets": [{"start": 0, "end": 6}]}"#,
+        "\n",
+        r#"{"text": "Nothing to see here."}"#,
+        "\n",
+        r#"{"id": 7, "text": "Пекин и Вашингтон", "targets": [{"start": 0, "end": 5}, {"start": 8, "end": 17}]}"#,
+        "\n",
     );
     let (code, out, err) = run_score(input);
     assert_eq!(code, 0, "{err}");
@@ -53,10 +56,14 @@ fn good_lines_are_scored_in_order() {
 fn bad_lines_are_named_and_the_rest_still_scored() {
     let input = concat!(
         "this is not json\n",
-        r#"{"id": "no-text", "targets": []}"#, "\n",
-        r#"{"id": "far", "text": "Iran", "targets": [{"start": 2, "end": 9}]}"#, "\n",
-        r#"{"id": "empty", "text": "Iran", "targets": [{"start": 2, "end": 2}]}"#, "\n",
-        r#"{"id": "ok", "text": "Iran voted no.", "targets": [{"start": 0, "end": 4}]}"#, "\n",
+        r#"{"id": "no-text", "targets": []}"#,
+        "\n",
+        r#"{"id": "far", "text": "Iran", "targets": [{"start": 2, "end": 9}]}"#,
+        "\n",
+        r#"{"id": "empty", "text": "Iran", "targets": [{"start": 2, "end": 2}]}"#,
+        "\n",
+        r#"{"id": "ok", "text": "Iran voted no.", "targets": [{"start": 0, "end": 4}]}"#,
+        "\n",
     );
     let (code, out, err) = run_score(input);
     assert_eq!(code, 1, "a failed line makes the exit code 1");
@@ -75,10 +82,7 @@ fn bad_lines_are_named_and_the_rest_still_scored() {
 
 #[test]
 fn missing_input_file_is_a_clear_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_stance"))
-        .args(["score", "/nonexistent/input.jsonl"])
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_stance")).args(["score", "/nonexistent/input.jsonl"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("/nonexistent/input.jsonl: cannot open"), "{err}");

@@ -72,7 +72,11 @@ fn actor_stance_cases_come_out_right() {
 #[test]
 fn one_pass_tells_two_targets_apart() {
     let m = load();
-    let s = score(&m, "Putin is a ruthless war criminal, while Zelensky is a brave and admired hero.", &["Putin", "Zelensky"]);
+    let s = score(
+        &m,
+        "Putin is a ruthless war criminal, while Zelensky is a brave and admired hero.",
+        &["Putin", "Zelensky"],
+    );
     assert_eq!(s.targets.len(), 2);
     assert_eq!(s.stance_label(0), Stance::Against, "{:?}", s.targets);
     assert_eq!(s.stance_label(1), Stance::Favor, "{:?}", s.targets);
@@ -107,7 +111,12 @@ fn probabilities_are_distributions_and_batch_independent() {
     for (i, e) in encoded.iter().enumerate() {
         let alone = score_encoded(&m, &[e], BatchPolicy::default(), |_| {}).unwrap().remove(0);
         for (a, b) in alone.targets[0].iter().zip(&together[i].targets[0]) {
-            assert!((a - b).abs() < 1e-4, "sentence {i}: alone {:?} vs batched {:?}", alone.targets, together[i].targets);
+            assert!(
+                (a - b).abs() < 1e-4,
+                "sentence {i}: alone {:?} vs batched {:?}",
+                alone.targets,
+                together[i].targets
+            );
         }
         let sum: f32 = together[i].targets[0].iter().sum();
         assert!((sum - 1.0).abs() < 1e-4);

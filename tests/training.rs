@@ -23,7 +23,8 @@ fn loss_falls_on_a_short_run() {
         actor_val: vec![],
         actor_corpus: None,
     };
-    let opts = TrainOptions { batch_size: 8, lr: 1e-4, head_lr: 1e-3, max_tokens: 64, threads: 2, ..TrainOptions::default() };
+    let opts =
+        TrainOptions { batch_size: 8, lr: 1e-4, head_lr: 1e-3, max_tokens: 64, threads: 2, ..TrainOptions::default() };
     tch::set_num_threads(2);
     let model = StanceModel::from_base(&base, opts.max_tokens, true, Device::Cpu).unwrap();
     let losses = short_run_losses(&model, &data, &opts, 32).unwrap();

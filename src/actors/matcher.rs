@@ -126,7 +126,12 @@ mod tests {
     fn possessives_and_multi_word_aliases() {
         assert_eq!(
             found("Russia's army and the European Union's rules; Vladimir Putin's Kremlin."),
-            pairs(&[("russia", "Russia"), ("west", "European Union"), ("russia", "Vladimir Putin"), ("russia", "Kremlin")])
+            pairs(&[
+                ("russia", "Russia"),
+                ("west", "European Union"),
+                ("russia", "Vladimir Putin"),
+                ("russia", "Kremlin")
+            ])
         );
         assert_eq!(found("the U.S. and the West."), pairs(&[("west", "U.S."), ("west", "the West")]));
         assert_eq!(found("People's Republic of China"), pairs(&[("china", "People's Republic of China")]));
@@ -141,7 +146,14 @@ mod tests {
 
     #[test]
     fn nocase_aliases_match_any_case() {
-        let lex = Lexicon { actors: vec![super::super::ActorConfig { id: "t".into(), name: "T".into(), aliases: vec![], nocase: vec!["erdogan".into()] }] };
+        let lex = Lexicon {
+            actors: vec![super::super::ActorConfig {
+                id: "t".into(),
+                name: "T".into(),
+                aliases: vec![],
+                nocase: vec!["erdogan".into()],
+            }],
+        };
         let m = ActorMatcher::new(&lex).unwrap();
         assert_eq!(m.find("ERDOGAN and Erdogan, not Erdoganism").len(), 2);
     }

@@ -67,14 +67,21 @@ impl Lexicon {
 
     /// The defaults combined with the TOML file at `path` (see [`LexiconFile`]).
     pub fn with_file(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read actors file", path.display()))?;
-        let file: LexiconFile = toml::from_str(&text).with_context(|| format!("{}: bad actors file", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read actors file", path.display()))?;
+        let file: LexiconFile =
+            toml::from_str(&text).with_context(|| format!("{}: bad actors file", path.display()))?;
         // The user's entries are checked and named by their place in the user's file.
         for (i, a) in file.actors.iter().enumerate() {
             let entry = || format!("{}: [[actor]] entry {} (id '{}')", path.display(), i + 1, a.id);
             check_actor(a).with_context(entry)?;
             if let Some(j) = file.actors[..i].iter().position(|b| b.id == a.id) {
-                bail!("{}: field \"id\": '{}' is already the id of entry {}; each actor needs its own id", entry(), a.id, j + 1);
+                bail!(
+                    "{}: field \"id\": '{}' is already the id of entry {}; each actor needs its own id",
+                    entry(),
+                    a.id,
+                    j + 1
+                );
             }
         }
         let mut lex = if file.mode == Mode::Replace { Lexicon { actors: vec![] } } else { Self::default_actors() };
@@ -123,7 +130,10 @@ impl Lexicon {
             for b in &self.actors[i + 1..] {
                 for theirs in forms(b) {
                     if mine.iter().any(|m| clash(m, &theirs)) {
-                        out.push(format!("alias '{}' is claimed by both '{}' and '{}'; its mentions go to '{}'", theirs.0, a.id, b.id, a.id));
+                        out.push(format!(
+                            "alias '{}' is claimed by both '{}' and '{}'; its mentions go to '{}'",
+                            theirs.0, a.id, b.id, a.id
+                        ));
                     }
                 }
             }
@@ -151,7 +161,12 @@ mod tests {
     fn shared_aliases_are_found_in_any_case_where_one_side_ignores_case() {
         let mut lex = Lexicon::default_actors();
         assert!(lex.shared_aliases().is_empty(), "{:?}", lex.shared_aliases());
-        lex.actors.push(ActorConfig { id: "k".into(), name: "K".into(), aliases: vec!["Moscow".into()], nocase: vec!["TEHRAN".into()] });
+        lex.actors.push(ActorConfig {
+            id: "k".into(),
+            name: "K".into(),
+            aliases: vec!["Moscow".into()],
+            nocase: vec!["TEHRAN".into()],
+        });
         let w = lex.shared_aliases();
         assert!(w.iter().any(|m| m.contains("'Moscow'") && m.contains("'russia' and 'k'")), "{w:?}");
         assert!(w.iter().any(|m| m.contains("'TEHRAN'") && m.contains("'iran'")), "{w:?}");
@@ -173,7 +188,11 @@ mod tests {
         let ids: Vec<&str> = lex.actors.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids, vec!["russia", "china", "iran", "west", "turkey"]);
         assert_eq!(lex.actors[1].aliases, vec!["PRC"]);
-        std::fs::write(&p, "mode = \"replace\"\n[[actor]]\nid = \"turkey\"\nname = \"Turkey\"\naliases = [\"Turkey\"]\n").unwrap();
+        std::fs::write(
+            &p,
+            "mode = \"replace\"\n[[actor]]\nid = \"turkey\"\nname = \"Turkey\"\naliases = [\"Turkey\"]\n",
+        )
+        .unwrap();
         assert_eq!(Lexicon::with_file(&p).unwrap().actors.len(), 1);
     }
 

@@ -69,11 +69,9 @@ pub struct SentenceEncoder {
 impl SentenceEncoder {
     /// Loads `tokenizer.json`; `max_tokens` counts `[CLS]` and `[SEP]`.
     pub fn from_file(path: &Path, max_tokens: usize) -> Result<Self> {
-        let mut tokenizer = Tokenizer::from_file(path)
-            .map_err(|e| anyhow!("{}: cannot load tokenizer: {e}", path.display()))?;
-        tokenizer
-            .with_truncation(None)
-            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let mut tokenizer =
+            Tokenizer::from_file(path).map_err(|e| anyhow!("{}: cannot load tokenizer: {e}", path.display()))?;
+        tokenizer.with_truncation(None).map_err(|e| anyhow!("{}: {e}", path.display()))?;
         tokenizer.with_padding(None);
         let id = |t: &str| {
             tokenizer
@@ -119,12 +117,7 @@ impl SentenceEncoder {
     }
 
     /// Window placement over content tokens `ids` with character `offsets`.
-    fn place(
-        &self,
-        ids: &[i64],
-        offsets: &[(usize, usize)],
-        spans: &[CharSpan],
-    ) -> Result<EncodedSentence, SpanError> {
+    fn place(&self, ids: &[i64], offsets: &[(usize, usize)], spans: &[CharSpan]) -> Result<EncodedSentence, SpanError> {
         // Content-token span of each target.
         let mut tok_spans = Vec::with_capacity(spans.len());
         for (index, s) in spans.iter().enumerate() {
@@ -151,10 +144,7 @@ impl SentenceEncoder {
             Row { ids: row }
         };
         if n <= budget {
-            let targets = tok_spans
-                .iter()
-                .map(|&(a, b)| TargetTokens { row: 0, start: a + 1, end: b + 1 })
-                .collect();
+            let targets = tok_spans.iter().map(|&(a, b)| TargetTokens { row: 0, start: a + 1, end: b + 1 }).collect();
             return Ok(EncodedSentence { rows: vec![make_row(0, n)], targets });
         }
         // Too long: group targets (in token order) into windows of at most `budget` tokens.
@@ -224,11 +214,7 @@ mod tests {
     fn long_sentence_windows_keep_every_target() {
         let e = fake(12); // budget 10 content tokens
         let (ids, offs) = one_char_tokens(100);
-        let spans = [
-            CharSpan { start: 95, end: 97 },
-            CharSpan { start: 2, end: 3 },
-            CharSpan { start: 5, end: 7 },
-        ];
+        let spans = [CharSpan { start: 95, end: 97 }, CharSpan { start: 2, end: 3 }, CharSpan { start: 5, end: 7 }];
         let s = e.place(&ids, &offs, &spans).unwrap();
         assert_eq!(s.rows.len(), 2, "targets 2 and 5 share a window, 95 gets its own");
         for (t, span) in s.targets.iter().zip(spans) {

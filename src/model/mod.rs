@@ -64,10 +64,10 @@ impl ModelConfig {
     }
 
     pub fn read(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read model config", path.display()))?;
-        let config: ModelConfig = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a stance model config", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("{}: cannot read model config", path.display()))?;
+        let config: ModelConfig =
+            serde_json::from_str(&text).with_context(|| format!("{}: not a stance model config", path.display()))?;
         if config.format != MODEL_FORMAT {
             bail!("{}: model format '{}', this build reads '{MODEL_FORMAT}'", path.display(), config.format);
         }
@@ -134,16 +134,15 @@ impl StanceModel {
         let cfg_path = base.join("config.json");
         let text = std::fs::read_to_string(&cfg_path)
             .with_context(|| format!("{}: cannot read base config", cfg_path.display()))?;
-        let bert: BertConfig = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a BERT config", cfg_path.display()))?;
+        let bert: BertConfig =
+            serde_json::from_str(&text).with_context(|| format!("{}: not a BERT config", cfg_path.display()))?;
         let config = ModelConfig::new(bert, max_tokens, target_attention);
         let encoder = SentenceEncoder::from_file(&base.join("tokenizer.json"), max_tokens)?;
         let mut vs = nn::VarStore::new(device);
         let network = StanceNetwork::new(&vs.root(), &config.encoder, config.target_attention);
         let weights = base.join("model.safetensors");
-        let missing = vs
-            .load_partial(&weights)
-            .with_context(|| format!("{}: cannot load base weights", weights.display()))?;
+        let missing =
+            vs.load_partial(&weights).with_context(|| format!("{}: cannot load base weights", weights.display()))?;
         // Only the encoder comes from the checkpoint; the heads start fresh.
         if let Some(m) = missing.iter().find(|n| n.starts_with("embeddings.") || n.starts_with("encoder.")) {
             bail!("{}: base checkpoint lacks encoder weight '{m}'", weights.display());
@@ -158,12 +157,8 @@ impl StanceModel {
         std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create", dir.display()))?;
         let weights = dir.join("model.safetensors");
         if half {
-            let mut named: Vec<(String, tch::Tensor)> = self
-                .vs
-                .variables()
-                .into_iter()
-                .map(|(k, v)| (k, v.to_kind(Kind::Half)))
-                .collect();
+            let mut named: Vec<(String, tch::Tensor)> =
+                self.vs.variables().into_iter().map(|(k, v)| (k, v.to_kind(Kind::Half))).collect();
             named.sort_by(|a, b| a.0.cmp(&b.0));
             tch::Tensor::write_safetensors(&named, &weights)?;
         } else {

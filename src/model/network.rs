@@ -56,9 +56,7 @@ impl Batch {
             for t in &s.targets {
                 target_rows.push((row0 + t.row) as i64);
                 let w = 1.0 / (t.end - t.start) as f32;
-                weights[t_index * len + t.start..t_index * len + t.end]
-                    .iter_mut()
-                    .for_each(|x| *x = w);
+                weights[t_index * len + t.start..t_index * len + t.end].iter_mut().for_each(|x| *x = w);
                 t_index += 1;
             }
             row0 += s.rows.len();
@@ -68,9 +66,7 @@ impl Batch {
             input_ids: Tensor::from_slice(&ids).view(shape).to(device),
             mask: Tensor::from_slice(&mask).view(shape).to(device),
             target_rows: Tensor::from_slice(&target_rows).to(device),
-            target_weights: Tensor::from_slice(&weights)
-                .view([n_targets as i64, len as i64])
-                .to(device),
+            target_weights: Tensor::from_slice(&weights).view([n_targets as i64, len as i64]).to(device),
             sentence_rows: Tensor::from_slice(&sentence_rows).to(device),
             n_targets,
             padded_tokens: n_rows * len,
@@ -130,8 +126,7 @@ impl StanceNetwork {
             bert: BertModel::new_with_optional_pooler(root, config, false),
             stance: Head::new(&heads / "stance_head", stance_in, h, 3),
             sentiment: Head::new(&heads / "sentiment_head", h, h, 3),
-            target_query: target_attention
-                .then(|| nn::linear(&heads / "target_query", h, h, Default::default())),
+            target_query: target_attention.then(|| nn::linear(&heads / "target_query", h, h, Default::default())),
         }
     }
 
@@ -149,7 +144,8 @@ impl StanceNetwork {
         let target = (states.index_select(0, &batch.target_rows)
             * batch.target_weights.to_kind(states.kind()).unsqueeze(-1))
         .sum_dim_intlist(1, false, states.kind());
-        let mut parts = vec![target.shallow_clone(), sentence_for_targets.shallow_clone(), &target * &sentence_for_targets];
+        let mut parts =
+            vec![target.shallow_clone(), sentence_for_targets.shallow_clone(), &target * &sentence_for_targets];
         if let Some(query) = &self.target_query {
             // [targets, len, hidden] states of each target's row, scored against its query.
             let rows = states.index_select(0, &batch.target_rows);
@@ -163,8 +159,7 @@ impl StanceNetwork {
         }
         let features = Tensor::cat(&parts, 1);
         let stance = self.stance.forward_t(&features, train);
-        let sentiment =
-            self.sentiment.forward_t(&sentence.index_select(0, &batch.sentence_rows), train);
+        let sentiment = self.sentiment.forward_t(&sentence.index_select(0, &batch.sentence_rows), train);
         Ok(Logits { stance, sentiment })
     }
 }
@@ -172,6 +167,7 @@ impl StanceNetwork {
 /// Softmax of `logits / temperature`, as rows of `f32`.
 pub fn calibrated_probs(logits: &Tensor, temperature: f64) -> Result<Vec<[f32; 3]>> {
     let p = (logits.to_kind(Kind::Float) / temperature).softmax(-1, Kind::Float);
-    let flat: Vec<f32> = Vec::<f32>::try_from(p.flatten(0, -1)).map_err(|e| anyhow!("cannot read the model's probabilities: {e}"))?;
+    let flat: Vec<f32> =
+        Vec::<f32>::try_from(p.flatten(0, -1)).map_err(|e| anyhow!("cannot read the model's probabilities: {e}"))?;
     Ok(flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
 }

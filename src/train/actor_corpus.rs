@@ -132,7 +132,16 @@ mod tests {
     use super::*;
 
     #[allow(clippy::too_many_arguments)]
-    fn rec(id: &str, unit: &str, text: &str, start: usize, end: usize, mention: &str, actor: &str, label: &str) -> String {
+    fn rec(
+        id: &str,
+        unit: &str,
+        text: &str,
+        start: usize,
+        end: usize,
+        mention: &str,
+        actor: &str,
+        label: &str,
+    ) -> String {
         format!(
             "{{\"id\":\"{id}\",\"source\":\"reuters-headlines\",\"unit\":\"{unit}\",\"position\":\"headline\",\"date\":null,\
              \"context\":null,\"text\":\"{text}\",\"start\":{start},\"end\":{end},\"mention\":\"{mention}\",\"actor\":\"{actor}\",\
@@ -167,10 +176,26 @@ mod tests {
     fn a_span_that_misspells_the_mention_names_file_line_and_field() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("bad.jsonl");
-        std::fs::write(&p, [rec("a", "u", "Iran talks", 0, 4, "Iran", "iran", "neutral"), rec("b", "u", "Iran talks", 0, 3, "Iran", "iran", "neutral")].join("\n")).unwrap();
+        std::fs::write(
+            &p,
+            [
+                rec("a", "u", "Iran talks", 0, 4, "Iran", "iran", "neutral"),
+                rec("b", "u", "Iran talks", 0, 3, "Iran", "iran", "neutral"),
+            ]
+            .join("\n"),
+        )
+        .unwrap();
         let e = format!("{:#}", read_actor_corpus(&p).unwrap_err());
         assert!(e.contains("bad.jsonl:2") && e.contains("\"mention\""), "{e}");
-        std::fs::write(&p, [rec("a", "u", "Iran talks", 0, 4, "Iran", "iran", "neutral"), rec("a", "v", "Iran talks", 0, 4, "Iran", "iran", "neutral")].join("\n")).unwrap();
+        std::fs::write(
+            &p,
+            [
+                rec("a", "u", "Iran talks", 0, 4, "Iran", "iran", "neutral"),
+                rec("a", "v", "Iran talks", 0, 4, "Iran", "iran", "neutral"),
+            ]
+            .join("\n"),
+        )
+        .unwrap();
         let e = format!("{:#}", read_actor_corpus(&p).unwrap_err());
         assert!(e.contains("bad.jsonl:2") && e.contains("twice"), "{e}");
     }

@@ -129,10 +129,7 @@ pub fn split<T: Clone>(items: &[T], val_fraction: f64, seed: u64) -> (Vec<T>, Ve
     let mut train: Vec<usize> = idx[n_val..].to_vec();
     val.sort_unstable();
     train.sort_unstable();
-    (
-        train.into_iter().map(|i| items[i].clone()).collect(),
-        val.into_iter().map(|i| items[i].clone()).collect(),
-    )
+    (train.into_iter().map(|i| items[i].clone()).collect(), val.into_iter().map(|i| items[i].clone()).collect())
 }
 
 #[cfg(test)]

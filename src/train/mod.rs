@@ -236,9 +236,7 @@ fn encode_stance(model: &StanceModel, xs: &[StanceExample]) -> Result<Vec<Encode
 fn encode_sentiment(model: &StanceModel, xs: &[SentimentExample]) -> Vec<EncodedSentence> {
     use rayon::prelude::*;
     let encoder = &model.encoder;
-    xs.par_iter()
-        .map(|x| encoder.encode(&x.text, &[]).expect("no spans, no span errors"))
-        .collect()
+    xs.par_iter().map(|x| encoder.encode(&x.text, &[]).expect("no spans, no span errors")).collect()
 }
 
 /// Length-bucketed batches: shuffle, sort each window of 50 batches by length, cut, shuffle batches.
@@ -320,8 +318,7 @@ fn job_loss(model: &StanceModel, data: &TrainData, enc: &Encoded, job: &Job, opt
             let batch = Batch::collate(&members, device);
             let gold: Vec<i64> = ix.iter().map(|&i| d[i].label.index() as i64).collect();
             let logits = model.network.forward_t(&batch, true)?;
-            Ok(logits.sentiment.cross_entropy_for_logits(&Tensor::from_slice(&gold).to(device))
-                * opts.sentiment_weight)
+            Ok(logits.sentiment.cross_entropy_for_logits(&Tensor::from_slice(&gold).to(device)) * opts.sentiment_weight)
         }
     }
 }
@@ -394,10 +391,7 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
 
 /// Accuracy on binary (negative / positive) gold labels: the prediction is whichever of
 /// P(negative) and P(positive) is larger, as SST-2 has no neutral class.
-pub fn binary_sentiment_accuracy(
-    gold: &[SentimentExample],
-    probs: impl Iterator<Item = [f32; 3]>,
-) -> f64 {
+pub fn binary_sentiment_accuracy(gold: &[SentimentExample], probs: impl Iterator<Item = [f32; 3]>) -> f64 {
     let mut hit = 0usize;
     for (x, p) in gold.iter().zip(probs) {
         let pred = if p[Sentiment::Positive.index()] > p[Sentiment::Negative.index()] {
@@ -551,7 +545,14 @@ fn save_checkpoint(model: &StanceModel, dir: &Path, tok: &Path, state_path: &Pat
 
 /// Loads the best checkpoint, fits both temperatures on the validation split, and writes the
 /// fp16 model plus `validation.json` to `out`.
-pub fn finish(best: &Path, data: &TrainData, opts: &TrainOptions, out: &Path, state: &TrainState, log: &mut dyn FnMut(&str)) -> Result<()> {
+pub fn finish(
+    best: &Path,
+    data: &TrainData,
+    opts: &TrainOptions,
+    out: &Path,
+    state: &TrainState,
+    log: &mut dyn FnMut(&str),
+) -> Result<()> {
     let mut model = StanceModel::load(best, Device::Cpu)?;
     model.config.stance_temperature = 1.0;
     model.config.sentiment_temperature = 1.0;

@@ -65,8 +65,5 @@ pub fn text(b: &[u8]) -> String {
 
 /// Each stdout line parsed as JSON; panics naming the line that is not.
 pub fn json_lines(b: &[u8]) -> Vec<serde_json::Value> {
-    text(b)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
-        .collect()
+    text(b).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
 }
