@@ -13,11 +13,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use stance::actors::Lexicon;
-use stance::analyze::{analyze, AnalyzeOptions, ModelScorer};
+use stance::analyze::{analyze, AnalyzeOptions};
 use stance::corpus::Document;
 use stance::model::{resolve_model_dir, StanceModel};
 use stance::report::JsonSink;
 use stance::score::BatchPolicy;
+use stance::score::ModelScorer;
 use tch::Device;
 
 mod util;

@@ -31,14 +31,8 @@ fn main() {
         let item = line.rsplit_once('\t').map_or(line, |(t, _)| t).replace(" #36;", " $").replace('\\', "\n");
         for s in stance::segment::split_sentences(&item) {
             let sentence = &item[s.start..s.end];
-            let spans: Vec<CharSpan> = matcher
-                .find(sentence)
-                .iter()
-                .map(|m| {
-                    let start = sentence[..m.start].chars().count();
-                    CharSpan { start, end: start + sentence[m.start..m.end].chars().count() }
-                })
-                .collect();
+            let mut offsets = stance::span::CharOffsets::new(sentence);
+            let spans: Vec<CharSpan> = matcher.find(sentence).iter().map(|m| offsets.span(m.span())).collect();
             if !spans.is_empty() {
                 inputs.push((sentence.to_string(), spans));
                 if inputs.len() == 1000 {

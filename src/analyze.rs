@@ -12,7 +12,6 @@
 //! move a printed 4th decimal; the profiles' arithmetic itself is exact.)
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 
 use anyhow::{bail, ensure, Context, Result};
 use rayon::prelude::*;
@@ -20,74 +19,11 @@ use rayon::prelude::*;
 use crate::actors::{ActorMatcher, Lexicon, Mention};
 use crate::aggregate::{ActorSums, Evidence, Observation};
 use crate::corpus::{Document, Record};
-use crate::model::{CharSpan, EncodedSentence, StanceModel};
 use crate::report::{ActorInfo, AuthorReport, CorpusReport, DocumentReport, Sink, Summary};
-use crate::score::{score_batch, score_encoded, BatchPolicy, Plan, SentenceScores};
-use crate::segment::{split_sentences, SentenceSpan};
-
-/// Scores sentences with target spans (character offsets into each sentence).
-pub trait SentenceScorer {
-    fn score(&self, items: &[(&str, Vec<CharSpan>)]) -> Result<Vec<SentenceScores>>;
-}
-
-/// The real scorer: tokenizes in parallel, then batches through the model.
-pub struct ModelScorer<'a> {
-    pub model: &'a StanceModel,
-    pub policy: BatchPolicy,
-    /// Extra copies of the model: with N of them, N + 1 worker threads score batches side by side
-    /// (each with its own model, as tch tensors are not `Sync`). Batches and their numbers are the
-    /// same as with one worker, so the output is too.
-    pub extra_workers: Vec<Mutex<StanceModel>>,
-}
-
-impl SentenceScorer for ModelScorer<'_> {
-    fn score(&self, items: &[(&str, Vec<CharSpan>)]) -> Result<Vec<SentenceScores>> {
-        let encoder = &self.model.encoder;
-        let encoded: Vec<EncodedSentence> =
-            items.par_iter().map(|(t, s)| encoder.encode(t, s)).collect::<Result<_, _>>()?;
-        let refs: Vec<&EncodedSentence> = encoded.iter().collect();
-        if self.extra_workers.is_empty() {
-            return score_encoded(self.model, &refs, self.policy, |_| {});
-        }
-        // Batch k goes to worker k mod N; every worker scores its share with its own model.
-        let plan = Plan::new(&refs, self.policy);
-        let units = plan.units();
-        let n = self.extra_workers.len() + 1;
-        let (units, batches) = (&units, &plan.batches);
-        let results: Vec<Result<Vec<(usize, SentenceScores)>>> = std::thread::scope(|s| {
-            let run = |w: usize, model: &StanceModel| -> Result<Vec<(usize, SentenceScores)>> {
-                let mut out = Vec::new();
-                for b in batches.iter().skip(w).step_by(n) {
-                    out.extend(score_batch(model, units, b)?);
-                }
-                Ok(out)
-            };
-            let handles: Vec<_> = self
-                .extra_workers
-                .iter()
-                .enumerate()
-                .map(|(w, m)| {
-                    s.spawn(move || {
-                        let guard = m.lock().map_err(|_| anyhow::anyhow!("a scoring worker panicked"))?;
-                        run(w + 1, &guard)
-                    })
-                })
-                .collect();
-            let mut all = vec![run(0, self.model)];
-            all.extend(
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a scoring worker panicked")))),
-            );
-            all
-        });
-        let mut scored = Vec::new();
-        for r in results {
-            scored.extend(r?);
-        }
-        plan.assemble(scored)
-    }
-}
+use crate::score::{SentenceScorer, SentenceScores};
+use crate::segment::split_sentences;
+use crate::span::CharSpan;
+use crate::span::{ByteSpan, CharOffsets};
 
 #[derive(Debug, Clone, Copy)]
 pub struct AnalyzeOptions {
@@ -107,7 +43,7 @@ impl Default for AnalyzeOptions {
 
 /// One sentence of a document that mentions at least one actor.
 struct Hit {
-    span: SentenceSpan,
+    span: ByteSpan,
     mentions: Vec<Mention>,
 }
 
@@ -130,19 +66,8 @@ fn prepare(doc: &Document, matcher: &ActorMatcher) -> Prepared {
 
 fn char_spans(sentence: &str, mentions: &[Mention]) -> Vec<CharSpan> {
     // Mentions are sorted, so one forward walk converts all byte offsets.
-    let mut out = Vec::with_capacity(mentions.len());
-    let (mut byte, mut chars) = (0usize, 0usize);
-    let mut to_char = |b: usize| {
-        chars += sentence[byte..b].chars().count();
-        byte = b;
-        chars
-    };
-    for m in mentions {
-        let start = to_char(m.start);
-        let end = to_char(m.end);
-        out.push(CharSpan { start, end });
-    }
-    out
+    let mut offsets = CharOffsets::new(sentence);
+    mentions.iter().map(|m| offsets.span(m.span())).collect()
 }
 
 /// Duplicate-id warnings printed before only the count goes on.
@@ -246,7 +171,7 @@ pub fn analyze(
             }
             let mut sums = vec![ActorSums::default(); n_actors];
             let mut mentions = 0usize;
-            let (mut byte, mut chars) = (0usize, 0usize);
+            let mut offsets = CharOffsets::new(&doc.text);
             for hit in &prep.hits {
                 let s = scores.next().context("the scorer returned too few results")?;
                 ensure!(
@@ -255,12 +180,9 @@ pub fn analyze(
                     s.targets.len(),
                     hit.mentions.len()
                 );
-                chars += doc.text[byte..hit.span.start].chars().count();
-                let start_char = chars;
-                let end_char = start_char + doc.text[hit.span.start..hit.span.end].chars().count();
-                byte = hit.span.start;
+                let in_doc = offsets.span(hit.span);
                 mentions += hit.mentions.len();
-                observe(doc, ordinal, hit, &s, start_char, end_char, &mut sums, opts.evidence);
+                observe(doc, ordinal, hit, &s, in_doc, &mut sums, opts.evidence);
             }
             let report = DocumentReport::new(doc, ordinal, prep.sentences, prep.hits.len(), mentions, &sums, lexicon);
             sink.document(&report)?;
@@ -293,17 +215,16 @@ pub fn analyze(
 }
 
 /// Turns one scored sentence into one observation per actor it mentions.
-#[allow(clippy::too_many_arguments)]
 fn observe(
     doc: &Document,
     record: usize,
     hit: &Hit,
     s: &SentenceScores,
-    start: usize,
-    end: usize,
+    in_doc: CharSpan,
     sums: &mut [ActorSums],
     k: usize,
 ) {
+    let CharSpan { start, end } = in_doc;
     let text = &doc.text[hit.span.start..hit.span.end];
     let mut by_actor: BTreeMap<usize, (u64, [f64; 3], Vec<String>)> = BTreeMap::new();
     for (m, p) in hit.mentions.iter().zip(&s.targets) {

@@ -9,14 +9,14 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
+use crate::datasets::actor_corpus::{self, Split, DEFAULT_ACTOR_GROUPS, OTHER_GROUP};
+use crate::datasets::{read_newsmtsc, read_sst2, read_tweeteval};
 use crate::labels::{LabelSet, Sentiment, Stance};
 use crate::metrics;
+use crate::metrics::binary_sentiment_accuracy;
 use crate::model::{EncodedSentence, StanceModel};
+use crate::score::stance_predictions;
 use crate::score::{score_encoded, sentiment_probs, BatchPolicy};
-use crate::train::actor_corpus::{self, Split, DEFAULT_ACTOR_GROUPS, OTHER_GROUP};
-use crate::train::binary_sentiment_accuracy;
-use crate::train::data::{read_newsmtsc, read_sst2, read_tweeteval};
-use crate::train::stance_predictions;
 
 /// Whether a JSONL file is the actor-stance corpus (its first record has `actor` and `label`).
 fn is_actor_corpus(path: &Path) -> bool {

@@ -4,13 +4,16 @@
 //! [`segment`] (sentences with offsets) -> [`actors`] (mentions, with the alias that matched) ->
 //! [`model`] + [`score`] (one encoder pass per sentence scores every mention) -> [`aggregate`]
 //! (mergeable per-actor sums) -> [`report`] (the JSON contract and its sinks), driven by
-//! [`analyze`]. Beside it: [`score_jsonl`] (`stance score`), [`eval`] and [`metrics`] (figures on
-//! labelled data), [`train`] (`stance train`), [`labels`] (the fixed class order).
+//! [`analyze`]. Beside it: [`score_jsonl`] (`stance score`), [`eval`] (`stance eval`) and
+//! [`train`] (`stance train`), which read [`datasets`] (the labelled data) and report [`metrics`];
+//! [`labels`] (the fixed class order) and [`span`] (byte and character spans, and the one
+//! conversion between them) are the base every stage shares.
 
 pub mod actors;
 pub mod aggregate;
 pub mod analyze;
 pub mod corpus;
+pub mod datasets;
 pub mod eval;
 pub mod labels;
 pub mod metrics;
@@ -19,4 +22,5 @@ pub mod report;
 pub mod score;
 pub mod score_jsonl;
 pub mod segment;
+pub mod span;
 pub mod train;

@@ -182,9 +182,9 @@ enum SplitArg {
     Test,
 }
 
-impl From<SplitArg> for stance::train::actor_corpus::Split {
+impl From<SplitArg> for stance::datasets::actor_corpus::Split {
     fn from(s: SplitArg) -> Self {
-        use stance::train::actor_corpus::Split;
+        use stance::datasets::actor_corpus::Split;
         match s {
             SplitArg::Train => Split::Train,
             SplitArg::Validation => Split::Validation,
@@ -214,7 +214,7 @@ struct TrainArgs {
     out: PathBuf,
     /// The hand-labelled actor-stance corpus trained on beside NewsMTSC (its train split; its
     /// validation split joins model selection and calibration; its test split is never used).
-    #[arg(long, default_value = stance::train::actor_corpus::DEFAULT_ACTOR_CORPUS)]
+    #[arg(long, default_value = stance::datasets::actor_corpus::DEFAULT_ACTOR_CORPUS)]
     actor_corpus: PathBuf,
     /// Train without the actor-stance corpus (NewsMTSC only, as the first model did).
     #[arg(long)]
@@ -320,9 +320,10 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
-    use stance::analyze::{AnalyzeOptions, ModelScorer};
+    use stance::analyze::AnalyzeOptions;
     use stance::corpus::{CorpusOptions, CsvColumns};
     use stance::report::{CsvSink, JsonSink, JsonlSink, Sink, TableSink};
+    use stance::score::ModelScorer;
 
     let lexicon = match &a.actors {
         Some(p) => {

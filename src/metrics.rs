@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::labels::argmax;
+use crate::datasets::SentimentExample;
+use crate::labels::{argmax, LabelSet, Sentiment};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ClassFigures {
@@ -106,6 +107,21 @@ pub fn fit_temperature(gold: &[usize], probs: &[[f32; 3]]) -> f64 {
         }
     }
     best.1
+}
+
+/// Accuracy on binary (negative / positive) gold labels: the prediction is whichever of
+/// P(negative) and P(positive) is larger, as SST-2 has no neutral class.
+pub fn binary_sentiment_accuracy(gold: &[SentimentExample], probs: impl Iterator<Item = [f32; 3]>) -> f64 {
+    let mut hit = 0usize;
+    for (x, p) in gold.iter().zip(probs) {
+        let pred = if p[Sentiment::Positive.index()] > p[Sentiment::Negative.index()] {
+            Sentiment::Positive
+        } else {
+            Sentiment::Negative
+        };
+        hit += usize::from(pred == x.label);
+    }
+    hit as f64 / gold.len().max(1) as f64
 }
 
 #[cfg(test)]

@@ -9,12 +9,15 @@
 //! masked; rows are encoded independently), so output is deterministic.
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
 use anyhow::{ensure, Context, Result};
 
+use crate::datasets::StanceExample;
 use crate::labels::{argmax, LabelSet, Sentiment, Stance};
 use crate::model::encode::TargetTokens;
-use crate::model::{calibrated_probs, Batch, EncodedSentence, StanceModel};
+use crate::model::{calibrated_probs, Batch, CharSpan, EncodedSentence, StanceModel};
+use rayon::prelude::*;
 
 /// Probabilities for one sentence: its sentiment, and the stance toward each target in input order.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,9 +240,27 @@ pub fn score_encoded(
     plan.assemble(scored)
 }
 
+/// Scores every target of `xs`: (probabilities, gold indices), in target order.
+pub fn stance_predictions(model: &StanceModel, xs: &[StanceExample]) -> Result<(Vec<[f32; 3]>, Vec<usize>)> {
+    let enc = encode_stance(model, xs)?;
+    let refs: Vec<&EncodedSentence> = enc.iter().collect();
+    let scores = score_encoded(model, &refs, BatchPolicy::default(), |_| {})?;
+    let probs: Vec<[f32; 3]> = scores.iter().flat_map(|s| s.targets.iter().copied()).collect();
+    let gold: Vec<usize> = xs.iter().flat_map(|x| x.labels.iter().map(|l| l.index())).collect();
+    Ok((probs, gold))
+}
+
+/// Encodes labelled stance examples (their sentences and targets), in parallel.
+pub fn encode_stance(model: &StanceModel, xs: &[StanceExample]) -> Result<Vec<EncodedSentence>> {
+    let encoder = &model.encoder;
+    xs.par_iter()
+        .enumerate()
+        .map(|(i, x)| encoder.encode(&x.text, &x.spans).with_context(|| format!("stance example {i}")))
+        .collect()
+}
+
 /// Sentence sentiment of plain texts (no targets), in input order; tokenizes in parallel.
 pub fn sentiment_probs(model: &StanceModel, texts: &[String], policy: BatchPolicy) -> Result<Vec<[f32; 3]>> {
-    use rayon::prelude::*;
     let encoder = &model.encoder;
     let encoded: Vec<EncodedSentence> = texts.par_iter().map(|t| encoder.encode(t, &[])).collect::<Result<_, _>>()?;
     let refs: Vec<&EncodedSentence> = encoded.iter().collect();
@@ -273,6 +294,70 @@ pub fn score_batch(
         t += n;
     }
     Ok(out)
+}
+
+/// Scores sentences with target spans (character offsets into each sentence).
+pub trait SentenceScorer {
+    fn score(&self, items: &[(&str, Vec<CharSpan>)]) -> Result<Vec<SentenceScores>>;
+}
+
+/// The real scorer: tokenizes in parallel, then batches through the model.
+pub struct ModelScorer<'a> {
+    pub model: &'a StanceModel,
+    pub policy: BatchPolicy,
+    /// Extra copies of the model: with N of them, N + 1 worker threads score batches side by side
+    /// (each with its own model, as tch tensors are not `Sync`). Batches and their numbers are the
+    /// same as with one worker, so the output is too.
+    pub extra_workers: Vec<Mutex<StanceModel>>,
+}
+
+impl SentenceScorer for ModelScorer<'_> {
+    fn score(&self, items: &[(&str, Vec<CharSpan>)]) -> Result<Vec<SentenceScores>> {
+        let encoder = &self.model.encoder;
+        let encoded: Vec<EncodedSentence> =
+            items.par_iter().map(|(t, s)| encoder.encode(t, s)).collect::<Result<_, _>>()?;
+        let refs: Vec<&EncodedSentence> = encoded.iter().collect();
+        if self.extra_workers.is_empty() {
+            return score_encoded(self.model, &refs, self.policy, |_| {});
+        }
+        // Batch k goes to worker k mod N; every worker scores its share with its own model.
+        let plan = Plan::new(&refs, self.policy);
+        let units = plan.units();
+        let n = self.extra_workers.len() + 1;
+        let (units, batches) = (&units, &plan.batches);
+        let results: Vec<Result<Vec<(usize, SentenceScores)>>> = std::thread::scope(|s| {
+            let run = |w: usize, model: &StanceModel| -> Result<Vec<(usize, SentenceScores)>> {
+                let mut out = Vec::new();
+                for b in batches.iter().skip(w).step_by(n) {
+                    out.extend(score_batch(model, units, b)?);
+                }
+                Ok(out)
+            };
+            let handles: Vec<_> = self
+                .extra_workers
+                .iter()
+                .enumerate()
+                .map(|(w, m)| {
+                    s.spawn(move || {
+                        let guard = m.lock().map_err(|_| anyhow::anyhow!("a scoring worker panicked"))?;
+                        run(w + 1, &guard)
+                    })
+                })
+                .collect();
+            let mut all = vec![run(0, self.model)];
+            all.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a scoring worker panicked")))),
+            );
+            all
+        });
+        let mut scored = Vec::new();
+        for r in results {
+            scored.extend(r?);
+        }
+        plan.assemble(scored)
+    }
 }
 
 #[cfg(test)]

@@ -17,12 +17,7 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
-/// A sentence as a byte range of the document text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SentenceSpan {
-    pub start: usize,
-    pub end: usize,
-}
+use crate::span::ByteSpan;
 
 /// Abbreviations after which a period does not end a sentence, whatever follows.
 const TITLES: &[&str] = &[
@@ -100,20 +95,20 @@ const OPENERS: &[&str] = &[
 ];
 
 /// Splits `text` into sentences.
-pub fn split_sentences(text: &str) -> Vec<SentenceSpan> {
+pub fn split_sentences(text: &str) -> Vec<ByteSpan> {
     // Soft line breaks become spaces, byte for byte, so offsets stay those of `text`.
     let unwrapped = unwrap_soft_breaks(text);
     let text: &str = &unwrapped;
-    let mut raw: Vec<SentenceSpan> = Vec::new();
+    let mut raw: Vec<ByteSpan> = Vec::new();
     for (start, piece) in text.split_sentence_bound_indices() {
         let trimmed_start = piece.len() - piece.trim_start().len();
         let body = piece.trim();
         if body.is_empty() {
             continue;
         }
-        raw.push(SentenceSpan { start: start + trimmed_start, end: start + trimmed_start + body.len() });
+        raw.push(ByteSpan { start: start + trimmed_start, end: start + trimmed_start + body.len() });
     }
-    let mut out: Vec<SentenceSpan> = Vec::with_capacity(raw.len());
+    let mut out: Vec<ByteSpan> = Vec::with_capacity(raw.len());
     for s in raw {
         if let Some(prev) = out.last_mut() {
             let gap = &text[prev.end..s.start];

@@ -6,10 +6,10 @@ mod common;
 
 use std::collections::{HashMap, HashSet};
 
+use stance::datasets::actor_corpus::{read_actor_corpus, sentences, Split, DEFAULT_ACTOR_CORPUS, DEFAULT_ACTOR_GROUPS};
 use stance::labels::Stance;
-use stance::train::actor_corpus::{read_actor_corpus, sentences, Split, DEFAULT_ACTOR_CORPUS, DEFAULT_ACTOR_GROUPS};
 
-fn corpus() -> Vec<stance::train::actor_corpus::ActorStancePair> {
+fn corpus() -> Vec<stance::datasets::actor_corpus::ActorStancePair> {
     read_actor_corpus(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_ACTOR_CORPUS))
         .expect("corpus loads")
 }

@@ -2,26 +2,17 @@
 //! essay, stdin, every output format, exit codes, a user's actors file, and byte-identical output
 //! whatever the torch and rayon thread counts.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::process::Output;
+
+use common::text;
+
+/// `stance analyze ARGS`, with `stdin` and extra environment variables.
 fn stance(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stance"));
-    cmd.arg("analyze").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("stance runs");
-    let mut input = child.stdin.take().unwrap();
-    if let Some(s) = stdin {
-        input.write_all(s.as_bytes()).unwrap();
-    }
-    drop(input);
-    child.wait_with_output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8(b.to_vec()).unwrap()
+    let mut all = vec!["analyze"];
+    all.extend_from_slice(args);
+    common::stance_env(&all, stdin.unwrap_or_default().as_bytes(), env)
 }
 
 #[test]
@@ -107,7 +98,7 @@ fn a_users_actors_file_adds_an_actor() {
 
 #[test]
 fn help_explains_every_flag() {
-    let out = Command::new(env!("CARGO_BIN_EXE_stance")).args(["analyze", "--help"]).output().unwrap();
+    let out = common::stance(&["analyze", "--help"], b"");
     let help = text(&out.stdout);
     for flag in [
         "--format",

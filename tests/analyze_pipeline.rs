@@ -6,10 +6,11 @@ use std::io::Write;
 
 use anyhow::Result;
 use stance::actors::Lexicon;
-use stance::analyze::{analyze, AnalyzeOptions, SentenceScorer};
+use stance::analyze::{analyze, AnalyzeOptions};
 use stance::corpus::{read_corpus, CorpusOptions};
 use stance::model::CharSpan;
 use stance::report::{JsonSink, Summary};
+use stance::score::SentenceScorer;
 use stance::score::SentenceScores;
 
 /// "bad" in the sentence: against; "good": favor; otherwise neutral. Sentiment likewise.

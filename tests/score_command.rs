@@ -3,25 +3,9 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 fn run_score(input: &str) -> (i32, Vec<serde_json::Value>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stance"))
-        .args(["score", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("stance runs");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let lines = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every output line is JSON"))
-        .collect();
-    (out.status.code().unwrap_or(-1), lines, String::from_utf8(out.stderr).unwrap())
+    let out = common::stance(&["score", "-"], input.as_bytes());
+    (out.status.code().unwrap_or(-1), common::json_lines(&out.stdout), common::text(&out.stderr))
 }
 
 #[test]
@@ -82,7 +66,7 @@ fn bad_lines_are_named_and_the_rest_still_scored() {
 
 #[test]
 fn missing_input_file_is_a_clear_error() {
-    let out = Command::new(env!("CARGO_BIN_EXE_stance")).args(["score", "/nonexistent/input.jsonl"]).output().unwrap();
+    let out = common::stance(&["score", "/nonexistent/input.jsonl"], b"");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("/nonexistent/input.jsonl: cannot open"), "{err}");

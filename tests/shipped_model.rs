@@ -14,14 +14,7 @@ fn load() -> StanceModel {
 
 /// Scores `text` with a target at each listed substring (first occurrence).
 fn score(model: &StanceModel, text: &str, targets: &[&str]) -> SentenceScores {
-    let spans: Vec<CharSpan> = targets
-        .iter()
-        .map(|t| {
-            let byte = text.find(t).expect("target in text");
-            let start = text[..byte].chars().count();
-            CharSpan { start, end: start + t.chars().count() }
-        })
-        .collect();
+    let spans: Vec<CharSpan> = targets.iter().map(|t| CharSpan::find(text, t).expect("target in text")).collect();
     let enc = model.encoder.encode(text, &spans).unwrap();
     score_encoded(model, &[&enc], BatchPolicy::default(), |_| {}).unwrap().remove(0)
 }
@@ -99,13 +92,8 @@ fn probabilities_are_distributions_and_batch_independent() {
         ("NATO", "NATO leaders met in Brussels to discuss a long list of items, including budgets, exercises and the expansion of membership to new countries."),
         ("China", "China grew."),
     ];
-    let encoded: Vec<EncodedSentence> = texts
-        .iter()
-        .map(|(t, s)| {
-            let start = s.find(t).unwrap();
-            m.encoder.encode(s, &[CharSpan { start, end: start + t.len() }]).unwrap()
-        })
-        .collect();
+    let encoded: Vec<EncodedSentence> =
+        texts.iter().map(|(t, s)| m.encoder.encode(s, &[CharSpan::find(s, t).unwrap()]).unwrap()).collect();
     let refs: Vec<&EncodedSentence> = encoded.iter().collect();
     let together = score_encoded(&m, &refs, BatchPolicy::default(), |_| {}).unwrap();
     for (i, e) in encoded.iter().enumerate() {
@@ -127,12 +115,14 @@ fn probabilities_are_distributions_and_batch_independent() {
 
 #[test]
 fn long_sentence_keeps_targets_at_both_ends() {
+    // Far more than one 128-token window: each target must be judged from its own window.
     let m = load();
     let filler = "and then the committee discussed the budget at great length ".repeat(30);
-    let text = format!("Russia opened the meeting {filler} until China closed it.");
+    let text = format!(
+        "Russia brutally invaded its neighbour and massacred civilians {filler} while China generously sent aid and was widely praised for it."
+    );
     let s = score(&m, &text, &["Russia", "China"]);
     assert_eq!(s.targets.len(), 2);
-    for t in &s.targets {
-        assert!((t.iter().sum::<f32>() - 1.0).abs() < 1e-4);
-    }
+    assert_eq!(s.stance_label(0), Stance::Against, "Russia: {:?}", s.targets[0]);
+    assert_eq!(s.stance_label(1), Stance::Favor, "China: {:?}", s.targets[1]);
 }

@@ -3,8 +3,9 @@
 
 mod common;
 
+use stance::datasets as data;
 use stance::model::StanceModel;
-use stance::train::{data, short_run_losses, TrainData, TrainOptions};
+use stance::train::{short_run_losses, TrainData, TrainOptions};
 use tch::Device;
 
 #[test]

@@ -20,6 +20,13 @@ pub struct Mention {
     pub alias: String,
 }
 
+impl Mention {
+    /// Where the mention is in the searched text.
+    pub fn span(&self) -> crate::span::ByteSpan {
+        crate::span::ByteSpan { start: self.start, end: self.end }
+    }
+}
+
 pub struct ActorMatcher {
     exact: AhoCorasick,
     exact_actor: Vec<usize>,

@@ -11,12 +11,7 @@ use std::path::Path;
 use anyhow::{anyhow, Context, Result};
 use tokenizers::Tokenizer;
 
-/// A target span in characters, as given by the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CharSpan {
-    pub start: usize,
-    pub end: usize,
-}
+pub use crate::span::CharSpan;
 
 /// Why a target span could not be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

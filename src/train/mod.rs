@@ -7,9 +7,6 @@
 //! Invariant: the batch order of an epoch is a function of `(seed, epoch)` only, so a resumed run
 //! skips exactly the batches it already took.
 
-pub mod actor_corpus;
-pub mod data;
-
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -21,12 +18,14 @@ use serde::{Deserialize, Serialize};
 use tch::nn::OptimizerConfig;
 use tch::{nn, Device, Kind, Tensor};
 
+use crate::datasets::actor_corpus::{self, Split};
+use crate::datasets::{self as data, SentimentExample, StanceExample};
 use crate::labels::{LabelSet, Sentiment, Stance};
+use crate::metrics::binary_sentiment_accuracy;
 use crate::metrics::{self, Report};
 use crate::model::{Batch, EncodedSentence, StanceModel};
-use crate::score::{score_encoded, sentiment_probs, BatchPolicy};
-use actor_corpus::Split;
-use data::{SentimentExample, StanceExample};
+use crate::score::{encode_stance, stance_predictions};
+use crate::score::{sentiment_probs, BatchPolicy};
 
 /// Everything that shapes a training run (recorded in the model's provenance).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -224,15 +223,6 @@ impl Encoded {
     }
 }
 
-fn encode_stance(model: &StanceModel, xs: &[StanceExample]) -> Result<Vec<EncodedSentence>> {
-    use rayon::prelude::*;
-    let encoder = &model.encoder;
-    xs.par_iter()
-        .enumerate()
-        .map(|(i, x)| encoder.encode(&x.text, &x.spans).with_context(|| format!("stance example {i}")))
-        .collect()
-}
-
 fn encode_sentiment(model: &StanceModel, xs: &[SentimentExample]) -> Vec<EncodedSentence> {
     use rayon::prelude::*;
     let encoder = &model.encoder;
@@ -339,16 +329,6 @@ pub struct Validation {
     pub tweet_gold: Vec<usize>,
 }
 
-/// Scores every target of `xs`: (probabilities, gold indices), in target order.
-pub fn stance_predictions(model: &StanceModel, xs: &[StanceExample]) -> Result<(Vec<[f32; 3]>, Vec<usize>)> {
-    let enc = encode_stance(model, xs)?;
-    let refs: Vec<&EncodedSentence> = enc.iter().collect();
-    let scores = score_encoded(model, &refs, BatchPolicy::default(), |_| {})?;
-    let probs: Vec<[f32; 3]> = scores.iter().flat_map(|s| s.targets.iter().copied()).collect();
-    let gold: Vec<usize> = xs.iter().flat_map(|x| x.labels.iter().map(|l| l.index())).collect();
-    Ok((probs, gold))
-}
-
 impl Validation {
     /// The figure that picks the best epoch: NewsMTSC macro F1, averaged with the actor-stance
     /// macro F1 when the corpus is in use (so neither domain is traded away for the other).
@@ -387,21 +367,6 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
         tweet_probs,
         tweet_gold,
     })
-}
-
-/// Accuracy on binary (negative / positive) gold labels: the prediction is whichever of
-/// P(negative) and P(positive) is larger, as SST-2 has no neutral class.
-pub fn binary_sentiment_accuracy(gold: &[SentimentExample], probs: impl Iterator<Item = [f32; 3]>) -> f64 {
-    let mut hit = 0usize;
-    for (x, p) in gold.iter().zip(probs) {
-        let pred = if p[Sentiment::Positive.index()] > p[Sentiment::Negative.index()] {
-            Sentiment::Positive
-        } else {
-            Sentiment::Negative
-        };
-        hit += usize::from(pred == x.label);
-    }
-    hit as f64 / gold.len().max(1) as f64
 }
 
 /// Paths of a training run's working folder.

@@ -1,5 +1,7 @@
 //! Helpers shared by the integration tests: where the shipped model, the base encoder and the
-//! data sets live, and skipping with a clear message when an optional one is absent.
+//! data sets live, skipping with a clear message when an optional one is absent (and failing
+//! instead where `STANCE_REQUIRE_DATA` is set, as CI does, so a missing file cannot pass silently),
+//! and the one way to run the binary.
 
 #![allow(dead_code)]
 
@@ -13,14 +15,22 @@ pub fn shipped_model() -> PathBuf {
     root().join(stance::model::DEFAULT_MODEL_DIR)
 }
 
+/// Skips (returns `None`) with a message, or panics where `STANCE_REQUIRE_DATA` is set.
+fn missing<T>(what: &str) -> Option<T> {
+    if std::env::var_os("STANCE_REQUIRE_DATA").is_some() {
+        panic!("{what} (STANCE_REQUIRE_DATA is set, so this is a failure, not a skip)");
+    }
+    eprintln!("SKIP: {what}");
+    None
+}
+
 /// `../shared/data`, or `None` (and a message) when this checkout has no data beside it.
 pub fn data_dir() -> Option<PathBuf> {
     let d = root().join("../shared/data");
     if d.join("newsmtsc/train.jsonl").exists() {
         Some(d)
     } else {
-        eprintln!("SKIP: ../shared/data is absent; this test needs the NewsMTSC training file");
-        None
+        missing("../shared/data is absent; this test needs the NewsMTSC training file")
     }
 }
 
@@ -30,8 +40,7 @@ pub fn base_model() -> Option<PathBuf> {
     if d.join("model.safetensors").exists() {
         Some(d)
     } else {
-        eprintln!("SKIP: .base-model is absent; run scripts/setup.sh --base-model");
-        None
+        missing(".base-model is absent; run scripts/setup.sh --base-model")
     }
 }
 

@@ -6,6 +6,8 @@
 //! Invariant: NewsMTSC offsets `from`/`to` are Unicode character offsets, end exclusive, the same
 //! convention as `stance score`.
 
+pub mod actor_corpus;
+
 use std::path::Path;
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -15,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
 use crate::labels::{Sentiment, Stance};
-use crate::model::CharSpan;
+use crate::span::CharSpan;
 
 /// A sentence with targets and a gold stance for each.
 #[derive(Debug, Clone)]

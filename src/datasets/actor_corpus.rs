@@ -14,9 +14,9 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use super::data::StanceExample;
+use super::StanceExample;
 use crate::labels::Stance;
-use crate::model::CharSpan;
+use crate::span::CharSpan;
 
 /// The corpus shipped with the project, relative to the crate root.
 pub const DEFAULT_ACTOR_CORPUS: &str = "data/actor-stance/corpus.jsonl";
