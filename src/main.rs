@@ -13,7 +13,6 @@ use tch::Device;
 use stance::model::{resolve_model_dir, StanceModel};
 use stance::report::escape_controls;
 use stance::score::BatchPolicy;
-use stance::train::{TrainData, TrainOptions};
 
 /// Target-aware stance and sentiment toward geopolitical actors.
 #[derive(Parser)]
@@ -103,7 +102,7 @@ enum Command {
     ///
     /// Resumes from --work if a run is there, then calibrates the best checkpoint on the
     /// validation split and writes it (fp16) to --out.
-    Train(TrainArgs),
+    Train(stance::train::TrainCommand),
 }
 
 #[derive(clap::Args)]
@@ -196,89 +195,6 @@ impl From<SplitArg> for stance::datasets::actor_corpus::Split {
 /// The seed essay the project was created from, analysed when `stance analyze` gets no input.
 const SEED_NAME: &str = "seeds/000_204bb2dc5e8ef806.txt";
 const SEED_TEXT: &str = include_str!("../seeds/000_204bb2dc5e8ef806.txt");
-
-#[derive(clap::Args)]
-struct TrainArgs {
-    /// Folder with the data sets (newsmtsc/, sst2/, tweeteval-sentiment/).
-    #[arg(long, default_value = "../shared/data")]
-    data: PathBuf,
-    /// Base encoder folder (Hugging Face config.json, model.safetensors, tokenizer.json);
-    /// `scripts/setup.sh --base-model` fetches it.
-    #[arg(long, default_value = ".base-model")]
-    base: PathBuf,
-    /// Working folder for checkpoints and resume state.
-    #[arg(long, default_value = "runs/train")]
-    work: PathBuf,
-    /// Where the calibrated fp16 model is written.
-    #[arg(long, default_value = "models/stance-minilm")]
-    out: PathBuf,
-    /// The hand-labelled actor-stance corpus trained on beside NewsMTSC (its train split; its
-    /// validation split joins model selection and calibration; its test split is never used).
-    #[arg(long, default_value = stance::datasets::actor_corpus::DEFAULT_ACTOR_CORPUS)]
-    actor_corpus: PathBuf,
-    /// Train without the actor-stance corpus (NewsMTSC only, as the first model did).
-    #[arg(long)]
-    no_actor_corpus: bool,
-    /// Passes over the actor-stance training split per epoch.
-    #[arg(long, default_value_t = 1)]
-    actor_repeat: usize,
-    /// Start from this fine-tuned model folder instead of the base encoder (two-stage training:
-    /// for example the NewsMTSC model, then the actor corpus).
-    #[arg(long, value_name = "DIR")]
-    init: Option<PathBuf>,
-    /// Epochs over the training data.
-    #[arg(long, default_value_t = 3)]
-    epochs: usize,
-    /// Stance sentences per step (sentiment steps take twice as many).
-    #[arg(long, default_value_t = 16)]
-    batch_size: usize,
-    /// Peak learning rate of the encoder.
-    #[arg(long, default_value_t = 5e-5)]
-    lr: f64,
-    /// Peak learning rate of the two heads.
-    #[arg(long, default_value_t = 5e-4)]
-    head_lr: f64,
-    /// SST-2 sentences sampled per epoch for the sentiment head; 0 covers all of train.tsv once
-    /// over the run, a disjoint slice per epoch.
-    #[arg(long, default_value_t = 0)]
-    sst2_per_epoch: usize,
-    /// Weight of the sentiment loss relative to the stance loss.
-    #[arg(long, default_value_t = 0.5)]
-    sentiment_weight: f64,
-    /// Longest encoder row in tokens.
-    #[arg(long, default_value_t = 128)]
-    max_tokens: usize,
-    /// Seed for initialisation and batch order.
-    #[arg(long, default_value_t = 13)]
-    seed: u64,
-    /// Seed of the validation splits (kept apart from --seed so that runs compare on the same data).
-    #[arg(long, default_value_t = 13)]
-    split_seed: u64,
-    /// Epochs without a better validation macro F1 before stopping.
-    #[arg(long, default_value_t = 2)]
-    patience: usize,
-    /// Steps between mid-epoch checkpoints.
-    #[arg(long, default_value_t = 200)]
-    checkpoint_every: usize,
-    /// libtorch threads, 1 to 1024.
-    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(i32).range(1..=1024))]
-    threads: i32,
-    /// Train stance only, without the SST-2 / TweetEval sentiment tasks (an ablation: the
-    /// sentiment head is then untrained).
-    #[arg(long)]
-    no_sentiment_tasks: bool,
-    /// Give the stance head a target-conditioned attention summary of the sentence (a learnt
-    /// query per target over the same encoder pass) besides the mean-pooled target.
-    #[arg(long)]
-    target_attention: bool,
-    /// Skip training: average the weights of these model folders (fine-tuned from the same base)
-    /// into --work/best, then calibrate and write to --out as with --finish-only.
-    #[arg(long, num_args = 2.., value_name = "DIR")]
-    average: Vec<PathBuf>,
-    /// Skip training: calibrate the best checkpoint already in --work and write it to --out.
-    #[arg(long)]
-    finish_only: bool,
-}
 
 /// A spinner style whose `{rate}` shows a whole number per second.
 fn rate_style(template: &str) -> ProgressStyle {
@@ -499,59 +415,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Train(a) => {
-            let opts = TrainOptions {
-                epochs: a.epochs,
-                batch_size: a.batch_size,
-                lr: a.lr,
-                head_lr: a.head_lr,
-                sst2_per_epoch: a.sst2_per_epoch,
-                sentiment_weight: a.sentiment_weight,
-                max_tokens: a.max_tokens,
-                seed: a.seed,
-                split_seed: a.split_seed,
-                patience: a.patience,
-                checkpoint_every: a.checkpoint_every,
-                threads: a.threads,
-                sentiment_tasks: !a.no_sentiment_tasks,
-                target_attention: a.target_attention,
-                actor_repeat: a.actor_repeat,
-                init: a.init.as_ref().map(|p| p.display().to_string()),
-                ..TrainOptions::default()
-            };
-            let corpus = (!a.no_actor_corpus).then_some(a.actor_corpus.as_path());
-            let data = TrainData::load(&a.data, &opts, corpus)?;
-            eprintln!(
-                "stance train: {} / {} NewsMTSC train / validation sentences, {} / {} actor-stance, {} SST-2, {} / {} TweetEval",
-                data.stance_train.len(),
-                data.stance_val.len(),
-                data.actor_train.len(),
-                data.actor_val.len(),
-                data.sst2_train.len(),
-                data.tweet_train.len(),
-                data.tweet_val.len()
-            );
-            let mut log = |line: &str| eprintln!("stance train: {line}");
-            if !a.average.is_empty() {
-                let best = a.work.join("best");
-                stance::train::average_models(&a.average, &best)?;
-                let state = stance::train::TrainState {
-                    averaged_from: a.average.iter().map(|p| p.display().to_string()).collect(),
-                    ..Default::default()
-                };
-                std::fs::write(a.work.join("state.json"), serde_json::to_string_pretty(&state)?)?;
-                log(&format!("averaged {} models into {}", a.average.len(), best.display()));
-                stance::train::finish(&best, &data, &opts, &a.out, &state, &mut log)?;
-            } else if a.finish_only {
-                let state_path = a.work.join("state.json");
-                let state: stance::train::TrainState = serde_json::from_str(
-                    &std::fs::read_to_string(&state_path)
-                        .with_context(|| format!("{}: cannot read", state_path.display()))?,
-                )
-                .with_context(|| format!("{}: bad resume state", state_path.display()))?;
-                stance::train::finish(&a.work.join("best"), &data, &opts, &a.out, &state, &mut log)?;
-            } else {
-                stance::train::train(&a.base, &data, &opts, &a.work, &a.out, &mut log)?;
-            }
+            stance::train::run_command(&a, &mut |line: &str| eprintln!("stance train: {line}"))?;
             Ok(ExitCode::SUCCESS)
         }
     }

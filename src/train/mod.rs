@@ -27,82 +27,157 @@ use crate::model::{Batch, EncodedSentence, StanceModel};
 use crate::score::{encode_stance, stance_predictions};
 use crate::score::{sentiment_probs, BatchPolicy};
 
-/// Everything that shapes a training run (recorded in the model's provenance).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Everything that shapes a training run (recorded in the model's provenance). The flags of
+/// `stance train` and their defaults are declared here, once: [`Default`] is what the command line
+/// gives with no flags, and a recorded run that lacks a field reads it as the default.
+#[derive(Debug, Clone, Serialize, Deserialize, clap::Args)]
+#[serde(default)]
 pub struct TrainOptions {
+    /// Epochs over the training data.
+    #[arg(long, default_value_t = 3)]
     pub epochs: usize,
+    /// Stance sentences per step (sentiment steps take twice as many).
+    #[arg(long, default_value_t = 16, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=4096))]
     pub batch_size: usize,
+    /// Peak learning rate of the encoder.
+    #[arg(long, default_value_t = 5e-5)]
     pub lr: f64,
+    /// Peak learning rate of the two heads.
+    #[arg(long, default_value_t = 5e-4)]
     pub head_lr: f64,
+    /// Share of the steps spent warming the learning rate up (not a flag).
+    #[arg(skip = 0.06)]
     pub warmup_fraction: f64,
+    /// AdamW weight decay (not a flag).
+    #[arg(skip = 0.01)]
     pub weight_decay: f64,
-    /// Seed of initialisation and batch order.
+    /// Seed for initialisation and batch order.
+    #[arg(long, default_value_t = 13)]
     pub seed: u64,
-    /// Seed of the validation splits, apart from `seed` so runs with other seeds are compared on
-    /// the same validation data.
-    #[serde(default = "default_split_seed")]
+    /// Seed of the validation splits (kept apart from --seed so that runs compare on the same data).
+    #[arg(long, default_value_t = 13)]
     pub split_seed: u64,
+    /// Share of NewsMTSC train held out for validation (not a flag).
+    #[arg(skip = 0.1)]
     pub val_fraction: f64,
+    /// Epochs without a better validation macro F1 before stopping.
+    #[arg(long, default_value_t = 2)]
     pub patience: usize,
+    /// Longest encoder row in tokens.
+    #[arg(long, default_value_t = 128, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(8..=512))]
     pub max_tokens: usize,
-    /// SST-2 sentences drawn (without replacement, fresh each epoch) per epoch; 0 covers all of
-    /// `train.tsv` once over the run: one seeded permutation cut into `epochs` disjoint slices.
+    /// SST-2 sentences sampled per epoch for the sentiment head; 0 covers all of train.tsv once
+    /// over the run, a disjoint slice per epoch.
+    #[arg(long, default_value_t = 0)]
     pub sst2_per_epoch: usize,
     /// Weight of the sentiment loss relative to the stance loss.
+    #[arg(long, default_value_t = 0.5)]
     pub sentiment_weight: f64,
+    /// Steps between mid-epoch checkpoints.
+    #[arg(long, default_value_t = 200, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub checkpoint_every: usize,
+    /// libtorch threads, 1 to 1024.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(i32).range(1..=1024))]
     pub threads: i32,
-    /// Train the sentiment head on SST-2 and TweetEval alongside stance (multi-task). Off, the
-    /// sentiment head stays untrained: for ablations only.
-    #[serde(default = "yes")]
+    /// Train the sentiment head on SST-2 and TweetEval alongside stance (multi-task).
+    /// `--no-sentiment-tasks` trains stance only (an ablation: the sentiment head stays untrained).
+    #[arg(long = "no-sentiment-tasks", action = clap::ArgAction::SetFalse)]
     pub sentiment_tasks: bool,
-    /// Give the stance head a target-conditioned attention summary of the sentence.
-    #[serde(default)]
+    /// Give the stance head a target-conditioned attention summary of the sentence (a learnt
+    /// query per target over the same encoder pass) besides the mean-pooled target.
+    #[arg(long)]
     pub target_attention: bool,
     /// Passes over the actor-stance training split per epoch (it is smaller than NewsMTSC and is
     /// the domain the tool is for).
-    #[serde(default = "one")]
+    #[arg(long, default_value_t = 1)]
     pub actor_repeat: usize,
-    /// Start from this fine-tuned model folder instead of the base encoder (two-stage training).
-    #[serde(default)]
+    /// Start from this fine-tuned model folder instead of the base encoder (two-stage training:
+    /// for example the NewsMTSC model, then the actor corpus).
+    #[arg(long, value_name = "DIR")]
     pub init: Option<String>,
-}
-
-fn one() -> usize {
-    1
-}
-
-fn yes() -> bool {
-    true
-}
-
-fn default_split_seed() -> u64 {
-    13
 }
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions {
-            epochs: 3,
-            batch_size: 16,
-            lr: 5e-5,
-            head_lr: 5e-4,
-            warmup_fraction: 0.06,
-            weight_decay: 0.01,
-            seed: 13,
-            split_seed: 13,
-            val_fraction: 0.1,
-            patience: 2,
-            max_tokens: 128,
-            sst2_per_epoch: 0,
-            sentiment_weight: 0.5,
-            checkpoint_every: 200,
-            threads: 2,
-            sentiment_tasks: true,
-            target_attention: false,
-            actor_repeat: 1,
-            init: None,
+        #[derive(clap::Parser)]
+        struct Defaults {
+            #[command(flatten)]
+            options: TrainOptions,
         }
+        <Defaults as clap::Parser>::parse_from(["stance-train"]).options
+    }
+}
+
+/// `stance train`: where the data, the base encoder, the run and the result live, what to train
+/// on, and the [`TrainOptions`].
+#[derive(Debug, Clone, clap::Args)]
+pub struct TrainCommand {
+    /// Folder with the data sets (newsmtsc/, sst2/, tweeteval-sentiment/).
+    #[arg(long, default_value = "../shared/data")]
+    pub data: PathBuf,
+    /// Base encoder folder (Hugging Face config.json, model.safetensors, tokenizer.json);
+    /// `scripts/setup.sh --base-model` fetches it.
+    #[arg(long, default_value = ".base-model")]
+    pub base: PathBuf,
+    /// Working folder for checkpoints and resume state.
+    #[arg(long, default_value = "runs/train")]
+    pub work: PathBuf,
+    /// Where the calibrated fp16 model is written.
+    #[arg(long, default_value = crate::model::DEFAULT_MODEL_DIR)]
+    pub out: PathBuf,
+    /// The hand-labelled actor-stance corpus trained on beside NewsMTSC (its train split; its
+    /// validation split joins model selection and calibration; its test split is never used).
+    #[arg(long, default_value = actor_corpus::DEFAULT_ACTOR_CORPUS)]
+    pub actor_corpus: PathBuf,
+    /// Train without the actor-stance corpus (NewsMTSC only, as the first model did).
+    #[arg(long)]
+    pub no_actor_corpus: bool,
+    /// Skip training: average the weights of these model folders (fine-tuned from the same base)
+    /// into --work/best, then calibrate and write to --out as with --finish-only.
+    #[arg(long, num_args = 2.., value_name = "DIR")]
+    pub average: Vec<PathBuf>,
+    /// Skip training: calibrate the best checkpoint already in --work and write it to --out.
+    #[arg(long)]
+    pub finish_only: bool,
+    #[command(flatten)]
+    pub options: TrainOptions,
+}
+
+/// Runs `stance train`: loads the data, then trains (or resumes), averages, or only finishes, as
+/// the command says. `log` receives one human-readable line per report.
+pub fn run_command(cmd: &TrainCommand, log: &mut dyn FnMut(&str)) -> Result<()> {
+    let opts = &cmd.options;
+    let corpus = (!cmd.no_actor_corpus).then_some(cmd.actor_corpus.as_path());
+    let data = TrainData::load(&cmd.data, opts, corpus)?;
+    log(&format!(
+        "{} / {} NewsMTSC train / validation sentences, {} / {} actor-stance, {} SST-2, {} / {} TweetEval",
+        data.stance_train.len(),
+        data.stance_val.len(),
+        data.actor_train.len(),
+        data.actor_val.len(),
+        data.sst2_train.len(),
+        data.tweet_train.len(),
+        data.tweet_val.len()
+    ));
+    let work = WorkDir(cmd.work.clone());
+    if !cmd.average.is_empty() {
+        average_models(&cmd.average, &work.best())?;
+        let state = TrainState {
+            averaged_from: cmd.average.iter().map(|p| p.display().to_string()).collect(),
+            ..Default::default()
+        };
+        std::fs::write(work.state(), serde_json::to_string_pretty(&state)?)
+            .with_context(|| format!("{}: cannot write", work.state().display()))?;
+        log(&format!("averaged {} models into {}", cmd.average.len(), work.best().display()));
+        finish(&work.best(), &data, opts, &cmd.out, &state, log)
+    } else if cmd.finish_only {
+        let path = work.state();
+        let text = std::fs::read_to_string(&path).with_context(|| format!("{}: cannot read", path.display()))?;
+        let state: TrainState =
+            serde_json::from_str(&text).with_context(|| format!("{}: bad resume state", path.display()))?;
+        finish(&work.best(), &data, opts, &cmd.out, &state, log)
+    } else {
+        train(&cmd.base, &data, opts, &cmd.work, &cmd.out, log).map(|_| ())
     }
 }
 
@@ -659,4 +734,22 @@ pub fn average_models(dirs: &[PathBuf], out: &Path) -> Result<()> {
         }
     });
     sum.save(out, &first.join("tokenizer.json"), false)
+}
+
+#[cfg(test)]
+mod options_tests {
+    use super::*;
+
+    #[test]
+    fn defaults_come_from_the_flags_and_fill_gaps_in_recorded_runs() {
+        let d = TrainOptions::default();
+        assert_eq!((d.epochs, d.batch_size, d.seed, d.split_seed, d.max_tokens, d.threads), (3, 16, 13, 13, 128, 2));
+        assert!(d.sentiment_tasks, "sentiment tasks are on unless --no-sentiment-tasks");
+        assert!(!d.target_attention && d.init.is_none());
+        assert_eq!((d.warmup_fraction, d.weight_decay, d.val_fraction), (0.06, 0.01, 0.1));
+        // A run recorded before a field existed reads that field as the default.
+        let old: TrainOptions = serde_json::from_str(r#"{"epochs": 1, "lr": 3e-5}"#).unwrap();
+        assert_eq!((old.epochs, old.lr, old.actor_repeat, old.split_seed), (1, 3e-5, 1, 13));
+        assert!(old.sentiment_tasks);
+    }
 }
