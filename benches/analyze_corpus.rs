@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use stance::actors::Lexicon;
-use stance::analyze::{analyze, AnalyzeOptions};
+use stance::analyze::{analyze, AnalyzeOptions, Input};
 use stance::corpus::Document;
 use stance::model::{resolve_model_dir, StanceModel};
 use stance::report::JsonSink;
@@ -62,15 +62,21 @@ fn main() {
     let mut sink = JsonSink::new(std::io::sink());
     let mut done = 0usize;
     let t = Instant::now();
-    let summary =
-        analyze(records, 0, &Lexicon::default_actors(), &scorer, AnalyzeOptions::default(), &mut sink, &mut |d, _| {
+    let summary = analyze(
+        Input { records, skipped_files: 0 },
+        &Lexicon::default_actors(),
+        &scorer,
+        AnalyzeOptions::default(),
+        &mut sink,
+        &mut |d, _| {
             // Resident memory after each pass over the 7,600 items: flat when memory is bounded.
             done += d;
             if done % n < d {
                 println!("after {done} documents: resident memory {:.0} MiB", util::current_rss_mib());
             }
-        })
-        .expect("analysis runs");
+        },
+    )
+    .expect("analysis runs");
     let secs = t.elapsed().as_secs_f64();
     println!(
         "corpus: AG News test x{factor}: {} documents, {} sentences, {} scored sentences, {} mentions",

@@ -11,7 +11,7 @@
 //! batches, and libtorch's float results move in the 7th digit with the batch shape, which can
 //! move a printed 4th decimal; the profiles' arithmetic itself is exact.)
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use anyhow::{bail, ensure, Context, Result};
 use rayon::prelude::*;
@@ -81,18 +81,26 @@ fn id_hash(id: &str) -> u64 {
     h.finish()
 }
 
-/// Running totals for authors and the corpus.
-pub struct Totals {
-    pub authors: BTreeMap<String, (u64, Vec<ActorSums>)>,
-    pub corpus: Vec<ActorSums>,
-    pub summary: Summary,
+/// Running totals for authors and the corpus, and the ids seen so far (as hashes).
+struct Totals {
+    authors: BTreeMap<String, (u64, Vec<ActorSums>)>,
+    corpus: Vec<ActorSums>,
+    summary: Summary,
+    seen_ids: HashSet<u64>,
 }
 
-/// Runs the pipeline over `records`, writing to `sink`. `skipped_files` (files a folder walk
-/// passed over) goes into the summary. `progress(docs, sentences)` is called per chunk.
-pub fn analyze(
-    records: impl Iterator<Item = Record>,
-    skipped_files: usize,
+/// What `analyze` reads: the records, and how many files a folder walk passed over (for the
+/// summary).
+pub struct Input<I: Iterator<Item = Record>> {
+    pub records: I,
+    pub skipped_files: usize,
+}
+
+/// Runs the pipeline over the input, writing to `sink`: records are read in chunks, each chunk is
+/// segmented, matched and scored, and its documents are summed, reported and merged into the
+/// totals. `progress(docs, sentences)` is called per chunk.
+pub fn analyze<I: Iterator<Item = Record>>(
+    input: Input<I>,
     lexicon: &Lexicon,
     scorer: &dyn SentenceScorer,
     opts: AnalyzeOptions,
@@ -100,49 +108,18 @@ pub fn analyze(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Summary> {
     let matcher = ActorMatcher::new(lexicon)?;
-    let n_actors = lexicon.actors.len();
     let infos: Vec<ActorInfo> =
         lexicon.actors.iter().map(|a| ActorInfo { id: a.id.clone(), name: a.name.clone() }).collect();
     sink.begin(&infos)?;
-    let mut totals = Totals {
-        authors: BTreeMap::new(),
-        corpus: vec![ActorSums::default(); n_actors],
-        summary: Summary { skipped_files, ..Summary::default() },
-    };
-    let mut seen_ids = std::collections::HashSet::new();
-    let mut records = records.peekable();
+    let mut totals = Totals::new(lexicon.actors.len(), input.skipped_files);
+    let mut records = input.records.peekable();
     while records.peek().is_some() {
-        // The chunk keeps records in input order, so errors and documents stream out in order.
-        let mut chunk: Vec<Record> = Vec::with_capacity(opts.chunk_docs);
-        while chunk.len() < opts.chunk_docs.max(1) {
-            let Some(r) = records.next() else { break };
-            if let (Err(e), true) = (&r, opts.strict) {
-                bail!("{e} (--strict)");
-            }
-            chunk.push(r);
-        }
+        let chunk = next_chunk(&mut records, opts)?;
         let docs: Vec<&Document> = chunk.iter().filter_map(|r| r.as_ref().ok()).collect();
-        let prepared: Vec<Prepared> = docs.par_iter().map(|d| prepare(d, &matcher)).collect();
-        let items: Vec<(&str, Vec<CharSpan>)> = docs
-            .iter()
-            .zip(&prepared)
-            .flat_map(|(d, p)| {
-                p.hits.iter().map(move |h| {
-                    let text = &d.text[h.span.start..h.span.end];
-                    (text, char_spans(text, &h.mentions))
-                })
-            })
-            .collect();
-        let scores = scorer.score(&items)?;
-        ensure!(
-            scores.len() == items.len(),
-            "the scorer returned {} results for {} sentences",
-            scores.len(),
-            items.len()
-        );
+        let (prepared, scores) = score_chunk(&docs, &matcher, scorer)?;
         let mut scores = scores.into_iter();
-        let mut chunk_sentences = 0;
         let mut prepared = prepared.iter();
+        let mut chunk_sentences = 0;
         for record in &chunk {
             totals.summary.records += 1;
             let ordinal = totals.summary.records;
@@ -154,64 +131,150 @@ pub fn analyze(
                     continue;
                 }
             };
-            let prep = prepared.next().expect("one preparation per document");
-            if !seen_ids.insert(id_hash(&doc.id)) {
-                totals.summary.duplicate_ids += 1;
-                if totals.summary.duplicate_ids <= MAX_DUPLICATE_WARNINGS {
-                    sink.warning(&format!(
-                        "duplicate document id '{}' (record {ordinal}); its evidence is told apart by \"record\"{}",
-                        doc.id,
-                        if totals.summary.duplicate_ids == MAX_DUPLICATE_WARNINGS {
-                            "; further duplicates are only counted (summary.duplicate_ids)"
-                        } else {
-                            ""
-                        }
-                    ))?;
-                }
-            }
-            let mut sums = vec![ActorSums::default(); n_actors];
-            let mut mentions = 0usize;
-            let mut offsets = CharOffsets::new(&doc.text);
-            for hit in &prep.hits {
-                let s = scores.next().context("the scorer returned too few results")?;
-                ensure!(
-                    s.targets.len() == hit.mentions.len(),
-                    "the scorer returned {} stances for a sentence with {} mentions",
-                    s.targets.len(),
-                    hit.mentions.len()
-                );
-                let in_doc = offsets.span(hit.span);
-                mentions += hit.mentions.len();
-                observe(doc, ordinal, hit, &s, in_doc, &mut sums, opts.evidence);
-            }
-            let report = DocumentReport::new(doc, ordinal, prep.sentences, prep.hits.len(), mentions, &sums, lexicon);
-            sink.document(&report)?;
-            totals.summary.documents += 1;
-            totals.summary.sentences += prep.sentences;
-            totals.summary.scored_sentences += prep.hits.len();
-            totals.summary.mentions += mentions;
+            let prep = prepared.next().context("one preparation per document")?;
+            totals.check_id(doc, ordinal, sink)?;
+            let (sums, mentions) = document_sums(doc, ordinal, prep, &mut scores, totals.corpus.len(), opts.evidence)?;
+            sink.document(&DocumentReport::new(
+                doc,
+                ordinal,
+                prep.sentences,
+                prep.hits.len(),
+                mentions,
+                &sums,
+                lexicon,
+            ))?;
+            totals.add(doc, prep, &sums, mentions, opts.evidence);
             chunk_sentences += prep.sentences;
-            if let Some(a) = &doc.author {
-                let entry =
-                    totals.authors.entry(a.clone()).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
-                entry.0 += 1;
-                for (acc, s) in entry.1.iter_mut().zip(&sums) {
-                    acc.merge(s, opts.evidence);
-                }
-            } else {
-                totals.summary.documents_without_author += 1;
-            }
-            for (acc, s) in totals.corpus.iter_mut().zip(&sums) {
-                acc.merge(s, opts.evidence);
-            }
         }
         progress(docs.len(), chunk_sentences);
     }
-    let authors: Vec<AuthorReport> =
-        totals.authors.iter().map(|(name, (n, sums))| AuthorReport::new(name, *n, sums, lexicon)).collect();
-    let corpus = CorpusReport::new(&totals.summary, &totals.corpus, lexicon);
-    sink.finish(&authors, &corpus, &totals.summary)?;
-    Ok(totals.summary)
+    totals.finish(lexicon, sink)
+}
+
+/// The next `chunk_docs` records, in input order (so errors and documents stream out in order);
+/// with `strict`, the first bad record is fatal.
+fn next_chunk(records: &mut impl Iterator<Item = Record>, opts: AnalyzeOptions) -> Result<Vec<Record>> {
+    let mut chunk = Vec::new();
+    while chunk.len() < opts.chunk_docs.max(1) {
+        let Some(r) = records.next() else { break };
+        if let (Err(e), true) = (&r, opts.strict) {
+            bail!("{e} (--strict)");
+        }
+        chunk.push(r);
+    }
+    Ok(chunk)
+}
+
+/// Segments and matches the documents in parallel, then scores every sentence that mentions an
+/// actor in one call; scores come back in document, then sentence order.
+fn score_chunk(
+    docs: &[&Document],
+    matcher: &ActorMatcher,
+    scorer: &dyn SentenceScorer,
+) -> Result<(Vec<Prepared>, Vec<SentenceScores>)> {
+    let prepared: Vec<Prepared> = docs.par_iter().map(|d| prepare(d, matcher)).collect();
+    let items: Vec<(&str, Vec<CharSpan>)> = docs
+        .iter()
+        .zip(&prepared)
+        .flat_map(|(d, p)| {
+            p.hits.iter().map(move |h| {
+                let text = h.span.of(&d.text);
+                (text, char_spans(text, &h.mentions))
+            })
+        })
+        .collect();
+    let scores = scorer.score(&items)?;
+    ensure!(scores.len() == items.len(), "the scorer returned {} results for {} sentences", scores.len(), items.len());
+    Ok((prepared, scores))
+}
+
+/// One document's per-actor sums from its scored sentences (taken from `scores` in order), and its
+/// number of mentions.
+fn document_sums(
+    doc: &Document,
+    ordinal: usize,
+    prep: &Prepared,
+    scores: &mut impl Iterator<Item = SentenceScores>,
+    n_actors: usize,
+    evidence: usize,
+) -> Result<(Vec<ActorSums>, usize)> {
+    let mut sums = vec![ActorSums::default(); n_actors];
+    let mut mentions = 0usize;
+    let mut offsets = CharOffsets::new(&doc.text);
+    for hit in &prep.hits {
+        let s = scores.next().context("the scorer returned too few results")?;
+        ensure!(
+            s.targets.len() == hit.mentions.len(),
+            "the scorer returned {} stances for a sentence with {} mentions",
+            s.targets.len(),
+            hit.mentions.len()
+        );
+        mentions += hit.mentions.len();
+        observe(doc, ordinal, hit, &s, offsets.span(hit.span), &mut sums, evidence);
+    }
+    Ok((sums, mentions))
+}
+
+impl Totals {
+    fn new(n_actors: usize, skipped_files: usize) -> Self {
+        Totals {
+            authors: BTreeMap::new(),
+            corpus: vec![ActorSums::default(); n_actors],
+            summary: Summary { skipped_files, ..Summary::default() },
+            seen_ids: HashSet::new(),
+        }
+    }
+
+    /// Counts (and, for the first few, warns about) a document id seen before.
+    fn check_id(&mut self, doc: &Document, ordinal: usize, sink: &mut dyn Sink) -> Result<()> {
+        if self.seen_ids.insert(id_hash(&doc.id)) {
+            return Ok(());
+        }
+        self.summary.duplicate_ids += 1;
+        let n = self.summary.duplicate_ids;
+        if n <= MAX_DUPLICATE_WARNINGS {
+            let more = if n == MAX_DUPLICATE_WARNINGS {
+                "; further duplicates are only counted (summary.duplicate_ids)"
+            } else {
+                ""
+            };
+            sink.warning(&format!(
+                "duplicate document id '{}' (record {ordinal}); its evidence is told apart by \"record\"{more}",
+                doc.id
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Merges one document into its author's and the corpus's sums.
+    fn add(&mut self, doc: &Document, prep: &Prepared, sums: &[ActorSums], mentions: usize, evidence: usize) {
+        self.summary.documents += 1;
+        self.summary.sentences += prep.sentences;
+        self.summary.scored_sentences += prep.hits.len();
+        self.summary.mentions += mentions;
+        if let Some(a) = &doc.author {
+            let n_actors = self.corpus.len();
+            let entry = self.authors.entry(a.clone()).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
+            entry.0 += 1;
+            for (acc, s) in entry.1.iter_mut().zip(sums) {
+                acc.merge(s, evidence);
+            }
+        } else {
+            self.summary.documents_without_author += 1;
+        }
+        for (acc, s) in self.corpus.iter_mut().zip(sums) {
+            acc.merge(s, evidence);
+        }
+    }
+
+    /// Writes the author and corpus profiles and the summary.
+    fn finish(self, lexicon: &Lexicon, sink: &mut dyn Sink) -> Result<Summary> {
+        let authors: Vec<AuthorReport> =
+            self.authors.iter().map(|(name, (n, sums))| AuthorReport::new(name, *n, sums, lexicon)).collect();
+        let corpus = CorpusReport::new(&self.summary, &self.corpus, lexicon);
+        sink.finish(&authors, &corpus, &self.summary)?;
+        Ok(self.summary)
+    }
 }
 
 /// Turns one scored sentence into one observation per actor it mentions.

@@ -236,7 +236,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
-    use stance::analyze::AnalyzeOptions;
+    use stance::analyze::{AnalyzeOptions, Input};
     use stance::corpus::{CorpusOptions, CsvColumns};
     use stance::report::{CsvSink, JsonSink, JsonlSink, Sink, TableSink};
     use stance::score::ModelScorer;
@@ -306,8 +306,14 @@ fn analyze(a: AnalyzeArgs) -> Result<ExitCode> {
         bar.inc(docs as u64);
         bar.set_message(format!("{sentences} sentences"));
     };
-    let summary =
-        stance::analyze::analyze(records, walk.skipped_files, &lexicon, &scorer, opts, &mut error_sink, &mut progress)?;
+    let summary = stance::analyze::analyze(
+        Input { records, skipped_files: walk.skipped_files },
+        &lexicon,
+        &scorer,
+        opts,
+        &mut error_sink,
+        &mut progress,
+    )?;
     bar.finish_and_clear();
     if !quiet {
         let secs = start.elapsed().as_secs_f64();

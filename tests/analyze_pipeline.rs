@@ -6,7 +6,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use stance::actors::Lexicon;
-use stance::analyze::{analyze, AnalyzeOptions};
+use stance::analyze::{analyze, AnalyzeOptions, Input};
 use stance::corpus::{read_corpus, CorpusOptions};
 use stance::model::CharSpan;
 use stance::report::{JsonSink, Summary};
@@ -40,8 +40,7 @@ fn run(paths: &[String], opts: AnalyzeOptions, copts: &CorpusOptions) -> (Result
     let result = {
         let mut sink = JsonSink::new(&mut out);
         analyze(
-            records,
-            walk.skipped_files,
+            Input { records, skipped_files: walk.skipped_files },
             &Lexicon::default_actors(),
             &KeywordScorer,
             opts,
