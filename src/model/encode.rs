@@ -64,9 +64,13 @@ pub struct SentenceEncoder {
 impl SentenceEncoder {
     /// Loads `tokenizer.json`; `max_tokens` counts `[CLS]` and `[SEP]`.
     pub fn from_file(path: &Path, max_tokens: usize) -> Result<Self> {
-        let mut tokenizer =
-            Tokenizer::from_file(path).map_err(|e| anyhow!("{}: cannot load tokenizer: {e}", path.display()))?;
-        tokenizer.with_truncation(None).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let mut tokenizer = Tokenizer::from_file(path)
+            .map_err(anyhow::Error::from_boxed)
+            .with_context(|| format!("{}: cannot load tokenizer", path.display()))?;
+        tokenizer
+            .with_truncation(None)
+            .map_err(anyhow::Error::from_boxed)
+            .with_context(|| format!("{}: cannot configure the tokenizer", path.display()))?;
         tokenizer.with_padding(None);
         let id = |t: &str| {
             tokenizer

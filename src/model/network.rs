@@ -9,7 +9,7 @@
 
 use std::borrow::Borrow;
 
-use anyhow::{anyhow, Result};
+use anyhow::{Context, Result};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use tch::{nn, Device, Kind, Tensor};
 
@@ -135,7 +135,7 @@ impl StanceNetwork {
         let out = self
             .bert
             .forward_t(Some(&batch.input_ids), Some(&batch.mask), None, None, None, None, None, train)
-            .map_err(|e| anyhow!("encoder forward pass failed: {e}"))?;
+            .context("encoder forward pass failed")?;
         let states = out.hidden_state; // [rows, len, hidden]
         let mask = batch.mask.to_kind(states.kind()).unsqueeze(-1);
         let sentence = (&states * &mask).sum_dim_intlist(1, false, states.kind())
@@ -167,7 +167,6 @@ impl StanceNetwork {
 /// Softmax of `logits / temperature`, as rows of `f32`.
 pub fn calibrated_probs(logits: &Tensor, temperature: f64) -> Result<Vec<[f32; 3]>> {
     let p = (logits.to_kind(Kind::Float) / temperature).softmax(-1, Kind::Float);
-    let flat: Vec<f32> =
-        Vec::<f32>::try_from(p.flatten(0, -1)).map_err(|e| anyhow!("cannot read the model's probabilities: {e}"))?;
+    let flat: Vec<f32> = Vec::<f32>::try_from(p.flatten(0, -1)).context("cannot read the model's probabilities")?;
     Ok(flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
 }
