@@ -7,6 +7,10 @@
 //! with rayon-style workers that each own a model and one thread (tch tensors are not `Sync`).
 //!
 //! Run: `cargo bench --bench score_throughput` (needs `../shared/data/agnews`).
+//!
+//! `cargo bench --bench score_throughput -- --write-score-input FILE` instead writes every such
+//! sentence of the test items (not only the first 1,000) as `stance score` input lines, with the
+//! mentions as targets: the set that `scripts/bench/score-precision.sh` times end to end.
 
 use std::path::Path;
 use std::time::Instant;
@@ -26,6 +30,9 @@ fn main() {
     };
     let lexicon = stance::actors::Lexicon::default_actors();
     let matcher = stance::actors::ActorMatcher::new(&lexicon).expect("default lexicon");
+    let args: Vec<String> = std::env::args().collect();
+    let write_to = args.iter().position(|a| a == "--write-score-input").and_then(|i| args.get(i + 1)).cloned();
+    let limit = if write_to.is_some() { usize::MAX } else { 1000 };
     let mut inputs: Vec<(String, Vec<CharSpan>)> = Vec::new();
     'items: for line in raw.lines() {
         let item = line.rsplit_once('\t').map_or(line, |(t, _)| t).replace(" #36;", " $").replace('\\', "\n");
@@ -35,11 +42,25 @@ fn main() {
             let spans: Vec<CharSpan> = matcher.find(sentence).iter().map(|m| offsets.span(m.span())).collect();
             if !spans.is_empty() {
                 inputs.push((sentence.to_string(), spans));
-                if inputs.len() == 1000 {
+                if inputs.len() == limit {
                     break 'items;
                 }
             }
         }
+    }
+    if let Some(path) = write_to {
+        let lines: String = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, (text, spans))| {
+                let targets: Vec<serde_json::Value> =
+                    spans.iter().map(|s| serde_json::json!({"start": s.start, "end": s.end})).collect();
+                format!("{}\n", serde_json::json!({"id": i + 1, "text": text, "targets": targets}))
+            })
+            .collect();
+        std::fs::write(&path, lines).expect("writable output");
+        println!("wrote {} sentences to {path}", inputs.len());
+        return;
     }
     let t_load = Instant::now();
     let dir = resolve_model_dir(None);

@@ -3,7 +3,7 @@
 //! actor goes to the scorer once (all its mentions are targets of that one pass), and the scores
 //! become per-document sums that merge into per-author and corpus sums. Documents stream to the
 //! sink as their chunk finishes, so memory is bounded by the chunk size, the number of authors and
-//! the evidence kept, not by the corpus.
+//! the evidence kept, plus 8 bytes per document for the hashes that find repeated ids.
 //!
 //! Invariant: which sentences share a model batch depends only on the input and `chunk_docs`, the
 //! model's numbers do not depend on the thread counts, and sums are integers, so the output is

@@ -360,14 +360,19 @@ fn text_document(name: &str, bytes: Vec<u8>, opts: &CorpusOptions) -> Record {
     Ok(Document { id: name.to_string(), author: opts.author.clone(), date: None, title: None, text, meta: Meta::new() })
 }
 
-/// A serde_json error without its "at line L column C" (the caller names the file line), with the
-/// column kept.
-pub fn json_error(e: &serde_json::Error) -> String {
+/// A serde_json error's message without its "at line L column C" position.
+pub fn json_message(e: &serde_json::Error) -> String {
     let full = e.to_string();
-    let message = match full.rfind(" at line ") {
-        Some(i) => &full[..i],
-        None => full.as_str(),
-    };
+    match full.rfind(" at line ") {
+        Some(i) => full[..i].to_string(),
+        None => full,
+    }
+}
+
+/// A serde_json error on a whole input line, without its "at line L column C" (the caller names
+/// the file line), with the column kept.
+pub fn json_error(e: &serde_json::Error) -> String {
+    let message = json_message(e);
     if e.column() > 0 {
         format!("{message} (column {})", e.column())
     } else {
@@ -384,28 +389,30 @@ fn jsonl_record(name: &str, line: usize, buf: &[u8], opts: &CorpusOptions) -> Re
         Err(x) if x.is_data() => return Err(e("expected a JSON object".into())),
         Err(x) => return Err(e(format!("not JSON: {}", json_error(&x)))),
     };
-    let mut field = |name: &str| -> Result<Option<Value>, InputError> {
+    // Columns of errors inside a field would count from the field's value, not the line: left out.
+    let mut field = |name: &str| -> Result<Option<(Value, RawJson)>, InputError> {
         match obj.remove(name) {
             None => Ok(None),
             Some(raw) => serde_json::from_str(raw.get())
-                .map(Some)
-                .map_err(|x| e(format!("field \"{name}\": {}", json_error(&x)))),
+                .map(|v| Some((v, raw)))
+                .map_err(|x| e(format!("field \"{name}\": {}", json_message(&x)))),
         }
     };
-    let body = field("text")?;
+    let body = field("text")?.map(|(v, _)| v);
     let id = field("id")?;
-    let author = field("author")?;
-    let date = field("date")?;
-    let title = field("title")?;
+    let author = field("author")?.map(|(v, _)| v);
+    let date = field("date")?.map(|(v, _)| v);
+    let title = field("title")?.map(|(v, _)| v);
     let body = match body {
         Some(Value::String(s)) => s,
         Some(_) => return Err(e("field \"text\": expected a string".into())),
         None => return Err(e("field \"text\": missing".into())),
     };
     let id = match id {
-        Some(Value::String(s)) => s,
-        Some(Value::Number(n)) => n.to_string(),
-        None | Some(Value::Null) => format!("{name}:{line}"),
+        Some((Value::String(s), _)) => s,
+        // The number exactly as written: 24-digit ids must not round into each other.
+        Some((Value::Number(_), raw)) => raw.get().to_string(),
+        None | Some((Value::Null, _)) => format!("{name}:{line}"),
         Some(_) => return Err(e("field \"id\": expected a string or a number".into())),
     };
     let opt_str = |field: &str, v: Option<Value>| -> Result<Option<String>, InputError> {

@@ -38,6 +38,10 @@ struct ModelArgs {
     /// 128-token window always fits). At least 1.
     #[arg(long, default_value_t = 2048, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_048_576))]
     batch_tokens: usize,
+    /// Number format of inference: fp32 (what the model was trained in) or bf16 (faster on CPUs
+    /// with bf16 matrix units; see BENCHMARKS.md for its speed and its cost in accuracy).
+    #[arg(long, value_enum, default_value = "fp32")]
+    precision: stance::model::Precision,
     /// libtorch intra-op threads, 1 to 1024 (default: all cores).
     #[arg(long, value_parser = clap::value_parser!(i32).range(1..=1024))]
     threads: Option<i32>,
@@ -49,7 +53,7 @@ impl ModelArgs {
             tch::set_num_threads(t);
         }
         let dir = resolve_model_dir(self.model.as_deref());
-        StanceModel::load(&dir, Device::Cpu)
+        StanceModel::load_for_inference(&dir, Device::Cpu, self.precision)
     }
     fn policy(&self) -> BatchPolicy {
         BatchPolicy { max_sentences: self.batch_size, max_tokens: self.batch_tokens, ..BatchPolicy::default() }
@@ -216,7 +220,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::from(BROKEN_PIPE_STATUS),
         Err(e) => {
-            eprintln!("stance: {}", escape_controls(&format!("{e:#}")));
+            // Our own messages may span lines (a TOML error's excerpt); each line is escaped.
+            let message = format!("{e:#}");
+            let lines: Vec<String> = message.split('\n').map(|l| escape_controls(l).into_owned()).collect();
+            eprintln!("stance: {}", lines.join("\n"));
             ExitCode::from(2)
         }
     }

@@ -21,14 +21,15 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
-use crate::corpus::{json_error, take_byte_order_mark, utf16_message, Encoding, Meta, RawJson};
+use crate::corpus::{json_error, json_message, take_byte_order_mark, utf16_message, Encoding, Meta, RawJson};
 
 use crate::labels::{LabelSet, Sentiment, Stance};
 use crate::model::{CharSpan, EncodedSentence, SentenceEncoder, StanceModel};
 use crate::score::{score_encoded, BatchPolicy, SentenceScores};
 
+/// A target span; other fields of a target (an actor name, or a whole target of `stance score`'s
+/// own output fed back in) are ignored.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct InputTarget {
     start: usize,
     end: usize,
@@ -72,13 +73,14 @@ fn parse_line(encoder: &SentenceEncoder, line: &[u8]) -> Parsed {
             return fail("field \"text\": empty (there is nothing to score)".into())
         }
         Some(Ok(Value::String(t))) => t,
-        Some(_) => return fail("field \"text\": expected a string".into()),
+        Some(Ok(_)) => return fail("field \"text\": expected a string".into()),
+        Some(Err(e)) => return fail(format!("field \"text\": {}", json_message(&e))),
     };
     let targets: Vec<InputTarget> = match fields.remove("targets") {
         None => Vec::new(),
         Some(r) => match serde_json::from_str(r.get()) {
             Ok(t) => t,
-            Err(e) => return fail(format!("field \"targets\": {}", json_error(&e))),
+            Err(e) => return fail(format!("field \"targets\": {}", json_message(&e))),
         },
     };
     if let Some(name) = OUTPUT_FIELDS.iter().find(|f| fields.contains_key(**f)) {

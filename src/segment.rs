@@ -8,8 +8,9 @@
 //! Hard-wrapped text (a paragraph broken into lines of about the same width, as e-mail, plain-text
 //! archives and `fmt` write it) is read as its paragraphs: a single line break is a soft wrap when
 //! the next line goes on in lower case, or when the block's lines are filled to its width (the next
-//! line's first word would not have fitted). A blank line, a list or heading marker (`-`, `*`, `•`,
-//! `1.`, `#`, `>`) and a short line before a capitalised one (a headline, a list of headlines) stay
+//! line's first word would not have fitted) and some line ends in punctuation as prose does. A
+//! blank line, a list or heading marker (`-`, `*`, `•`, `1.`, `#`, `>`), and a line before a
+//! capitalised one in a block without punctuation (a headline, a list of headlines) stay
 //! boundaries.
 //!
 //! Invariant: sentences are trimmed, non-empty, in order, non-overlapping, and `text[start..end]`
@@ -160,7 +161,7 @@ fn unwrap_soft_breaks(text: &str) -> std::borrow::Cow<'_, str> {
         // Candidates: breaks not followed by a marker line.
         let pairs: Vec<(usize, bool, bool)> = block
             .windows(2)
-            .filter(|w| !starts_with_marker(content(&w[1])))
+            .filter(|w| !starts_with_marker(content(&w[1])) && !content(&w[0]).trim_start().starts_with('#'))
             .map(|w| {
                 let (a, b) = (content(&w[0]), content(&w[1]).trim_start());
                 let first_word = b.split_whitespace().next().unwrap_or("").chars().count();
@@ -170,7 +171,12 @@ fn unwrap_soft_breaks(text: &str) -> std::borrow::Cow<'_, str> {
             })
             .collect();
         let filled_share = pairs.iter().filter(|p| p.1).count() as f64 / pairs.len().max(1) as f64;
-        let wrapped_block = pairs.iter().any(|p| p.2) || (block.len() >= 3 && filled_share >= 2.0 / 3.0);
+        // Filled lines alone could be a list of headlines of about the same length; prose also ends
+        // some line (at least its last) with punctuation, which headlines do not.
+        let punctuated = block.iter().any(|l| {
+            content(l).trim_end_matches(['"', '\'', '”', '’', ')', ']']).ends_with(['.', '?', '!', ',', ';', ':'])
+        });
+        let wrapped_block = pairs.iter().any(|p| p.2) || (block.len() >= 3 && filled_share >= 2.0 / 3.0 && punctuated);
         for (newline, filled, lower) in pairs {
             if lower || (wrapped_block && filled) {
                 soft.push(newline);
@@ -315,6 +321,10 @@ mod tests {
     fn lists_of_headlines_and_short_lines_stay_apart() {
         let text = "Russia Warns the West Over Missile Plans in Europe\nChina Says Trade Talks Will Resume Next Month\nIran Opens New Enrichment Site\n";
         assert_eq!(split(text).len(), 3);
+        // Headlines of about the same length fill their block, but carry no punctuation.
+        let text = "Russia Warns the West Over Missile Plans in Eastern Europe\nChina Says Trade Talks With the United States Resume Soon\nIran Opens a New Enrichment Site Near the City of Qom\nTurkey Hosts Talks Between Russia and Ukraine in Ankara\n";
+        assert_eq!(split(text).len(), 4, "{:?}", split(text));
+        assert_eq!(split("# Russia and the sanctions\nwhat the ministers said.").len(), 2);
         let text = "Key points:\n1. Russia agreed\n2. China refused\n* Iran abstained\n- the rest\n";
         assert_eq!(split(text).len(), 5, "{:?}", split(text));
     }

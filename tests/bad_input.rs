@@ -181,6 +181,13 @@ fn special_files_are_read_or_counted() {
 // 7. Actors files.
 #[test]
 fn actors_files_refuse_duplicates_warn_on_shared_aliases_and_name_the_entry() {
+    // A TOML error keeps its multi-line excerpt readable (only input-made controls are escaped).
+    let dir0 = tempfile::tempdir().unwrap();
+    let bad_toml = dir0.path().join("typo.toml");
+    std::fs::write(&bad_toml, "[[actor]]\nid = \"x\"\nname = \"x\"\nalias = [\"x\"]\n").unwrap();
+    let out = stance(&["analyze", "-", "--actors", bad_toml.to_str().unwrap()], b"x");
+    let e = text(&out.stderr);
+    assert!(e.contains("typo.toml") && e.contains('\n') && !e.contains("\\u{a}"), "{e}");
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("mine.toml");
     let p_arg = p.to_str().unwrap().to_string();
@@ -252,7 +259,9 @@ fn odd_flag_values_get_clear_messages() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!text(&out.stderr).contains("panicked"));
     // More workers than cores: one warning, and the run still works.
-    let out = stance(&["analyze", "-", "--format", "json", "--workers", "64"], b"Russia agreed.");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let too_many = (cores + 1).to_string();
+    let out = stance(&["analyze", "-", "--format", "json", "--workers", &too_many], b"Russia agreed.");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--workers"), "{}", text(&out.stderr));
 }
@@ -263,7 +272,7 @@ fn score_refuses_empty_text_and_passes_extra_fields_through() {
     let input = concat!(
         r#"{"id":"e","text":"","targets":[]}"#,
         "\n",
-        r#"{"id":"x","text":"Russia agreed.","targets":[{"start":0,"end":6}],"source":"wire","n":12345678901234567890}"#,
+        r#"{"id":"x","text":"Russia agreed.","targets":[{"start":0,"end":6,"actor":"russia"}],"source":"wire","n":99999999999999999999}"#,
         "\n",
     );
     let out = stance(&["score", "-", "--quiet"], input.as_bytes());
@@ -271,19 +280,21 @@ fn score_refuses_empty_text_and_passes_extra_fields_through() {
     let lines = json_lines(&out.stdout);
     assert!(lines[0]["error"].as_str().unwrap().contains("text"), "{}", lines[0]);
     assert_eq!(lines[1]["source"], "wire");
-    assert!(text(&out.stdout).contains("12345678901234567890"), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("99999999999999999999"), "{}", text(&out.stdout));
     assert_eq!(lines[1]["targets"][0]["text"], "Russia");
 }
 
 #[test]
 fn meta_values_come_back_exactly_as_given() {
-    let input = "{\"id\":\"m\",\"text\":\"Iran agreed.\",\"big\":12345678901234567890,\"huge\":1e400,\"f\":0.1}\n";
+    // 99999999999999999999 is past u64, so only the exact text survives; so is a 24-digit id.
+    let input = "{\"id\":123456789012345678901234,\"text\":\"Iran agreed.\",\"big\":99999999999999999999,\"huge\":1e400,\"f\":0.1}\n{\"id\":123456789012345678901235,\"text\":\"Iran agreed.\"}\n";
     let out = stance(&["analyze", "-", "--format", "jsonl", "--quiet"], input.as_bytes());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let doc = text(&out.stdout).lines().find(|l| l.contains("\"document\"")).unwrap().to_string();
-    for v in ["12345678901234567890", "1e400", "0.1"] {
+    for v in ["\"123456789012345678901234\"", "99999999999999999999", "1e400", "0.1"] {
         assert!(doc.contains(v), "{v} not kept in {doc}");
     }
+    assert!(!text(&out.stderr).contains("duplicate"), "{}", text(&out.stderr));
 }
 
 #[test]

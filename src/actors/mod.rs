@@ -131,7 +131,7 @@ impl Lexicon {
                 for theirs in forms(b) {
                     if mine.iter().any(|m| clash(m, &theirs)) {
                         out.push(format!(
-                            "alias '{}' is claimed by both '{}' and '{}'; its mentions go to '{}'",
+                            "alias '{}' is claimed by both '{}' and '{}'; a mention that matches both goes to '{}'",
                             theirs.0, a.id, b.id, a.id
                         ));
                     }

@@ -117,13 +117,34 @@ impl SentenceEncoder {
 
     /// Window placement over content tokens `ids` with character `offsets`.
     fn place(&self, ids: &[i64], offsets: &[(usize, usize)], spans: &[CharSpan]) -> Result<EncodedSentence, SpanError> {
-        // Content-token span of each target.
+        // Content-token span of each target. Offsets need not be monotone (some tokens are
+        // empty), so a running maximum of ends and a suffix minimum of starts bound the search: a
+        // binary search finds the first token that may overlap the target, and the scan stops where
+        // no later token can. Placing every target costs about O(targets x log tokens).
+        let max_end: Vec<usize> = offsets
+            .iter()
+            .scan(0, |m, &(_, b)| {
+                *m = (*m).max(b);
+                Some(*m)
+            })
+            .collect();
+        let mut min_start = vec![usize::MAX; offsets.len() + 1];
+        for t in (0..offsets.len()).rev() {
+            min_start[t] = min_start[t + 1].min(offsets[t].0);
+        }
         let mut tok_spans = Vec::with_capacity(spans.len());
         for (index, s) in spans.iter().enumerate() {
             let mut first = None;
             let mut last = 0;
-            for (t, &(a, b)) in offsets.iter().enumerate() {
-                if b > s.start && a < s.end && b > a {
+            let from = max_end.partition_point(|&b| b <= s.start);
+            for (t, &(a, b)) in offsets.iter().enumerate().skip(from) {
+                if min_start[t] >= s.end {
+                    break;
+                }
+                if a >= s.end {
+                    continue;
+                }
+                if b > s.start && b > a {
                     first.get_or_insert(t);
                     last = t + 1;
                 }

@@ -103,6 +103,24 @@ pub fn resolve_model_dir(explicit: Option<&Path>) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_DIR)
 }
 
+/// The number format inference runs in. `Fp32` is what the model was trained in; `Bf16` keeps
+/// fp32's range with 8 bits of mantissa and runs on the CPU's bf16 matrix units where it has them
+/// (AVX-512 BF16, AMX); probabilities are computed in fp32 either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Precision {
+    Fp32,
+    Bf16,
+}
+
+impl Precision {
+    fn kind(self) -> Kind {
+        match self {
+            Precision::Fp32 => Kind::Float,
+            Precision::Bf16 => Kind::BFloat16,
+        }
+    }
+}
+
 /// A model in memory: weights, network, tokenizer and config.
 pub struct StanceModel {
     pub vs: nn::VarStore,
@@ -126,6 +144,13 @@ impl StanceModel {
         vs.load(&weights).with_context(|| format!("{}: cannot load weights", weights.display()))?;
         vs.set_kind(Kind::Float);
         Ok(StanceModel { vs, network, encoder, config })
+    }
+
+    /// Loads a model folder for inference in `precision`.
+    pub fn load_for_inference(dir: &Path, device: Device, precision: Precision) -> Result<Self> {
+        let mut model = Self::load(dir, device)?;
+        model.vs.set_kind(precision.kind());
+        Ok(model)
     }
 
     /// Builds a fresh model on a Hugging Face BERT folder (`config.json`, `model.safetensors`,

@@ -61,10 +61,15 @@ pub fn stance_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> std::pro
     }
     let mut child = cmd.spawn().expect("stance runs");
     let mut input = child.stdin.take().expect("stdin is piped");
-    // The child may exit before reading everything (a fatal error); that is for the test to judge.
-    let _ = input.write_all(stdin);
-    drop(input);
-    child.wait_with_output().expect("stance finishes")
+    let stdin = stdin.to_vec();
+    // Fed from a thread so a child that writes much before reading all its input cannot deadlock
+    // on full pipes; it may exit before reading everything (a fatal error), which the test judges.
+    let feeder = std::thread::spawn(move || {
+        let _ = input.write_all(&stdin);
+    });
+    let out = child.wait_with_output().expect("stance finishes");
+    feeder.join().expect("stdin feeder");
+    out
 }
 
 /// Lossy UTF-8 of an output stream, for messages and searches.
