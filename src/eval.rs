@@ -71,7 +71,12 @@ pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy, spli
     match ext {
         "jsonl" if is_actor_corpus(path) => evaluate_actor_corpus(model, path, split),
         "jsonl" => {
-            let xs = read_newsmtsc(path)?;
+            let mut xs = read_newsmtsc(path)?;
+            if split == Split::Validation {
+                // The part `stance train` holds out of this file for validation (default seed).
+                let o = crate::train::TrainOptions::default();
+                xs = crate::datasets::split(&xs, o.val_fraction, o.split_seed).1;
+            }
             let mut encoded = Vec::with_capacity(xs.len());
             for (i, x) in xs.iter().enumerate() {
                 match model.encoder.encode(&x.text, &x.spans) {
@@ -85,8 +90,9 @@ pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy, spli
             let gold: Vec<usize> = xs.iter().flat_map(|x| x.labels.iter().map(|l| l.index())).collect();
             let names: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
             let r = metrics::report(&names, &gold, &probs);
+            let part = if split == Split::Validation { "validation (as stance train holds it out)" } else { "all" };
             Ok(json!({"file": path.display().to_string(), "task": "target stance (NewsMTSC format)",
-                      "sentences": xs.len(), "report": r}))
+                      "part": part, "sentences": xs.len(), "report": r}))
         }
         "tsv" => {
             let xs = read_sst2(path)?;

@@ -96,7 +96,9 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Split of the actor-stance corpus to evaluate: test (the held-out figures), validation or
-        /// train. Other formats have no splits and ignore it.
+        /// train. For a NewsMTSC file, `validation` evaluates the part that `stance train` holds
+        /// out of it (the default split seed), and other values the whole file. SST-2 and TweetEval
+        /// files are evaluated whole.
         #[arg(long, value_enum, default_value = "test")]
         split: SplitArg,
         #[command(flatten)]

@@ -87,6 +87,22 @@ fn the_actor_corpus_gives_figures_per_split_and_actor_group() {
 }
 
 #[test]
+fn newsmtsc_validation_is_the_part_training_holds_out() {
+    // Twenty records: stance train holds out a tenth (2), and `--split validation` scores those.
+    let dir = tempfile::tempdir().unwrap();
+    let mtsc = dir.path().join("m.jsonl");
+    let line =
+        r#"{"sentence_normalized": "Russia agreed to the plan.", "targets": [{"from": 0, "to": 6, "polarity": 4.0}]}"#;
+    std::fs::write(&mtsc, format!("{line}\n").repeat(20)).unwrap();
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_stance")).args(["eval", "--split", "validation"]).arg(&mtsc).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["results"][0]["sentences"], 2);
+    assert_eq!(eval(&[&mtsc])["results"][0]["sentences"], 20, "without --split validation, the whole file");
+}
+
+#[test]
 fn an_unknown_file_kind_is_refused_by_name() {
     let out = Command::new(env!("CARGO_BIN_EXE_stance")).args(["eval", "/tmp/nothing-here.xyz"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
