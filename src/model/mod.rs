@@ -105,19 +105,49 @@ pub fn resolve_model_dir(explicit: Option<&Path>) -> PathBuf {
 
 /// The number format inference runs in. `Fp32` is what the model was trained in; `Bf16` keeps
 /// fp32's range with 8 bits of mantissa and runs on the CPU's bf16 matrix units where it has them
-/// (AVX-512 BF16, AMX); probabilities are computed in fp32 either way.
+/// (AVX-512 BF16, AMX); probabilities are computed in fp32 either way. `Auto` is bf16 where the
+/// CPU has bf16 units and fp32 elsewhere (where bf16 would be emulated, and slower).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Precision {
+    Auto,
     Fp32,
     Bf16,
 }
 
 impl Precision {
-    fn kind(self) -> Kind {
+    /// `Auto` made concrete for this CPU.
+    pub fn resolve(self) -> Precision {
         match self {
-            Precision::Fp32 => Kind::Float,
-            Precision::Bf16 => Kind::BFloat16,
+            Precision::Auto if cpu_has_bf16_units() => Precision::Bf16,
+            Precision::Auto => Precision::Fp32,
+            p => p,
         }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self.resolve() {
+            Precision::Bf16 => "bf16",
+            _ => "fp32",
+        }
+    }
+
+    fn kind(self) -> Kind {
+        match self.resolve() {
+            Precision::Bf16 => Kind::BFloat16,
+            _ => Kind::Float,
+        }
+    }
+}
+
+/// Whether the CPU multiplies bf16 matrices natively: AVX-512 BF16 (every CPU with AMX has it too).
+fn cpu_has_bf16_units() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512bf16")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
     }
 }
 
