@@ -38,7 +38,7 @@ struct ModelArgs {
     /// 128-token window always fits). At least 1.
     #[arg(long, default_value_t = 2048, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_048_576))]
     batch_tokens: usize,
-    /// Number format of inference: fp32 (what the model was trained in), bf16 (about 1.35x faster
+    /// Number format of inference: fp32 (what the model was trained in), bf16 (about 1.3x faster
     /// on CPUs with AVX-512 BF16, labels equal to fp32's on 99.8% of targets, macro F1 within
     /// 0.001; see BENCHMARKS.md), or auto: bf16 where the CPU has bf16 units, else fp32. Default:
     /// auto for analyze and score, fp32 for eval (the model card's figures). Output is
