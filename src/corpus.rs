@@ -3,7 +3,8 @@
 //! one record per line (`id`, `author`, `date`, `title`, `text`; other fields pass through as
 //! `meta`), `.csv` has a header row (column names configurable, other columns become `meta`).
 //!
-//! A UTF-8 byte order mark is dropped from the start of any stream; UTF-16 input is refused with one
+//! Gzip input (`.jsonl.gz`, `.csv.gz`, `.txt.gz`, or gzip on stdin) is read as its content. A UTF-8
+//! byte order mark is dropped from the start of any stream; UTF-16 input is refused with one
 //! error for the whole stream. Inputs named on the command line may be any readable file (`/dev/stdin`,
 //! a FIFO, `<(cmd)`); without a known extension their format is sniffed as on stdin (`{` first:
 //! JSONL, else one text document). Meta values keep the exact JSON text they were given.
@@ -87,8 +88,14 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format a file's extension names; `x.jsonl.gz` is JSONL (gzip is recognised by content).
     fn from_path(p: &Path) -> Option<Format> {
-        match p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        let ext = |p: &Path| p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        let ext = match ext(p).as_deref() {
+            Some("gz") => p.file_stem().map(Path::new).and_then(ext),
+            _ => ext(p),
+        };
+        match ext.as_deref() {
             Some("txt" | "md" | "text" | "markdown") => Some(Format::Text),
             Some("jsonl" | "ndjson") => Some(Format::Jsonl),
             Some("csv") => Some(Format::Csv),
@@ -239,7 +246,8 @@ pub fn utf16_message(which: &str) -> String {
 }
 
 /// Reads one stream in `format` (`None`: JSONL if the first non-blank byte is `{`, else one text
-/// document); `name` is used in ids and errors.
+/// document); `name` is used in ids and errors. A gzip stream (its magic bytes first, whatever
+/// the name) is decompressed on the fly, concatenated members included.
 pub fn read_stream(
     mut r: Box<dyn BufRead>,
     name: String,
@@ -247,6 +255,9 @@ pub fn read_stream(
     opts: &CorpusOptions,
 ) -> Box<dyn Iterator<Item = Record>> {
     let opts = opts.clone();
+    if r.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b])) {
+        r = Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(r)));
+    }
     match take_byte_order_mark(r.as_mut()) {
         Err(e) => return Box::new(std::iter::once(Err(err(&name, None, format!("cannot read: {e}"))))),
         Ok(Encoding::Utf16(which)) => return Box::new(std::iter::once(Err(err(&name, None, utf16_message(which))))),

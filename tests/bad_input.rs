@@ -334,3 +334,44 @@ fn the_readme_score_example_scores_the_names_it_means() {
         lines[0]["targets"].as_array().unwrap().iter().map(|t| t["text"].as_str().unwrap()).collect();
     assert_eq!(names, ["Moscow", "Washington"]);
 }
+
+// Issue 8 expects gzip input: `.jsonl.gz`, `.csv.gz`, `.txt.gz` and gzip on stdin read as their content.
+#[test]
+fn gzip_input_is_read_as_its_content() {
+    use std::io::Write;
+    let gz = |text: &str| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(text.as_bytes()).unwrap();
+        e.finish().unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.jsonl.gz"),
+        gz("{\"id\":\"j1\",\"text\":\"Iran agreed.\"}\n{\"id\":\"j2\",\"text\":\"China agreed.\"}\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("b.csv.gz"), gz("id,text\nc1,Russia agreed.\n")).unwrap();
+    // Two gzip members one after the other (as `cat x.gz y.gz` makes) are one stream.
+    let mut two = gz("Russia agreed. ");
+    two.extend(gz("China too."));
+    std::fs::write(dir.path().join("c.txt.gz"), two).unwrap();
+    let (code, j, err) = analyze_json(&[dir.path().to_str().unwrap()], b"");
+    assert_eq!(code, 0, "{err}");
+    let ids: Vec<&str> = j["documents"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4, "{ids:?}");
+    assert!(ids.contains(&"j1") && ids.contains(&"j2") && ids.contains(&"c1"), "{ids:?}");
+    let txt =
+        j["documents"].as_array().unwrap().iter().find(|d| d["id"].as_str().unwrap().ends_with("c.txt.gz")).unwrap();
+    assert_eq!(txt["mentions"], 2, "both members read: {txt}");
+    // On stdin, gzip is recognised by its magic bytes.
+    let (code, j, err) = analyze_json(&["-"], &gz("{\"id\":\"s1\",\"text\":\"Iran agreed.\"}\n"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(j["documents"][0]["id"], "s1");
+    // A truncated file fails by name, not silently.
+    let mut cut = gz(&"{\"text\":\"Iran agreed.\"}\n".repeat(200));
+    cut.truncate(cut.len() / 2);
+    std::fs::write(dir.path().join("cut.jsonl.gz"), cut).unwrap();
+    let (code, _, err) = analyze_json(&[dir.path().join("cut.jsonl.gz").to_str().unwrap()], b"");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cut.jsonl.gz"), "{err}");
+}
