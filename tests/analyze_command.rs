@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::process::Output;
+use std::process::{Command, Output};
 
 use common::text;
 
@@ -116,4 +116,21 @@ fn help_explains_every_flag() {
     ] {
         assert!(help.contains(flag), "{flag} missing from help");
     }
+}
+
+#[test]
+fn a_copied_binary_finds_the_model_beside_it() {
+    // A binary copied elsewhere with `models/stance-minilm` next to it uses that model (libtorch is
+    // still found through the build's rpath; see README "Layout" for a release archive).
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("stance");
+    std::fs::copy(env!("CARGO_BIN_EXE_stance"), &exe).unwrap();
+    std::fs::create_dir_all(dir.path().join("models")).unwrap();
+    std::os::unix::fs::symlink(common::shipped_model(), dir.path().join("models/stance-minilm")).unwrap();
+    let tsv = dir.path().join("s.tsv");
+    std::fs::write(&tsv, "sentence\tlabel\na wonderful film\t1\n").unwrap();
+    let out = Command::new(&exe).arg("eval").arg(&tsv).env_remove("STANCE_MODEL").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["model"], dir.path().join("models/stance-minilm").display().to_string());
 }

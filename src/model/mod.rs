@@ -92,13 +92,19 @@ impl ModelConfig {
     }
 }
 
-/// Finds the model folder: an explicit path, else `$STANCE_MODEL`, else the shipped default.
+/// Finds the model folder: an explicit path, else `$STANCE_MODEL`, else `models/stance-minilm`
+/// beside the running binary (a copied or installed binary with its model next to it), else the
+/// shipped default in the source tree the binary was built from.
 pub fn resolve_model_dir(explicit: Option<&Path>) -> PathBuf {
     if let Some(p) = explicit {
         return p.to_path_buf();
     }
     if let Some(p) = std::env::var_os("STANCE_MODEL") {
         return PathBuf::from(p);
+    }
+    let beside_binary = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.join(DEFAULT_MODEL_DIR)));
+    if let Some(dir) = beside_binary.filter(|d| d.join("config.json").is_file()) {
+        return dir;
     }
     Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_MODEL_DIR)
 }
