@@ -21,7 +21,7 @@ use crate::aggregate::{ActorSums, Evidence, Observation};
 use crate::corpus::{Document, Record};
 use crate::report::{ActorInfo, AuthorReport, CorpusReport, DocumentReport, Sink, Summary};
 use crate::score::{SentenceScorer, SentenceScores};
-use crate::segment::split_sentences;
+use crate::segment::{split_unwrapped, unwrap_soft_breaks};
 use crate::span::CharSpan;
 use crate::span::{ByteSpan, CharOffsets};
 
@@ -53,11 +53,14 @@ struct Prepared {
 }
 
 fn prepare(doc: &Document, matcher: &ActorMatcher) -> Prepared {
-    let spans = split_sentences(&doc.text);
+    // Soft line breaks are spaces here, byte for byte, so a two-word alias wrapped across lines
+    // ("European\nUnion") matches whole, at the offsets of the original text.
+    let unwrapped = unwrap_soft_breaks(&doc.text);
+    let spans = split_unwrapped(&unwrapped);
     let hits = spans
         .iter()
         .filter_map(|s| {
-            let mentions = matcher.find(&doc.text[s.start..s.end]);
+            let mentions = matcher.find(&unwrapped[s.start..s.end]);
             (!mentions.is_empty()).then_some(Hit { span: *s, mentions })
         })
         .collect();

@@ -97,9 +97,12 @@ const OPENERS: &[&str] = &[
 
 /// Splits `text` into sentences.
 pub fn split_sentences(text: &str) -> Vec<ByteSpan> {
-    // Soft line breaks become spaces, byte for byte, so offsets stay those of `text`.
-    let unwrapped = unwrap_soft_breaks(text);
-    let text: &str = &unwrapped;
+    split_unwrapped(&unwrap_soft_breaks(text))
+}
+
+/// Splits a text that [`unwrap_soft_breaks`] has already unwrapped (offsets are the same as the
+/// original's).
+pub fn split_unwrapped(text: &str) -> Vec<ByteSpan> {
     let mut raw: Vec<ByteSpan> = Vec::new();
     for (start, piece) in text.split_sentence_bound_indices() {
         let trimmed_start = piece.len() - piece.trim_start().len();
@@ -128,7 +131,7 @@ const MIN_WRAP_WIDTH: usize = 40;
 
 /// `text` with every soft line break (see the module comment) replaced by a space (`\r\n` by two),
 /// so the result has the same length and the same character boundaries.
-fn unwrap_soft_breaks(text: &str) -> std::borrow::Cow<'_, str> {
+pub fn unwrap_soft_breaks(text: &str) -> std::borrow::Cow<'_, str> {
     if !text.contains('\n') {
         return std::borrow::Cow::Borrowed(text);
     }

@@ -130,6 +130,18 @@ fn hard_wrapped_text_is_not_split_at_every_line_end() {
     let (code, j, err) = analyze_json(&[file.to_str().unwrap()], b"");
     assert_eq!(code, 0, "{err}");
     assert_eq!(j["documents"][0]["sentences"], 3, "a headline and two sentences: {}", j["documents"][0]);
+    // The alias "European Union", wrapped across two lines, is found whole.
+    let text = "Ministers in Brussels said that the sanctions imposed by the European\nUnion on Moscow would stay in place until the end of the year, officials\nsaid.";
+    let (code, j, err) = analyze_json(&["-", "--stdin-format", "text"], text.as_bytes());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(j["documents"][0]["sentences"], 1);
+    let west = &j["documents"][0]["actors"]["west"];
+    let aliases: Vec<&Value> = ["against", "favor"]
+        .iter()
+        .flat_map(|s| west["evidence"][s].as_array().unwrap())
+        .flat_map(|e| e["aliases"].as_array().unwrap())
+        .collect();
+    assert!(aliases.iter().any(|a| *a == "European Union"), "{west}");
 }
 
 fn wrap(text: &str, width: usize) -> String {
