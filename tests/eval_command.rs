@@ -1,10 +1,17 @@
 //! `stance eval` on small labelled files in each supported format: the figures come back as JSON
 //! with the fields the README promises, and they agree with the counts in the files.
 
-use std::process::Command;
+mod common;
+
+/// `stance eval ARGS...` (flags and files), run through the tests' one helper.
+fn run_eval(args: &[&std::path::Path]) -> std::process::Output {
+    let mut all = vec!["eval"];
+    all.extend(args.iter().map(|a| a.to_str().expect("UTF-8 test path")));
+    common::stance(&all, b"")
+}
 
 fn eval(files: &[&std::path::Path]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_stance")).arg("eval").args(files).output().unwrap();
+    let out = run_eval(files);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).expect("eval prints JSON")
 }
@@ -77,11 +84,7 @@ fn the_actor_corpus_gives_figures_per_split_and_actor_group() {
     assert_eq!(r["per_actor_group"]["other states"]["n"], 1);
     assert!(r["per_actor_group"].get("china").is_none(), "no China pairs, no China figures");
     assert_eq!(r["per_source"]["reuters-headlines"]["n"], 3);
-    let out = Command::new(env!("CARGO_BIN_EXE_stance"))
-        .args(["eval", "--split", "validation"])
-        .arg(&corpus)
-        .output()
-        .unwrap();
+    let out = run_eval(&["--split".as_ref(), "validation".as_ref(), &corpus]);
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["results"][0]["report"]["n"], 1);
 }
@@ -94,8 +97,7 @@ fn newsmtsc_validation_is_the_part_training_holds_out() {
     let line =
         r#"{"sentence_normalized": "Russia agreed to the plan.", "targets": [{"from": 0, "to": 6, "polarity": 4.0}]}"#;
     std::fs::write(&mtsc, format!("{line}\n").repeat(20)).unwrap();
-    let out =
-        Command::new(env!("CARGO_BIN_EXE_stance")).args(["eval", "--split", "validation"]).arg(&mtsc).output().unwrap();
+    let out = run_eval(&["--split".as_ref(), "validation".as_ref(), &mtsc]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["results"][0]["sentences"], 2);
@@ -104,7 +106,7 @@ fn newsmtsc_validation_is_the_part_training_holds_out() {
 
 #[test]
 fn an_unknown_file_kind_is_refused_by_name() {
-    let out = Command::new(env!("CARGO_BIN_EXE_stance")).args(["eval", "/tmp/nothing-here.xyz"]).output().unwrap();
+    let out = run_eval(&["/tmp/nothing-here.xyz".as_ref()]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/tmp/nothing-here.xyz") && err.contains("NewsMTSC"), "{err}");
