@@ -63,6 +63,8 @@ pub struct Observation {
 pub struct ActorSums {
     pub mentions: u64,
     pub sentences: u64,
+    /// Documents with at least one of the sentences (set to 1 by [`ActorSums::close_document`]).
+    pub documents: u64,
     pub stance_sum: i64,
     pub stance_sq_sum: i128,
     pub distribution_sum: [i64; 3],
@@ -98,10 +100,17 @@ impl ActorSums {
         }
     }
 
+    /// Marks sums gathered over one document's sentences as one document (when the actor was
+    /// mentioned), so that merged sums count documents.
+    pub fn close_document(&mut self) {
+        self.documents = u64::from(self.sentences > 0);
+    }
+
     /// Adds another set of sums. Associative and commutative.
     pub fn merge(&mut self, other: &ActorSums, k: usize) {
         self.mentions += other.mentions;
         self.sentences += other.sentences;
+        self.documents += other.documents;
         self.stance_sum += other.stance_sum;
         self.stance_sq_sum += other.stance_sq_sum;
         for i in 0..3 {
@@ -134,7 +143,9 @@ impl ActorSums {
         ActorProfile {
             mentions: self.mentions,
             sentences: self.sentences,
+            documents: self.documents,
             stance: round4(mean),
+            sd: round4(sample_var.sqrt()),
             ci95: [round4((mean - half).max(-1.0)), round4((mean + half).min(1.0))],
             distribution: Distribution { against: round4(dist[0]), neutral: round4(dist[1]), favor: round4(dist[2]) },
             label: Stance::from_index(argmax(&dist_f32)).unwrap_or(Stance::Neutral),
@@ -199,8 +210,14 @@ pub struct ActorProfile {
     pub mentions: u64,
     /// Sentences with at least one mention (the observations).
     pub sentences: u64,
+    /// Documents with at least one such sentence.
+    #[serde(default)]
+    pub documents: u64,
     /// Mean of `P(favor) - P(against)` over the sentences, in [-1, 1].
     pub stance: f64,
+    /// Sample standard deviation of the sentences' stance (0 for one sentence).
+    #[serde(default)]
+    pub sd: f64,
     /// 95% interval of `stance` (see the module docs).
     pub ci95: [f64; 2],
     /// Mean against / neutral / favor distribution.

@@ -19,13 +19,14 @@ use rayon::prelude::*;
 use crate::actors::{ActorMatcher, Lexicon, Mention};
 use crate::aggregate::{ActorSums, Evidence, Observation};
 use crate::corpus::{Document, Record};
-use crate::report::{ActorInfo, AuthorReport, CorpusReport, DocumentReport, Sink, Summary};
+use crate::groups::{GroupKey, Grouping, GroupingReport, MAX_FILLED_GROUPS};
+use crate::report::{ActorInfo, AuthorReport, Closing, CorpusReport, DocumentReport, GroupReport, Sink, Summary};
 use crate::score::{SentenceScorer, SentenceScores};
 use crate::segment::{split_unwrapped, unwrap_soft_breaks};
 use crate::span::CharSpan;
 use crate::span::{ByteSpan, CharOffsets};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct AnalyzeOptions {
     /// Documents per chunk (the unit of parallel work and of memory).
     pub chunk_docs: usize,
@@ -33,11 +34,13 @@ pub struct AnalyzeOptions {
     pub evidence: usize,
     /// Stop at the first bad record instead of counting it.
     pub strict: bool,
+    /// How documents are grouped for the `groups` profiles (`--by`).
+    pub grouping: Grouping,
 }
 
 impl Default for AnalyzeOptions {
     fn default() -> Self {
-        AnalyzeOptions { chunk_docs: 256, evidence: 3, strict: false }
+        AnalyzeOptions { chunk_docs: 256, evidence: 3, strict: false, grouping: Grouping::default() }
     }
 }
 
@@ -84,9 +87,13 @@ fn id_hash(id: &str) -> u64 {
     h.finish()
 }
 
-/// Running totals for authors and the corpus, and the ids seen so far (as hashes).
+/// Running totals for authors, groups and the corpus, and the ids seen so far (as hashes).
 struct Totals {
     authors: BTreeMap<String, (u64, Vec<ActorSums>)>,
+    grouping: Grouping,
+    groups: BTreeMap<GroupKey, (u64, Vec<ActorSums>)>,
+    /// Per `--by` key, the documents that lacked it.
+    missing: Vec<usize>,
     corpus: Vec<ActorSums>,
     summary: Summary,
     seen_ids: HashSet<u64>,
@@ -114,10 +121,10 @@ pub fn analyze<I: Iterator<Item = Record>>(
     let infos: Vec<ActorInfo> =
         lexicon.actors.iter().map(|a| ActorInfo { id: a.id.clone(), name: a.name.clone() }).collect();
     sink.begin(&infos)?;
-    let mut totals = Totals::new(lexicon.actors.len(), input.skipped_files);
+    let mut totals = Totals::new(lexicon.actors.len(), input.skipped_files, opts.grouping.clone());
     let mut records = input.records.peekable();
     while records.peek().is_some() {
-        let chunk = next_chunk(&mut records, opts)?;
+        let chunk = next_chunk(&mut records, &opts)?;
         let docs: Vec<&Document> = chunk.iter().filter_map(|r| r.as_ref().ok()).collect();
         let (prepared, scores) = score_chunk(&docs, &matcher, scorer)?;
         let mut scores = scores.into_iter();
@@ -156,7 +163,7 @@ pub fn analyze<I: Iterator<Item = Record>>(
 
 /// The next `chunk_docs` records, in input order (so errors and documents stream out in order);
 /// with `strict`, the first bad record is fatal.
-fn next_chunk(records: &mut impl Iterator<Item = Record>, opts: AnalyzeOptions) -> Result<Vec<Record>> {
+fn next_chunk(records: &mut impl Iterator<Item = Record>, opts: &AnalyzeOptions) -> Result<Vec<Record>> {
     let mut chunk = Vec::new();
     while chunk.len() < opts.chunk_docs.max(1) {
         let Some(r) = records.next() else { break };
@@ -203,6 +210,10 @@ fn document_sums(
 ) -> Result<(Vec<ActorSums>, usize)> {
     let mut sums = vec![ActorSums::default(); n_actors];
     let mut mentions = 0usize;
+    let close = |mut sums: Vec<ActorSums>| {
+        sums.iter_mut().for_each(ActorSums::close_document);
+        sums
+    };
     let mut offsets = CharOffsets::new(&doc.text);
     for hit in &prep.hits {
         let s = scores.next().context("the scorer returned too few results")?;
@@ -215,13 +226,16 @@ fn document_sums(
         mentions += hit.mentions.len();
         observe(doc, ordinal, hit, &s, offsets.span(hit.span), &mut sums, evidence);
     }
-    Ok((sums, mentions))
+    Ok((close(sums), mentions))
 }
 
 impl Totals {
-    fn new(n_actors: usize, skipped_files: usize) -> Self {
+    fn new(n_actors: usize, skipped_files: usize, grouping: Grouping) -> Self {
         Totals {
             authors: BTreeMap::new(),
+            missing: vec![0; grouping.by.len()],
+            grouping,
+            groups: BTreeMap::new(),
             corpus: vec![ActorSums::default(); n_actors],
             summary: Summary { skipped_files, ..Summary::default() },
             seen_ids: HashSet::new(),
@@ -265,18 +279,52 @@ impl Totals {
         } else {
             self.summary.documents_without_author += 1;
         }
+        match self.grouping.key(doc) {
+            Ok(key) => {
+                let n_actors = self.corpus.len();
+                let entry = self.groups.entry(key).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
+                entry.0 += 1;
+                for (acc, s) in entry.1.iter_mut().zip(sums) {
+                    acc.merge(s, evidence);
+                }
+            }
+            Err(lacking) => self.missing[lacking] += 1,
+        }
         for (acc, s) in self.corpus.iter_mut().zip(sums) {
             acc.merge(s, evidence);
         }
     }
 
-    /// Writes the author and corpus profiles and the summary.
+    /// Writes the author, group and corpus profiles and the summary.
     fn finish(self, lexicon: &Lexicon, sink: &mut dyn Sink) -> Result<Summary> {
         let authors: Vec<AuthorReport> =
             self.authors.iter().map(|(name, (n, sums))| AuthorReport::new(name, *n, sums, lexicon)).collect();
+        let seen: Vec<GroupKey> = self.groups.keys().cloned().collect();
+        let (keys, filled) = self.grouping.with_empty_buckets(&seen, MAX_FILLED_GROUPS);
+        if !filled {
+            sink.warning(&format!(
+                "empty time buckets are not listed: they would make more than {MAX_FILLED_GROUPS} groups \
+                 (use a coarser date: bucket)"
+            ))?;
+        }
+        let empty = vec![ActorSums::default(); self.corpus.len()];
+        let groups: Vec<GroupReport> = keys
+            .iter()
+            .map(|key| {
+                let (n, sums) = self.groups.get(key).map_or((0, &empty), |(n, s)| (*n, s));
+                GroupReport::new(self.grouping.parts(key), self.grouping.label(key), n, sums, lexicon)
+            })
+            .collect();
+        let names = self.grouping.names();
+        let grouping = GroupingReport {
+            documents_without_group: self.missing.iter().sum(),
+            missing: names.iter().cloned().zip(self.missing.iter().copied()).collect(),
+            by: names,
+        };
         let corpus = CorpusReport::new(&self.summary, &self.corpus, lexicon);
-        sink.finish(&authors, &corpus, &self.summary)?;
-        Ok(self.summary)
+        let end = Closing { authors, grouping, groups, corpus, summary: self.summary };
+        sink.finish(&end)?;
+        Ok(end.summary)
     }
 }
 

@@ -58,7 +58,7 @@ fn formats_exit_codes_and_strict() {
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["type"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(types, ["header", "document", "error", "corpus", "summary"]);
+    assert_eq!(types, ["header", "document", "error", "grouping", "corpus", "summary"]);
 
     let csv = stance(&["-", "--format", "csv", "--quiet", "--author", "Eve"], Some("Iran is here. So is Russia."), &[]);
     assert_eq!(csv.status.code(), Some(0));

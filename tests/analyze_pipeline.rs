@@ -2,37 +2,16 @@
 //! profiles is checked exactly: every input format, every bad-input case, chunking and thread
 //! count not changing a byte, and the JSON contract decoded into mirror structs.
 
+mod common;
+
 use std::io::Write;
 
 use anyhow::Result;
+use common::KeywordScorer;
 use stance::actors::Lexicon;
 use stance::analyze::{analyze, AnalyzeOptions, Input};
 use stance::corpus::{read_corpus, CorpusOptions};
-use stance::model::CharSpan;
 use stance::report::{JsonSink, Summary};
-use stance::score::SentenceScorer;
-use stance::score::SentenceScores;
-
-/// "bad" in the sentence: against; "good": favor; otherwise neutral. Sentiment likewise.
-struct KeywordScorer;
-
-impl SentenceScorer for KeywordScorer {
-    fn score(&self, items: &[(&str, Vec<CharSpan>)]) -> Result<Vec<SentenceScores>> {
-        Ok(items
-            .iter()
-            .map(|(text, spans)| {
-                let p = if text.contains("bad") {
-                    [0.8, 0.15, 0.05]
-                } else if text.contains("good") {
-                    [0.1, 0.2, 0.7]
-                } else {
-                    [0.2, 0.6, 0.2]
-                };
-                SentenceScores { sentiment: p, targets: vec![p; spans.len()] }
-            })
-            .collect())
-    }
-}
 
 fn run(paths: &[String], opts: AnalyzeOptions, copts: &CorpusOptions) -> (Result<Summary>, serde_json::Value, String) {
     let (records, walk) = read_corpus(paths, copts);
@@ -264,6 +243,15 @@ fn json_output_decodes_into_the_documented_schema() {
         (1, 2, 2, 2)
     );
     assert_eq!(out.corpus.actors.len(), 2);
+    assert_eq!((r.documents, r.sd), (1, 0.0));
+    assert_eq!(out.grouping.by, ["author"]);
+    assert_eq!((out.grouping.documents_without_group, out.grouping.missing["author"]), (0, 0));
+    assert_eq!(out.groups.len(), 1);
+    assert_eq!(
+        (out.groups[0].key.as_slice(), out.groups[0].label.as_str(), out.groups[0].documents),
+        (&["Ann".to_string()][..], "Ann", 1)
+    );
+    assert_eq!(out.groups[0].actors["russia"].stance, r.stance);
     assert_eq!(out.errors.len(), 1);
     assert_eq!((out.errors[0].line, out.errors[0].message.starts_with("not JSON")), (Some(2), true));
     assert!(out.errors[0].source.ends_with("c.jsonl"));
@@ -297,9 +285,26 @@ mod mirror {
         pub actors: Vec<Actor>,
         pub documents: Vec<Document>,
         pub authors: Vec<Author>,
+        pub grouping: Grouping,
+        pub groups: Vec<Group>,
         pub corpus: Corpus,
         pub errors: Vec<Error>,
         pub summary: Summary,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Grouping {
+        pub by: Vec<String>,
+        pub documents_without_group: u64,
+        pub missing: BTreeMap<String, u64>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Group {
+        pub key: Vec<String>,
+        pub label: String,
+        pub documents: u64,
+        pub actors: BTreeMap<String, Profile>,
     }
     #[derive(Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -342,7 +347,9 @@ mod mirror {
     pub struct Profile {
         pub mentions: u64,
         pub sentences: u64,
+        pub documents: u64,
         pub stance: f64,
+        pub sd: f64,
         pub ci95: [f64; 2],
         pub distribution: Distribution,
         pub label: String,
@@ -400,4 +407,83 @@ mod mirror {
         pub documents_without_author: u64,
         pub duplicate_ids: u64,
     }
+}
+
+/// Groups by a meta field and a time bucket: sums add up exactly, empty buckets are listed empty,
+/// documents lacking a key are counted, and the tidy rows carry the JSON's numbers.
+#[test]
+fn groups_and_time_buckets_add_up() {
+    use stance::groups::{By, Grouping};
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "g.jsonl",
+        concat!(
+            r#"{"id": "a", "party": "D", "date": "2001-02-03", "text": "Russia is bad. Russia is good."}"#,
+            "\n",
+            r#"{"id": "b", "party": "D", "date": "2001-11-30", "text": "Moscow is bad. China spoke."}"#,
+            "\n",
+            r#"{"id": "c", "party": "D", "date": "2003-01-01", "text": "Iran is good."}"#,
+            "\n",
+            r#"{"id": "d", "party": "R", "date": "2002", "text": "Russia is bad."}"#,
+            "\n",
+            r#"{"id": "e", "date": "2002-05-05", "text": "Russia is good."}"#,
+            "\n",
+            r#"{"id": "f", "party": 7, "date": "2002-05-05", "text": "Nothing."}"#,
+            "\n",
+        )
+        .as_bytes(),
+    );
+    let grouping = Grouping::new(vec![By::Meta("party".into()), By::Date(stance::groups::Granularity::Year)]).unwrap();
+    let opts = AnalyzeOptions { grouping, ..AnalyzeOptions::default() };
+    let (res, j, _) = run(std::slice::from_ref(&f), opts.clone(), &CorpusOptions::default());
+    res.unwrap();
+    assert_eq!(j["grouping"]["by"], serde_json::json!(["meta.party", "date:year"]));
+    assert_eq!(j["grouping"]["documents_without_group"], 1, "e has no party");
+    assert_eq!(j["grouping"]["missing"]["meta.party"], 1);
+    let labels: Vec<&str> = j["groups"].as_array().unwrap().iter().map(|g| g["label"].as_str().unwrap()).collect();
+    // Every year from 2001 to 2003 for each party seen, numbers (7) by their JSON text.
+    assert_eq!(
+        labels,
+        ["7 · 2001", "7 · 2002", "7 · 2003", "D · 2001", "D · 2002", "D · 2003", "R · 2001", "R · 2002", "R · 2003"]
+    );
+    let group = |label: &str| j["groups"].as_array().unwrap().iter().find(|g| g["label"] == label).unwrap().clone();
+    let d2001 = group("D · 2001");
+    assert_eq!(d2001["key"], serde_json::json!(["D", "2001"]));
+    assert_eq!(d2001["documents"], 2);
+    let r = &d2001["actors"]["russia"];
+    // Sentences: -0.75, +0.6 (a), -0.75 (b): mean -0.3, two documents.
+    assert_eq!(
+        (r["sentences"].as_u64(), r["documents"].as_u64(), r["stance"].as_f64()),
+        (Some(3), Some(2), Some(-0.3))
+    );
+    let sd = ((0.45f64.powi(2) * 2.0 + 0.9f64.powi(2)) / 2.0).sqrt();
+    assert!((r["sd"].as_f64().unwrap() - sd).abs() < 1e-4, "{r}");
+    let empty = group("D · 2002");
+    assert_eq!((empty["documents"].as_u64(), empty["actors"].as_object().unwrap().len()), (Some(0), 0));
+    assert_eq!(group("7 · 2002")["documents"], 1);
+
+    // The tidy rows: every group x actor, the JSON's numbers, empty where there is no data.
+    let (records, walk) = read_corpus(&[f], &CorpusOptions::default());
+    let mut out = Vec::new();
+    {
+        let mut sink = stance::report::tidy::TidyJsonlSink::new(&mut out);
+        analyze(
+            Input { records, skipped_files: walk.skipped_files },
+            &Lexicon::default_actors(),
+            &KeywordScorer,
+            opts,
+            &mut sink,
+            &mut |_, _| {},
+        )
+        .unwrap();
+    }
+    let rows: Vec<stance::report::tidy::TidyRow> =
+        String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 9 * 4);
+    let row = rows.iter().find(|r| r.group == "D" && r.bucket == "2001" && r.actor == "russia").unwrap();
+    assert_eq!((row.group_documents, row.documents, row.sentences, row.stance), (2, 2, 3, Some(-0.3)));
+    assert_eq!(row.ci95_low, r["ci95"][0].as_f64());
+    let none = rows.iter().find(|r| r.group == "D" && r.bucket == "2002" && r.actor == "russia").unwrap();
+    assert_eq!((none.sentences, none.stance, none.ci95_low), (0, None, None), "an empty bucket is no data, not 0");
 }

@@ -81,3 +81,27 @@ pub fn text(b: &[u8]) -> String {
 pub fn json_lines(b: &[u8]) -> Vec<serde_json::Value> {
     text(b).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
 }
+
+/// "bad" in the sentence: against; "good": favor; otherwise neutral. Sentiment likewise.
+pub struct KeywordScorer;
+
+impl stance::score::SentenceScorer for KeywordScorer {
+    fn score(
+        &self,
+        items: &[(&str, Vec<stance::model::CharSpan>)],
+    ) -> anyhow::Result<Vec<stance::score::SentenceScores>> {
+        Ok(items
+            .iter()
+            .map(|(text, spans)| {
+                let p = if text.contains("bad") {
+                    [0.8, 0.15, 0.05]
+                } else if text.contains("good") {
+                    [0.1, 0.2, 0.7]
+                } else {
+                    [0.2, 0.6, 0.2]
+                };
+                stance::score::SentenceScores { sentiment: p, targets: vec![p; spans.len()] }
+            })
+            .collect())
+    }
+}

@@ -8,11 +8,17 @@
 //!                  "sentences": n, "actor_sentences": n, "mentions": n,
 //!                  "actors": {"russia": ActorProfile, ...}}, ...],     input order; mentioned actors only
 //!   "authors":   [{"author", "documents": n, "actors": {...}}, ...],  sorted by author
+//!   "grouping":  {"by": ["author" | "meta.FIELD" | "date:decade|year|quarter|month|week|day", ...],
+//!                 "documents_without_group": n, "missing": {"meta.party": n, ...}},
+//!   "groups":    [{"key": [part per --by], "label", "documents": n, "actors": {...}}, ...],
+//!                sorted by key, time buckets in time order; with a date key, every bucket between
+//!                the first and the last appears for every combination of the other keys, empty
+//!                buckets with "documents": 0 and "actors": {} (no data, not zero stance)
 //!   "corpus":    {"documents", "sentences", "actor_sentences", "mentions", "actors": {...}},
 //!   "errors":    [{"source", "line"?, "message"}, ...],                 every failed record (first 1,000)
 //!   "summary":   {"records", "documents", "failed", "skipped_files", "sentences",
 //!                 "scored_sentences", "mentions", "documents_without_author", "duplicate_ids"} }
-//! ActorProfile = {"mentions", "sentences", "stance" in [-1, 1], "ci95": [lo, hi],
+//! ActorProfile = {"mentions", "sentences", "documents", "stance" in [-1, 1], "sd", "ci95": [lo, hi],
 //!                 "distribution": {"against", "neutral", "favor"}, "label",
 //!                 "sentiment": {"negative", "neutral", "positive"},
 //!                 "evidence": {"against": [Evidence], "favor": [Evidence]}}
@@ -21,9 +27,10 @@
 //! ```
 //!
 //! `--format jsonl` streams the same objects as lines `{"type": T, "data": ...}` with T one of
-//! `header` (schema_version and actors), `document`, `error`, `author`, `corpus`, `summary`.
-//! `--format csv` writes one row per document x mentioned actor. `--format table` prints the corpus
-//! and author profiles for a person. Fields are only ever added; a change that removes or renames
+//! `header` (schema_version and actors), `document`, `error`, `author`, `grouping`, `group`,
+//! `corpus`, `summary`. `--format csv` writes one row per document x mentioned actor.
+//! `--format tidy-csv` and `tidy-jsonl` write one row per group x actor ([`tidy`]), for dashboards.
+//! `--format table` prints the corpus and group profiles for a person. Fields are only ever added; a change that removes or renames
 //! one bumps `schema_version`.
 //!
 //! Invariant: sinks write documents as they arrive and keep only bounded state (the first 1,000
@@ -38,6 +45,9 @@ use serde::{Deserialize, Serialize};
 use crate::actors::Lexicon;
 use crate::aggregate::{ActorProfile, ActorSums};
 use crate::corpus::{Document, InputError};
+use crate::groups::GroupingReport;
+
+pub mod tidy;
 
 pub const SCHEMA_VERSION: u32 = 1;
 /// Errors listed in JSON output; the count in `summary.failed` is always complete.
@@ -137,6 +147,33 @@ impl AuthorReport {
     }
 }
 
+/// One group of `--by`: its key (one part per key, time buckets by label), the parts joined into a
+/// label, and its profiles.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupReport {
+    pub key: Vec<String>,
+    pub label: String,
+    pub documents: u64,
+    pub actors: Profiles,
+}
+
+impl GroupReport {
+    pub fn new(key: Vec<String>, label: String, documents: u64, sums: &[ActorSums], lexicon: &Lexicon) -> Self {
+        GroupReport { key, label, documents, actors: profiles(sums, lexicon) }
+    }
+}
+
+/// What a run ends with: the merged profiles and the counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Closing {
+    pub authors: Vec<AuthorReport>,
+    pub grouping: GroupingReport,
+    pub groups: Vec<GroupReport>,
+    pub corpus: CorpusReport,
+    pub summary: Summary,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CorpusReport {
@@ -184,7 +221,7 @@ pub trait Sink {
     fn warning(&mut self, _message: &str) -> Result<()> {
         Ok(())
     }
-    fn finish(&mut self, authors: &[AuthorReport], corpus: &CorpusReport, summary: &Summary) -> Result<()>;
+    fn finish(&mut self, end: &Closing) -> Result<()>;
 }
 
 /// One JSON document, written incrementally.
@@ -197,6 +234,10 @@ pub struct JsonSink<W: Write> {
 impl<W: Write> JsonSink<W> {
     pub fn new(out: W) -> Self {
         JsonSink { out, first_doc: true, errors: Vec::new() }
+    }
+    /// The writer (for a sink that keeps the JSON in memory).
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.out
     }
 }
 
@@ -224,14 +265,23 @@ impl<W: Write> Sink for JsonSink<W> {
         }
         Ok(())
     }
-    fn finish(&mut self, authors: &[AuthorReport], corpus: &CorpusReport, summary: &Summary) -> Result<()> {
+    fn finish(&mut self, end: &Closing) -> Result<()> {
         write!(
             self.out,
-            "\n],\n\"authors\":{},\n\"corpus\":{},\n\"errors\":{},\n\"summary\":{}}}\n",
-            serde_json::to_string(authors)?,
-            serde_json::to_string(corpus)?,
+            "\n],\n\"authors\":{},\n\"grouping\":{},\n\"groups\":[",
+            serde_json::to_string(&end.authors)?,
+            serde_json::to_string(&end.grouping)?,
+        )?;
+        for (i, g) in end.groups.iter().enumerate() {
+            self.out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            serde_json::to_writer(&mut self.out, g)?;
+        }
+        write!(
+            self.out,
+            "\n],\n\"corpus\":{},\n\"errors\":{},\n\"summary\":{}}}\n",
+            serde_json::to_string(&end.corpus)?,
             serde_json::to_string(&self.errors)?,
-            serde_json::to_string(summary)?
+            serde_json::to_string(&end.summary)?
         )?;
         self.out.flush()?;
         Ok(())
@@ -270,12 +320,16 @@ impl<W: Write> Sink for JsonlSink<W> {
     fn error(&mut self, e: &InputError) -> Result<()> {
         self.line("error", ErrorReport::from(e))
     }
-    fn finish(&mut self, authors: &[AuthorReport], corpus: &CorpusReport, summary: &Summary) -> Result<()> {
-        for a in authors {
+    fn finish(&mut self, end: &Closing) -> Result<()> {
+        for a in &end.authors {
             self.line("author", a)?;
         }
-        self.line("corpus", corpus)?;
-        self.line("summary", summary)?;
+        self.line("grouping", &end.grouping)?;
+        for g in &end.groups {
+            self.line("group", g)?;
+        }
+        self.line("corpus", &end.corpus)?;
+        self.line("summary", &end.summary)?;
         self.out.flush()?;
         Ok(())
     }
@@ -344,7 +398,7 @@ impl<W: Write> Sink for CsvSink<W> {
     fn error(&mut self, _e: &InputError) -> Result<()> {
         Ok(())
     }
-    fn finish(&mut self, _a: &[AuthorReport], _c: &CorpusReport, _s: &Summary) -> Result<()> {
+    fn finish(&mut self, _end: &Closing) -> Result<()> {
         self.out.flush()?;
         Ok(())
     }
@@ -453,7 +507,8 @@ impl<W: Write> Sink for TableSink<W> {
     fn error(&mut self, _e: &InputError) -> Result<()> {
         Ok(())
     }
-    fn finish(&mut self, authors: &[AuthorReport], corpus: &CorpusReport, summary: &Summary) -> Result<()> {
+    fn finish(&mut self, end: &Closing) -> Result<()> {
+        let (corpus, summary) = (&end.corpus, &end.summary);
         writeln!(
             self.out,
             "Corpus: {}, {}, {} mention an actor ({}); {} failed",
@@ -465,14 +520,23 @@ impl<W: Write> Sink for TableSink<W> {
         )?;
         writeln!(self.out, "Stance = P(favor) - P(against), averaged over the sentences that mention the actor.\n")?;
         self.table(&corpus.actors)?;
-        for a in authors {
+        let by = end.grouping.by.join(", ");
+        let heading = if by == crate::groups::DEFAULT_BY { "Author".to_string() } else { format!("Group ({by})") };
+        for g in end.groups.iter().filter(|g| g.documents > 0) {
             writeln!(
                 self.out,
-                "\nAuthor: {} ({})",
-                escape_controls(&a.author),
-                count(a.documents as usize, "document")
+                "\n{heading}: {} ({})",
+                escape_controls(&g.label),
+                count(g.documents as usize, "document")
             )?;
-            self.table(&a.actors)?;
+            self.table(&g.actors)?;
+        }
+        if end.grouping.documents_without_group > 0 {
+            writeln!(
+                self.out,
+                "\n{} in no group (lacking {by})",
+                count(end.grouping.documents_without_group, "document")
+            )?;
         }
         writeln!(self.out, "\nStrongest evidence:")?;
         let order: Vec<String> = self.actors.iter().map(|a| a.id.clone()).collect();

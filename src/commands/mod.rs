@@ -1,0 +1,249 @@
+//! The commands of the `stance` binary, each in its own file, over the library's stages; this file
+//! holds what they share: the model flags, the input flags, and [`run_pipeline`], which reads the
+//! input, runs the model over it and hands every result to a sink, with progress on stderr.
+//!
+//! Invariant: data goes to stdout (or the file named by a flag), progress and errors to stderr.
+
+pub mod analyze;
+pub mod compare;
+pub mod eval;
+pub mod page;
+pub mod score;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tch::Device;
+
+use stance::analyze::{AnalyzeOptions, Input};
+use stance::model::{resolve_model_dir, StanceModel};
+use stance::report::{escape_controls, Sink, Summary};
+use stance::score::{BatchPolicy, ModelScorer};
+
+/// Options shared by the commands that run the model.
+#[derive(clap::Args)]
+pub struct ModelArgs {
+    /// Model folder (config.json, model.safetensors, tokenizer.json). Default: $STANCE_MODEL, else
+    /// the shipped models/stance-minilm.
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Sentences per encoder call (batches are length-sorted, so padding stays small; 16 was the
+    /// fastest on a 2-core CPU, see BENCHMARKS.md). At least 1.
+    #[arg(long, default_value_t = 16, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=65_536))]
+    pub batch_size: usize,
+    /// Upper bound on padded tokens per encoder call: bounds memory whatever the input, since a
+    /// long sentence's windows and a sentence's many targets are scored in groups under it (one
+    /// 128-token window always fits). At least 1.
+    #[arg(long, default_value_t = 2048, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_048_576))]
+    pub batch_tokens: usize,
+    /// Number format of inference: fp32 (what the model was trained in), bf16 (about 1.3x faster
+    /// on CPUs with AVX-512 BF16, labels equal to fp32's on 99.8% of targets, macro F1 within
+    /// 0.001; see BENCHMARKS.md), or auto: bf16 where the CPU has bf16 units, else fp32. Default:
+    /// auto for analyze and score, fp32 for eval (the model card's figures). Output is
+    /// deterministic for a given precision; pass fp32 to compare runs across machines.
+    #[arg(long, value_enum)]
+    pub precision: Option<stance::model::Precision>,
+    /// libtorch intra-op threads, 1 to 1024 (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1..=1024))]
+    pub threads: Option<i32>,
+}
+
+impl ModelArgs {
+    pub fn load(&self) -> Result<StanceModel> {
+        if let Some(t) = self.threads {
+            tch::set_num_threads(t);
+        }
+        let dir = resolve_model_dir(self.model.as_deref());
+        StanceModel::load_for_inference(&dir, Device::Cpu, self.precision())
+    }
+    /// The precision asked for, else `auto`.
+    pub fn precision(&self) -> stance::model::Precision {
+        self.precision.unwrap_or(stance::model::Precision::Auto)
+    }
+    pub fn policy(&self) -> BatchPolicy {
+        BatchPolicy { max_sentences: self.batch_size, max_tokens: self.batch_tokens, ..BatchPolicy::default() }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct InputArgs {
+    /// Files or folders (walked recursively; .txt/.md one document each, .jsonl one record per
+    /// line, .csv with a header), or `-` for stdin. `analyze` with none reads the bundled seed essay.
+    pub inputs: Vec<String>,
+    /// Actors file (TOML) that extends the default actors or, with `mode = "replace"`, replaces
+    /// them; see src/actors/default.toml for the format.
+    #[arg(long, value_name = "FILE")]
+    pub actors: Option<PathBuf>,
+    /// Author for documents that name none (plain files, records without `author`).
+    #[arg(long)]
+    pub author: Option<String>,
+    /// Stop at the first bad record or file instead of reporting and counting it.
+    #[arg(long)]
+    pub strict: bool,
+    /// Documents per processing chunk (bounds memory), 1 to 100000. Keep it fixed to compare runs
+    /// byte for byte: it decides which sentences share a model batch, which can move a 4th decimal.
+    #[arg(long, default_value_t = 256, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub chunk: usize,
+    /// Format of stdin; default: JSONL if it starts with `{`, else one text document.
+    #[arg(long, value_enum)]
+    pub stdin_format: Option<stance::corpus::Format>,
+    /// CSV column holding the text.
+    #[arg(long, default_value = "text")]
+    pub csv_text: String,
+    /// CSV column holding the document id (default: FILE:LINE).
+    #[arg(long, default_value = "id")]
+    pub csv_id: String,
+    /// CSV column holding the author.
+    #[arg(long, default_value = "author")]
+    pub csv_author: String,
+    /// CSV column holding the date (ISO 8601).
+    #[arg(long, default_value = "date")]
+    pub csv_date: String,
+    /// CSV column holding the title.
+    #[arg(long, default_value = "title")]
+    pub csv_title: String,
+    /// Model workers: each holds its own copy of the model (about 100 MiB) and scores batches side
+    /// by side with one libtorch thread (unless --threads says otherwise). Output is the same for
+    /// any number of workers; see BENCHMARKS.md for which is faster. More workers than cores only
+    /// cost memory, so they are cut to the number of cores, with a warning.
+    #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+    pub workers: usize,
+    /// No progress bar and no summary line on stderr (input errors are still printed).
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// The seed essay the project was created from, analysed when `stance analyze` gets no input.
+const SEED_NAME: &str = "seeds/000_204bb2dc5e8ef806.txt";
+const SEED_TEXT: &str = include_str!("../../seeds/000_204bb2dc5e8ef806.txt");
+
+/// A spinner style whose `{rate}` shows a whole number per second.
+pub fn rate_style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).expect("valid progress template").with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}/s", state.per_sec());
+        },
+    )
+}
+
+/// Reads the input named by `a` (the seed essay when none), runs the pipeline over it into `sink`
+/// with a progress spinner, and prints a summary line on stderr unless `--quiet`.
+pub fn run_pipeline(a: &InputArgs, opts: AnalyzeOptions, sink: &mut dyn Sink) -> Result<Summary> {
+    use stance::corpus::{CorpusOptions, CsvColumns};
+
+    let lexicon = match &a.actors {
+        Some(p) => {
+            let lexicon = stance::actors::Lexicon::with_file(p)?;
+            for w in lexicon.shared_aliases() {
+                eprintln!("stance: warning: {}: {}", p.display(), escape_controls(&w));
+            }
+            lexicon
+        }
+        None => stance::actors::Lexicon::default_actors(),
+    };
+    let copts = CorpusOptions {
+        author: a.author.clone(),
+        csv: CsvColumns {
+            id: a.csv_id.clone(),
+            author: a.csv_author.clone(),
+            date: a.csv_date.clone(),
+            title: a.csv_title.clone(),
+            text: a.csv_text.clone(),
+        },
+        stdin_format: a.stdin_format,
+    };
+    let (records, walk) = if a.inputs.is_empty() {
+        let r = stance::corpus::read_stream(
+            Box::new(SEED_TEXT.as_bytes()),
+            SEED_NAME.to_string(),
+            Some(stance::corpus::Format::Text),
+            &copts,
+        );
+        (r, Default::default())
+    } else {
+        stance::corpus::read_corpus(&a.inputs, &copts)
+    };
+    let model = a.model.load()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = if a.workers > cores {
+        eprintln!("stance: warning: --workers {} is more than the {cores} cores here; using {cores} (each worker holds a copy of the model)", a.workers);
+        cores
+    } else {
+        a.workers
+    };
+    if workers > 1 && a.model.threads.is_none() {
+        tch::set_num_threads((cores / workers).max(1) as i32);
+    }
+    let extra_workers = (1..workers).map(|_| a.model.load().map(std::sync::Mutex::new)).collect::<Result<Vec<_>>>()?;
+    let scorer = ModelScorer { model: &model, policy: a.model.policy(), extra_workers };
+    let bar = if a.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        b.set_style(rate_style("{spinner} {elapsed} {pos} documents ({rate}) {msg}"));
+        b
+    };
+    let mut error_sink = ErrorEcho { inner: sink, bar: &bar };
+    let mut sentences = 0usize;
+    let start = std::time::Instant::now();
+    let mut progress = |docs: usize, sents: usize| {
+        sentences += sents;
+        bar.inc(docs as u64);
+        bar.set_message(format!("{sentences} sentences"));
+    };
+    let summary = stance::analyze::analyze(
+        Input { records, skipped_files: walk.skipped_files },
+        &lexicon,
+        &scorer,
+        opts,
+        &mut error_sink,
+        &mut progress,
+    )?;
+    bar.finish_and_clear();
+    if !a.quiet {
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "stance: documents {}, sentences {}, scored {} ({} mentions), failed {}, files skipped {}, in {:.1}s ({})",
+            summary.documents,
+            summary.sentences,
+            summary.scored_sentences,
+            summary.mentions,
+            summary.failed,
+            walk.skipped_files,
+            secs,
+            a.model.precision().name()
+        );
+    }
+    Ok(summary)
+}
+
+/// Prints each input error on stderr as it happens, then hands it to the real sink.
+pub struct ErrorEcho<'a> {
+    pub inner: &'a mut dyn stance::report::Sink,
+    pub bar: &'a ProgressBar,
+}
+
+impl stance::report::Sink for ErrorEcho<'_> {
+    fn begin(&mut self, actors: &[stance::report::ActorInfo]) -> Result<()> {
+        self.inner.begin(actors)
+    }
+    fn document(&mut self, d: &stance::report::DocumentReport) -> Result<()> {
+        self.inner.document(d)
+    }
+    fn error(&mut self, e: &stance::corpus::InputError) -> Result<()> {
+        self.bar.suspend(|| eprintln!("stance: {}", escape_controls(&e.to_string())));
+        self.inner.error(e)
+    }
+    fn warning(&mut self, message: &str) -> Result<()> {
+        self.bar.suspend(|| eprintln!("stance: warning: {}", escape_controls(message)));
+        self.inner.warning(message)
+    }
+    fn finish(&mut self, end: &stance::report::Closing) -> Result<()> {
+        self.inner.finish(end)
+    }
+}

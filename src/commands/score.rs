@@ -1,0 +1,52 @@
+//! `stance score`: sentences with given target spans in (JSONL), one scored line per input line
+//! out, in order (src/score_jsonl.rs has the line formats).
+
+use std::io::{BufReader, IsTerminal};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget};
+
+use super::{rate_style, ModelArgs};
+use stance::report::escape_controls;
+
+pub fn run(input: String, model: ModelArgs, quiet: bool) -> Result<ExitCode> {
+    let m = model.load()?;
+    let stdout = std::io::stdout().lock();
+    let bar = if quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        b.set_style(rate_style("{spinner} {pos} sentences scored ({rate})"));
+        b
+    };
+    let mut errors = |msg: &str| bar.suspend(|| eprintln!("stance: {}", escape_controls(msg)));
+    let mut progress = |n: usize| bar.inc(n as u64);
+    let summary = if input == "-" {
+        let stdin = std::io::stdin().lock();
+        stance::score_jsonl::score_stream(&m, stdin, stdout, "<stdin>", model.policy(), &mut errors, &mut progress)?
+    } else {
+        let f = std::fs::File::open(&input).with_context(|| format!("{input}: cannot open"))?;
+        stance::score_jsonl::score_stream(
+            &m,
+            BufReader::new(f),
+            stdout,
+            &input,
+            model.policy(),
+            &mut errors,
+            &mut progress,
+        )?
+    };
+    bar.finish_and_clear();
+    if !quiet {
+        eprintln!(
+            "stance: {} lines, {} scored ({} targets), {} failed ({})",
+            summary.lines,
+            summary.scored,
+            summary.targets,
+            summary.failed,
+            model.precision().name()
+        );
+    }
+    Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

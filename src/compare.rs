@@ -1,0 +1,621 @@
+//! `stance compare`: do groups of documents differ in their stance toward each actor? It takes
+//! per-document profiles (from a run of the pipeline, or from the JSON or JSONL that `stance
+//! analyze` wrote), groups the documents by `--by`, and compares every pair of groups on every
+//! actor with [`crate::stats`]: a cluster bootstrap interval and a permutation test over
+//! documents, an effect size, and a correction for the number of comparisons.
+//!
+//! A document enters as its per-actor `sentences`, `stance` (the mean) and `sd`, from which the
+//! sums the statistics need are rebuilt; so comparing a saved analysis and comparing the documents
+//! directly give the same figures.
+//!
+//! Invariant: output depends only on the documents, the options and the seed: not on thread
+//! counts, input order within a group, or whether the profiles came from a file or a run.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+
+use anyhow::{bail, ensure, Context, Result};
+use ndarray::Array2;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::{InputError, Meta};
+use crate::groups::{GroupKey, Grouping, GroupingReport};
+use crate::report::{escape_controls, neutralise_formula, ActorInfo, Closing, DocumentReport, Sink};
+use crate::stats::{self, CompareOptions, DocumentTable, Outcome, Request};
+
+pub const COMPARE_SCHEMA_VERSION: u32 = 1;
+/// Pairs of groups compared at most in one run, unless `--max-pairs` says otherwise.
+pub const DEFAULT_MAX_PAIRS: usize = 500;
+
+/// One actor's numbers in one document, as a report gives them.
+#[derive(Debug, Clone, Deserialize)]
+struct ProfileNumbers {
+    sentences: u64,
+    stance: f64,
+    #[serde(default)]
+    sd: f64,
+}
+
+/// The fields of a document report that a comparison reads.
+#[derive(Debug, Clone, Deserialize)]
+struct DocumentNumbers {
+    #[serde(default)]
+    author: Option<String>,
+    #[serde(default)]
+    date: Option<String>,
+    #[serde(default)]
+    meta: Meta,
+    actors: BTreeMap<String, ProfileNumbers>,
+}
+
+/// Documents gathered for a comparison: one row of sums per grouped document that mentions an
+/// actor, and the counts of the others.
+pub struct Gathered {
+    grouping: Grouping,
+    actors: Vec<ActorInfo>,
+    keys: Vec<GroupKey>,
+    /// Per row, per actor: (sum of stances, sum of squared stances, sentences).
+    rows: Vec<Vec<(f64, f64, u64)>>,
+    /// Documents per group, mentioning an actor or not.
+    group_documents: BTreeMap<GroupKey, usize>,
+    documents: usize,
+    missing: Vec<usize>,
+}
+
+impl Gathered {
+    pub fn new(grouping: Grouping) -> Self {
+        Gathered {
+            missing: vec![0; grouping.by.len()],
+            grouping,
+            actors: Vec::new(),
+            keys: Vec::new(),
+            rows: Vec::new(),
+            group_documents: BTreeMap::new(),
+            documents: 0,
+        }
+    }
+
+    fn set_actors(&mut self, actors: Vec<ActorInfo>) {
+        self.actors = actors;
+    }
+
+    fn add(&mut self, d: &DocumentNumbers) -> Result<()> {
+        self.documents += 1;
+        let key = match self.grouping.key_of(d.author.as_deref(), d.date.as_deref(), &d.meta) {
+            Ok(k) => k,
+            Err(lacking) => {
+                self.missing[lacking] += 1;
+                return Ok(());
+            }
+        };
+        *self.group_documents.entry(key.clone()).or_default() += 1;
+        if d.actors.is_empty() {
+            return Ok(());
+        }
+        let mut row = vec![(0.0, 0.0, 0); self.actors.len()];
+        for (id, p) in &d.actors {
+            let Some(i) = self.actors.iter().position(|a| &a.id == id) else {
+                bail!("a document profiles actor '{id}', which the header does not list");
+            };
+            let n = p.sentences as f64;
+            // The sums behind a mean and a sample standard deviation.
+            let sum = p.stance * n;
+            let squares = if p.sentences > 1 { p.sd * p.sd * (n - 1.0) + sum * sum / n } else { sum * sum };
+            row[i] = (sum, squares, p.sentences);
+        }
+        self.keys.push(key);
+        self.rows.push(row);
+        Ok(())
+    }
+
+    /// The grouping counts, as analyze reports them.
+    pub fn grouping_report(&self) -> GroupingReport {
+        let names = self.grouping.names();
+        GroupingReport {
+            documents_without_group: self.missing.iter().sum(),
+            missing: names.iter().cloned().zip(self.missing.iter().copied()).collect(),
+            by: names,
+        }
+    }
+}
+
+/// Feeds a running analysis into a [`Gathered`].
+impl Sink for Gathered {
+    fn begin(&mut self, actors: &[ActorInfo]) -> Result<()> {
+        self.set_actors(actors.to_vec());
+        Ok(())
+    }
+    fn document(&mut self, d: &DocumentReport) -> Result<()> {
+        let numbers = DocumentNumbers {
+            author: d.author.clone(),
+            date: d.date.clone(),
+            meta: d.meta.clone(),
+            actors: d
+                .actors
+                .iter()
+                .map(|(id, p)| (id.clone(), ProfileNumbers { sentences: p.sentences, stance: p.stance, sd: p.sd }))
+                .collect(),
+        };
+        self.add(&numbers)
+    }
+    fn error(&mut self, _e: &InputError) -> Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self, _end: &Closing) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads the output of `stance analyze --format json` or `--format jsonl` into `into`, streaming
+/// (the documents are never all in memory). `name` is used in errors.
+pub fn read_analysis(mut r: impl BufRead, name: &str, into: &mut Gathered) -> Result<()> {
+    let mut first = String::new();
+    r.read_line(&mut first).with_context(|| format!("{name}: cannot read"))?;
+    let is_jsonl = serde_json::from_str::<serde_json::Value>(&first).is_ok_and(|v| v.get("type").is_some());
+    if is_jsonl {
+        #[derive(Deserialize)]
+        struct Line {
+            #[serde(rename = "type")]
+            kind: String,
+            data: serde_json::Value,
+        }
+        let mut line_no = 0;
+        let mut header = false;
+        for line in std::iter::once(Ok(first)).chain(r.lines()) {
+            line_no += 1;
+            let line = line.with_context(|| format!("{name}:{line_no}: cannot read"))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let l: Line = serde_json::from_str(&line)
+                .with_context(|| format!("{name}:{line_no}: not a line of `stance analyze --format jsonl`"))?;
+            match l.kind.as_str() {
+                "header" => {
+                    let actors = l.data.get("actors").cloned().context("no actors")?;
+                    into.set_actors(serde_json::from_value(actors).with_context(|| format!("{name}:{line_no}"))?);
+                    header = true;
+                }
+                "document" => {
+                    ensure!(header, "{name}:{line_no}: a document before the header line");
+                    let d: DocumentNumbers = serde_json::from_value(l.data)
+                        .with_context(|| format!("{name}:{line_no}: field \"data\" is not a document report"))?;
+                    into.add(&d).with_context(|| format!("{name}:{line_no}"))?;
+                }
+                _ => {}
+            }
+        }
+        ensure!(header, "{name}: no header line: is this the output of `stance analyze --format jsonl`?");
+        return Ok(());
+    }
+    let chained = std::io::Read::chain(std::io::Cursor::new(first.into_bytes()), r);
+    let mut de = serde_json::Deserializer::from_reader(chained);
+    AnalysisSeed { into }
+        .deserialize(&mut de)
+        .with_context(|| format!("{name}: not the output of `stance analyze --format json`"))?;
+    de.end().with_context(|| format!("{name}: text after the JSON document"))?;
+    Ok(())
+}
+
+/// Visits the analysis object, handing each element of `documents` to the gatherer as it is read.
+struct AnalysisSeed<'a> {
+    into: &'a mut Gathered,
+}
+
+impl<'de> DeserializeSeed<'de> for AnalysisSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AnalysisSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the JSON object that `stance analyze` writes")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        use serde::de::Error;
+        let mut seen_actors = false;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "schema_version" => {
+                    let v: u32 = map.next_value()?;
+                    if v != crate::report::SCHEMA_VERSION {
+                        return Err(A::Error::custom(format!("schema_version {v}; this stance reads 1")));
+                    }
+                }
+                "actors" => {
+                    self.into.set_actors(map.next_value()?);
+                    seen_actors = true;
+                }
+                "documents" => {
+                    if !seen_actors {
+                        return Err(A::Error::custom("\"documents\" comes before \"actors\""));
+                    }
+                    map.next_value_seed(DocumentsSeed { into: self.into })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        if !seen_actors {
+            return Err(A::Error::custom("no \"actors\" field"));
+        }
+        Ok(())
+    }
+}
+
+struct DocumentsSeed<'a> {
+    into: &'a mut Gathered,
+}
+
+impl<'de> DeserializeSeed<'de> for DocumentsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocumentsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of document reports")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        use serde::de::Error;
+        let mut i = 0usize;
+        while let Some(d) = seq.next_element::<DocumentNumbers>()? {
+            i += 1;
+            self.into.add(&d).map_err(|e| A::Error::custom(format!("documents[{}]: {e:#}", i - 1)))?;
+        }
+        Ok(())
+    }
+}
+
+/// What to compare and how.
+#[derive(Debug, Clone)]
+pub struct CompareSettings {
+    pub statistics: CompareOptions,
+    /// Group labels to compare (every pair among them); empty: every group.
+    pub groups: Vec<String>,
+    pub max_pairs: usize,
+}
+
+/// A group as the comparison lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupInfo {
+    pub key: Vec<String>,
+    pub label: String,
+    /// Documents in the group, whether they mention an actor or not.
+    pub documents: usize,
+}
+
+/// How the figures were made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Method {
+    pub estimate: String,
+    pub interval: String,
+    pub test: String,
+    pub effect_size: String,
+    pub resamples: usize,
+    pub seed: u64,
+    pub correction: String,
+    pub alpha: f64,
+    pub min_sentences: u64,
+    pub min_documents: usize,
+}
+
+/// Whether a comparison was tested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    #[serde(rename = "ok")]
+    Ok,
+    #[serde(rename = "not enough evidence")]
+    NotEnoughEvidence,
+}
+
+/// Two groups compared on one actor. Test fields are `null` without enough evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Comparison {
+    pub actor: String,
+    pub a: String,
+    pub b: String,
+    pub status: Status,
+    pub a_stance: Option<f64>,
+    pub b_stance: Option<f64>,
+    pub a_sentences: u64,
+    pub b_sentences: u64,
+    pub a_documents: usize,
+    pub b_documents: usize,
+    /// `a_stance - b_stance`.
+    pub difference: Option<f64>,
+    pub ci95: Option<[f64; 2]>,
+    pub p_value: Option<f64>,
+    pub p_adjusted: Option<f64>,
+    pub significant: Option<bool>,
+    pub effect_size: Option<f64>,
+    /// 1 for the largest |difference| among the tested comparisons.
+    pub rank: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareSummary {
+    /// Documents read.
+    pub documents: usize,
+    pub comparisons: usize,
+    pub tested: usize,
+    pub significant: usize,
+}
+
+/// The output of `stance compare` (`--format json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompareReport {
+    pub schema_version: u32,
+    pub kind: String,
+    pub by: Vec<String>,
+    pub actors: Vec<ActorInfo>,
+    pub grouping: GroupingReport,
+    pub method: Method,
+    pub groups: Vec<GroupInfo>,
+    /// Tested comparisons by rank, then the others in group and actor order.
+    pub comparisons: Vec<Comparison>,
+    pub summary: CompareSummary,
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// Compares every pair of the chosen groups on every actor.
+pub fn compare(g: &Gathered, settings: &CompareSettings) -> Result<CompareReport> {
+    let all: Vec<&GroupKey> = g.group_documents.keys().collect();
+    let label = |k: &GroupKey| g.grouping.label(k);
+    let chosen: Vec<&GroupKey> = if settings.groups.is_empty() {
+        all.clone()
+    } else {
+        let mut chosen = Vec::new();
+        for want in &settings.groups {
+            match all.iter().find(|k| &label(k) == want) {
+                Some(k) => chosen.push(*k),
+                None => {
+                    let known: Vec<String> = all.iter().take(20).map(|k| format!("'{}'", label(k))).collect();
+                    bail!(
+                        "--groups: no group '{want}' (by {}); groups are {}{}",
+                        g.grouping.names().join(", "),
+                        known.join(", "),
+                        if all.len() > 20 { ", ..." } else { "" }
+                    );
+                }
+            }
+        }
+        chosen.sort();
+        chosen.dedup();
+        chosen
+    };
+    let pairs: Vec<(usize, usize)> =
+        (0..chosen.len()).flat_map(|i| (i + 1..chosen.len()).map(move |j| (i, j))).collect();
+    if pairs.len() > settings.max_pairs {
+        bail!(
+            "{} groups make {} pairs, more than --max-pairs {}: name the groups to compare with --groups A,B,... \
+             or raise --max-pairs",
+            chosen.len(),
+            pairs.len(),
+            settings.max_pairs
+        );
+    }
+    let n_actors = g.actors.len();
+    let mut table = DocumentTable {
+        stance_sum: Array2::zeros((g.rows.len(), n_actors)),
+        square_sum: Array2::zeros((g.rows.len(), n_actors)),
+        sentences: Array2::zeros((g.rows.len(), n_actors)),
+    };
+    for (i, row) in g.rows.iter().enumerate() {
+        for (a, &(s, q, n)) in row.iter().enumerate() {
+            table.stance_sum[[i, a]] = s;
+            table.square_sum[[i, a]] = q;
+            table.sentences[[i, a]] = n;
+        }
+    }
+    let members: Vec<Vec<usize>> =
+        chosen.iter().map(|k| g.keys.iter().enumerate().filter(|(_, x)| x == k).map(|(i, _)| i).collect()).collect();
+    let requests: Vec<Request> = pairs
+        .iter()
+        .flat_map(|&(i, j)| {
+            let members = &members;
+            (0..n_actors).map(move |actor| Request { a: members[i].clone(), b: members[j].clone(), actor })
+        })
+        .collect();
+    let outcomes = stats::compare(&table, &requests, &settings.statistics)?;
+    let names: Vec<(String, String)> = pairs
+        .iter()
+        .flat_map(|&(i, j)| (0..n_actors).map(move |_| (i, j)))
+        .map(|(i, j)| (label(chosen[i]), label(chosen[j])))
+        .collect();
+    let mut comparisons: Vec<Comparison> = outcomes
+        .iter()
+        .zip(&requests)
+        .zip(names)
+        .map(|((o, r), (a, b))| comparison(o, &g.actors[r.actor].id, a, b))
+        .collect();
+    comparisons.sort_by_key(|c| c.rank.unwrap_or(usize::MAX));
+    let o = &settings.statistics;
+    let tested = comparisons.iter().filter(|c| c.status == Status::Ok).count();
+    let significant = comparisons.iter().filter(|c| c.significant == Some(true)).count();
+    Ok(CompareReport {
+        schema_version: COMPARE_SCHEMA_VERSION,
+        kind: "stance-compare".into(),
+        by: g.grouping.names(),
+        actors: g.actors.clone(),
+        grouping: g.grouping_report(),
+        method: Method {
+            estimate: "sentence-weighted mean stance per group (sum of sentence stances / sentences)".into(),
+            interval: "95% percentile cluster bootstrap: documents resampled with replacement within each group".into(),
+            test: "two-sided permutation test: documents' group labels shuffled".into(),
+            effect_size: "Cohen's d: difference / pooled within-group SD of sentence stances".into(),
+            resamples: o.resamples,
+            seed: o.seed,
+            correction: o.correction.name().into(),
+            alpha: o.alpha,
+            min_sentences: o.min_sentences,
+            min_documents: o.min_documents,
+        },
+        groups: chosen
+            .iter()
+            .map(|k| GroupInfo { key: g.grouping.parts(k), label: label(k), documents: g.group_documents[*k] })
+            .collect(),
+        summary: CompareSummary { documents: g.documents, comparisons: comparisons.len(), tested, significant },
+        comparisons,
+    })
+}
+
+fn comparison(o: &Outcome, actor: &str, a: String, b: String) -> Comparison {
+    let t = o.test.as_ref();
+    Comparison {
+        actor: actor.to_string(),
+        a,
+        b,
+        status: if t.is_some() { Status::Ok } else { Status::NotEnoughEvidence },
+        a_stance: o.a.stance.map(round4),
+        b_stance: o.b.stance.map(round4),
+        a_sentences: o.a.sentences,
+        b_sentences: o.b.sentences,
+        a_documents: o.a.documents,
+        b_documents: o.b.documents,
+        difference: t.map(|t| round4(t.difference)),
+        ci95: t.map(|t| [round4(t.ci95[0]), round4(t.ci95[1])]),
+        p_value: t.map(|t| round4(t.p_value)),
+        p_adjusted: t.map(|t| round4(t.p_adjusted)),
+        significant: t.map(|t| t.significant),
+        effect_size: t.and_then(|t| t.effect_size.map(round4)),
+        rank: t.map(|t| t.rank),
+    }
+}
+
+/// The columns of `stance compare --format csv`, one row per comparison.
+pub const COMPARE_CSV_HEADER: [&str; 17] = [
+    "rank",
+    "actor",
+    "a",
+    "b",
+    "status",
+    "a_stance",
+    "b_stance",
+    "a_sentences",
+    "b_sentences",
+    "a_documents",
+    "b_documents",
+    "difference",
+    "ci95_low",
+    "ci95_high",
+    "p_value",
+    "p_adjusted",
+    "effect_size",
+];
+
+pub fn write_csv(report: &CompareReport, out: impl Write) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COMPARE_CSV_HEADER)?;
+    let f = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
+    for c in &report.comparisons {
+        w.write_record([
+            c.rank.map(|r| r.to_string()).unwrap_or_default(),
+            neutralise_formula(&c.actor),
+            neutralise_formula(&c.a),
+            neutralise_formula(&c.b),
+            match c.status {
+                Status::Ok => "ok".into(),
+                Status::NotEnoughEvidence => "not enough evidence".into(),
+            },
+            f(c.a_stance),
+            f(c.b_stance),
+            c.a_sentences.to_string(),
+            c.b_sentences.to_string(),
+            c.a_documents.to_string(),
+            c.b_documents.to_string(),
+            f(c.difference),
+            f(c.ci95.map(|c| c[0])),
+            f(c.ci95.map(|c| c[1])),
+            f(c.p_value),
+            f(c.p_adjusted),
+            f(c.effect_size),
+        ])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// A table for a person: tested comparisons by rank, then those without enough evidence.
+pub fn write_table(report: &CompareReport, mut out: impl Write) -> Result<()> {
+    let m = &report.method;
+    let name = |id: &str| report.actors.iter().find(|a| a.id == id).map_or(id.to_string(), |a| a.name.clone());
+    writeln!(
+        out,
+        "Compare by {}: {} groups, {} comparisons ({} tested, {} significant at {} after {} correction)",
+        report.by.join(", "),
+        report.groups.len(),
+        report.summary.comparisons,
+        report.summary.tested,
+        report.summary.significant,
+        m.alpha,
+        m.correction
+    )?;
+    writeln!(
+        out,
+        "Difference = stance of A - stance of B (stance = P(favor) - P(against)); interval and p from {} resamples of \
+         documents (seed {}).\n",
+        m.resamples, m.seed
+    )?;
+    let clip = |s: &str, n: usize| -> String {
+        let s = escape_controls(s);
+        if s.chars().count() <= n {
+            s.into_owned()
+        } else {
+            format!("{}…", s.chars().take(n - 1).collect::<String>())
+        }
+    };
+    writeln!(
+        out,
+        "{:>4}  {:<14} {:<18} {:<18} {:>7} {:>7} {:>7}  {:<16} {:>7} {:>7} {:>6}",
+        "rank", "actor", "A", "B", "A", "B", "diff", "95% interval", "p", "p adj", "d"
+    )?;
+    for c in &report.comparisons {
+        let head = format!(
+            "{:>4}  {:<14} {:<18} {:<18}",
+            c.rank.map(|r| r.to_string()).unwrap_or_default(),
+            clip(&name(&c.actor), 14),
+            clip(&c.a, 18),
+            clip(&c.b, 18)
+        );
+        match (c.status, c.difference, c.ci95, c.p_value, c.p_adjusted) {
+            (Status::Ok, Some(d), Some(ci), Some(p), Some(padj)) => writeln!(
+                out,
+                "{head} {:>+7.2} {:>+7.2} {:>+7.2}  [{:>+5.2}, {:>+5.2}] {:>7.4} {:>7.4} {:>6}{}",
+                c.a_stance.unwrap_or(0.0),
+                c.b_stance.unwrap_or(0.0),
+                d,
+                ci[0],
+                ci[1],
+                p,
+                padj,
+                c.effect_size.map_or("-".to_string(), |e| format!("{e:+.2}")),
+                if c.significant == Some(true) { "  *" } else { "" }
+            )?,
+            _ => writeln!(
+                out,
+                "{head} not enough evidence ({} / {} sentences, {} / {} documents)",
+                c.a_sentences, c.b_sentences, c.a_documents, c.b_documents
+            )?,
+        }
+    }
+    if report.summary.significant > 0 {
+        writeln!(out, "\n* significant at {} after {} correction", m.alpha, m.correction)?;
+    }
+    Ok(())
+}

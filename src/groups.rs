@@ -1,0 +1,341 @@
+//! Groupings of documents: `--by author`, `--by meta.FIELD` and time buckets
+//! `--by date:decade|year|quarter|month|week|day`, combined in the order given. A grouping turns a
+//! document into a [`GroupKey`] (one part per `--by`), or names the first key the document lacks,
+//! so that documents without a field are counted instead of dropped.
+//!
+//! Invariant: keys order the way a reader expects (text keys by text, time buckets by time, since
+//! a bucket is kept as its number and labelled only for output), and every bucket between the
+//! first and the last one seen can be listed, so a time series shows empty buckets as empty.
+
+use std::fmt;
+use std::str::FromStr;
+
+use anyhow::{bail, Result};
+use serde::{Deserialize, Serialize};
+use time::{Date, Month};
+
+use crate::corpus::{Document, Meta};
+
+/// The grouping used when none is given.
+pub const DEFAULT_BY: &str = "author";
+/// Separates the parts of a group's label.
+pub const LABEL_SEPARATOR: &str = " · ";
+
+/// How long a time bucket is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Granularity {
+    Decade,
+    Year,
+    Quarter,
+    Month,
+    /// ISO 8601 weeks (Monday to Sunday, labelled by ISO week-year).
+    Week,
+    Day,
+}
+
+impl Granularity {
+    const ALL: [(Granularity, &'static str); 6] = [
+        (Granularity::Decade, "decade"),
+        (Granularity::Year, "year"),
+        (Granularity::Quarter, "quarter"),
+        (Granularity::Month, "month"),
+        (Granularity::Week, "week"),
+        (Granularity::Day, "day"),
+    ];
+
+    fn name(self) -> &'static str {
+        Self::ALL.iter().find(|(g, _)| *g == self).map(|(_, n)| *n).unwrap_or("year")
+    }
+
+    /// The bucket number of an ISO 8601 date (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`, optionally with a
+    /// time, which is ignored), or `None` when the date is too coarse for this granularity or is
+    /// not a calendar date.
+    pub fn bucket(self, date: &str) -> Option<i64> {
+        let day_part = date.split(['T', ' ']).next()?;
+        let mut parts = day_part.split('-');
+        let year: i32 = parts.next()?.parse().ok()?;
+        let month: Option<u8> = parts.next().map(|m| m.parse().ok()).unwrap_or(None);
+        let day: Option<u8> = parts.next().map(|d| d.parse().ok()).unwrap_or(None);
+        let y = i64::from(year);
+        match self {
+            Granularity::Decade => Some(y.div_euclid(10)),
+            Granularity::Year => Some(y),
+            Granularity::Quarter => month.filter(|m| (1..=12).contains(m)).map(|m| y * 4 + i64::from((m - 1) / 3)),
+            Granularity::Month => month.filter(|m| (1..=12).contains(m)).map(|m| y * 12 + i64::from(m - 1)),
+            Granularity::Week | Granularity::Day => {
+                let d = Date::from_calendar_date(year, Month::try_from(month?).ok()?, day?).ok()?;
+                let julian = i64::from(d.to_julian_day());
+                if self == Granularity::Day {
+                    Some(julian)
+                } else {
+                    // Weeks are numbered by their Monday.
+                    Some((julian - i64::from(d.weekday().number_days_from_monday())).div_euclid(7))
+                }
+            }
+        }
+    }
+
+    /// The label of bucket `n`: `1990s`, `1990`, `1990-Q1`, `1990-01`, `1990-W05`, `1990-01-31`.
+    pub fn label(self, n: i64) -> String {
+        let day = |julian: i64| i32::try_from(julian).ok().and_then(|j| Date::from_julian_day(j).ok());
+        match self {
+            Granularity::Decade => format!("{:04}s", n * 10),
+            Granularity::Year => format!("{n:04}"),
+            Granularity::Quarter => format!("{:04}-Q{}", n.div_euclid(4), n.rem_euclid(4) + 1),
+            Granularity::Month => format!("{:04}-{:02}", n.div_euclid(12), n.rem_euclid(12) + 1),
+            Granularity::Week => match day(n * 7) {
+                Some(monday) => {
+                    let (year, week, _) = monday.to_iso_week_date();
+                    format!("{year:04}-W{week:02}")
+                }
+                None => format!("week {n}"),
+            },
+            Granularity::Day => match day(n) {
+                Some(d) => format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+                None => format!("day {n}"),
+            },
+        }
+    }
+}
+
+/// One `--by` key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum By {
+    Author,
+    /// A field of the record that `stance` passes through (`meta.party`).
+    Meta(String),
+    Date(Granularity),
+}
+
+impl FromStr for By {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "author" {
+            return Ok(By::Author);
+        }
+        if let Some(field) = s.strip_prefix("meta.") {
+            if field.is_empty() {
+                return Err("meta. needs a field name, as in meta.party".into());
+            }
+            return Ok(By::Meta(field.to_string()));
+        }
+        if let Some(g) = s.strip_prefix("date:") {
+            return match Granularity::ALL.iter().find(|(_, n)| *n == g) {
+                Some((g, _)) => Ok(By::Date(*g)),
+                None => Err(format!("'{g}' is not a time bucket: use decade, year, quarter, month, week or day")),
+            };
+        }
+        Err(format!("'{s}' is not a grouping: use author, meta.FIELD or date:decade|year|quarter|month|week|day"))
+    }
+}
+
+impl fmt::Display for By {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            By::Author => f.write_str("author"),
+            By::Meta(field) => write!(f, "meta.{field}"),
+            By::Date(g) => write!(f, "date:{}", g.name()),
+        }
+    }
+}
+
+/// One part of a group key: a text value, or a time bucket's number.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyPart {
+    Text(String),
+    Bucket(i64),
+}
+
+/// The key of one group: one part per `--by`.
+pub type GroupKey = Vec<KeyPart>;
+
+/// The `--by` keys of a run, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grouping {
+    pub by: Vec<By>,
+}
+
+impl Default for Grouping {
+    fn default() -> Self {
+        Grouping { by: vec![By::Author] }
+    }
+}
+
+impl Grouping {
+    /// Checks the keys: at least one, no key twice, at most one time bucket.
+    pub fn new(by: Vec<By>) -> Result<Self> {
+        if by.is_empty() {
+            return Ok(Grouping::default());
+        }
+        for (i, b) in by.iter().enumerate() {
+            if by[..i].contains(b) {
+                bail!("--by {b} is given twice");
+            }
+        }
+        if by.iter().filter(|b| matches!(b, By::Date(_))).count() > 1 {
+            bail!("at most one --by date:... key (a group is in one time bucket)");
+        }
+        Ok(Grouping { by })
+    }
+
+    /// The keys as given on the command line.
+    pub fn names(&self) -> Vec<String> {
+        self.by.iter().map(By::to_string).collect()
+    }
+
+    /// The position of the time key, if there is one.
+    pub fn date_position(&self) -> Option<usize> {
+        self.by.iter().position(|b| matches!(b, By::Date(_)))
+    }
+
+    /// The document's group key, or the index of the first key it lacks. A meta value that is a
+    /// string is taken as is; numbers and booleans by their JSON text; `null` counts as missing.
+    pub fn key(&self, doc: &Document) -> Result<GroupKey, usize> {
+        self.key_of(doc.author.as_deref(), doc.date.as_deref(), &doc.meta)
+    }
+
+    /// [`Grouping::key`] from a document's fields (as a report carries them).
+    pub fn key_of(&self, author: Option<&str>, date: Option<&str>, meta: &Meta) -> Result<GroupKey, usize> {
+        self.by
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let part = match b {
+                    By::Author => author.map(|a| KeyPart::Text(a.to_string())),
+                    By::Meta(field) => meta.get(field).and_then(|raw| meta_text(raw.get())).map(KeyPart::Text),
+                    By::Date(g) => date.and_then(|d| g.bucket(d)).map(KeyPart::Bucket),
+                };
+                part.ok_or(i)
+            })
+            .collect()
+    }
+
+    /// The key's parts as text (time buckets by their labels).
+    pub fn parts(&self, key: &GroupKey) -> Vec<String> {
+        key.iter()
+            .zip(&self.by)
+            .map(|(part, by)| match (part, by) {
+                (KeyPart::Text(t), _) => t.clone(),
+                (KeyPart::Bucket(n), By::Date(g)) => g.label(*n),
+                (KeyPart::Bucket(n), _) => n.to_string(),
+            })
+            .collect()
+    }
+
+    /// The key as one label: the parts joined by [`LABEL_SEPARATOR`].
+    pub fn label(&self, key: &GroupKey) -> String {
+        self.parts(key).join(LABEL_SEPARATOR)
+    }
+
+    /// Every key to report, in order: the keys seen and, when there is a time key, every bucket
+    /// between the first and the last bucket seen for every combination of the other keys seen.
+    /// Filling stops (and `false` is returned with the keys seen) past `limit` keys.
+    pub fn with_empty_buckets(&self, seen: &[GroupKey], limit: usize) -> (Vec<GroupKey>, bool) {
+        let Some(t) = self.date_position() else { return (seen.to_vec(), true) };
+        let buckets = seen.iter().filter_map(|k| match k.get(t) {
+            Some(KeyPart::Bucket(n)) => Some(*n),
+            _ => None,
+        });
+        let (Some(first), Some(last)) = (buckets.clone().min(), buckets.max()) else {
+            return (seen.to_vec(), true);
+        };
+        let mut others: Vec<GroupKey> = seen
+            .iter()
+            .map(|k| {
+                let mut k = k.clone();
+                k.remove(t);
+                k
+            })
+            .collect();
+        others.sort();
+        others.dedup();
+        let span = usize::try_from(last - first + 1).unwrap_or(usize::MAX);
+        if others.len().saturating_mul(span) > limit {
+            return (seen.to_vec(), false);
+        }
+        let mut all = Vec::with_capacity(others.len() * span);
+        for other in &others {
+            for n in first..=last {
+                let mut k = other.clone();
+                k.insert(t, KeyPart::Bucket(n));
+                all.push(k);
+            }
+        }
+        all.sort();
+        (all, true)
+    }
+}
+
+/// Groups listed in one report at most when empty time buckets are filled in.
+pub const MAX_FILLED_GROUPS: usize = 1_000_000;
+
+fn meta_text(raw: &str) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(raw).ok()? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    }
+}
+
+/// A group as the reports show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupingReport {
+    /// The `--by` keys, in order.
+    pub by: Vec<String>,
+    /// Documents that lack some key: counted here, in no group.
+    pub documents_without_group: usize,
+    /// Per key, the documents that lack it (a document lacking two keys counts under the first).
+    pub missing: std::collections::BTreeMap<String, usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_and_labels() {
+        let cases = [
+            (Granularity::Decade, "1947-03-12", "1940s"),
+            (Granularity::Year, "1947", "1947"),
+            (Granularity::Quarter, "2008-11-04", "2008-Q4"),
+            (Granularity::Month, "2008-11", "2008-11"),
+            (Granularity::Day, "2008-11-04T10:00Z", "2008-11-04"),
+            // 2010-01-03 is a Sunday in ISO week 53 of 2009.
+            (Granularity::Week, "2010-01-03", "2009-W53"),
+            (Granularity::Week, "2010-01-04", "2010-W01"),
+        ];
+        for (g, date, label) in cases {
+            assert_eq!(g.label(g.bucket(date).unwrap()), label, "{g:?} {date}");
+        }
+        assert_eq!(Granularity::Month.bucket("1947"), None, "a year says nothing of the month");
+        assert_eq!(Granularity::Day.bucket("2021-02-30"), None, "not a calendar date");
+        let w = Granularity::Week;
+        assert_eq!(w.bucket("2010-01-04").unwrap() - w.bucket("2010-01-03").unwrap(), 1);
+        assert_eq!(w.bucket("2010-01-10"), w.bucket("2010-01-04"));
+    }
+
+    #[test]
+    fn parses_keys_and_refuses_bad_ones() {
+        assert_eq!("meta.party".parse::<By>(), Ok(By::Meta("party".into())));
+        assert_eq!("date:month".parse::<By>(), Ok(By::Date(Granularity::Month)));
+        assert!("date:fortnight".parse::<By>().unwrap_err().contains("fortnight"));
+        assert!("party".parse::<By>().is_err());
+        assert!(Grouping::new(vec![By::Date(Granularity::Year), By::Date(Granularity::Month)]).is_err());
+        assert!(Grouping::new(vec![By::Author, By::Author]).is_err());
+        assert_eq!(Grouping::new(vec![]).unwrap(), Grouping::default());
+    }
+
+    #[test]
+    fn fills_empty_buckets_for_each_other_key() {
+        let g = Grouping::new(vec![By::Author, By::Date(Granularity::Year)]).unwrap();
+        let k = |a: &str, y: i64| vec![KeyPart::Text(a.into()), KeyPart::Bucket(y)];
+        let (all, filled) = g.with_empty_buckets(&[k("b", 2001), k("a", 2003)], 100);
+        assert!(filled);
+        let labels: Vec<String> = all.iter().map(|key| g.label(key)).collect();
+        assert_eq!(labels, ["a · 2001", "a · 2002", "a · 2003", "b · 2001", "b · 2002", "b · 2003"]);
+        let (capped, filled) = g.with_empty_buckets(&[k("b", 2001), k("a", 2003)], 5);
+        assert!(!filled);
+        assert_eq!(capped.len(), 2);
+    }
+}

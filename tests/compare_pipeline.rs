@@ -1,0 +1,180 @@
+//! `stance compare` over the pipeline with a deterministic scorer (stance from keywords): a planted
+//! difference is found, a group with too few sentences says so, the same figures come from a run,
+//! from its JSON and from its JSONL, and the thread count does not change a byte.
+
+mod common;
+
+use common::KeywordScorer;
+use stance::actors::Lexicon;
+use stance::analyze::{analyze, AnalyzeOptions, Input};
+use stance::compare::{compare, read_analysis, CompareReport, CompareSettings, Gathered, Status};
+use stance::corpus::{read_corpus, CorpusOptions};
+use stance::groups::{By, Grouping};
+use stance::report::{JsonSink, JsonlSink, Sink};
+use stance::stats::CompareOptions;
+
+/// 24 documents per party. Party D writes "bad" about Russia in 3 sentences of 4, party R in 1 of
+/// 4; both write about China the same way; Iran appears in two R documents only.
+fn corpus() -> String {
+    let mut out = String::new();
+    for i in 0..48 {
+        let party = if i % 2 == 0 { "D" } else { "R" };
+        let mut text = String::new();
+        for s in 0..4 {
+            let bad = if party == "D" { s < 3 } else { s < 1 };
+            // Documents differ in their own lean too, so documents, not sentences, are the units.
+            let word = if (bad && i % 5 != 0) || (!bad && i % 7 == 0) { "bad" } else { "good" };
+            text.push_str(&format!("Russia is {word} on day {s}. "));
+        }
+        text.push_str(if i % 3 == 0 { "China is bad. " } else { "China is good. " });
+        if party == "R" && i < 4 {
+            text.push_str("Iran is bad.");
+        }
+        out.push_str(&format!(
+            "{{\"id\": \"d{i}\", \"party\": \"{party}\", \"date\": \"20{:02}\", \"text\": \"{text}\"}}\n",
+            i % 4
+        ));
+    }
+    out
+}
+
+fn grouping() -> Grouping {
+    Grouping::new(vec![By::Meta("party".into())]).unwrap()
+}
+
+fn run_into(path: &str, sink: &mut dyn Sink) {
+    let (records, walk) = read_corpus(&[path.to_string()], &CorpusOptions::default());
+    let opts = AnalyzeOptions { grouping: grouping(), ..AnalyzeOptions::default() };
+    analyze(
+        Input { records, skipped_files: walk.skipped_files },
+        &Lexicon::default_actors(),
+        &KeywordScorer,
+        opts,
+        sink,
+        &mut |_, _| {},
+    )
+    .unwrap();
+}
+
+fn settings() -> CompareSettings {
+    CompareSettings {
+        statistics: CompareOptions { resamples: 999, min_sentences: 5, ..CompareOptions::default() },
+        groups: Vec::new(),
+        max_pairs: 100,
+    }
+}
+
+fn corpus_file() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("c.jsonl");
+    std::fs::write(&p, corpus()).unwrap();
+    let path = p.display().to_string();
+    (dir, path)
+}
+
+#[test]
+fn finds_the_planted_difference_and_says_when_evidence_is_short() {
+    let (_dir, path) = corpus_file();
+    let mut gathered = Gathered::new(grouping());
+    run_into(&path, &mut gathered);
+    let report = compare(&gathered, &settings()).unwrap();
+    assert_eq!(report.by, ["meta.party"]);
+    assert_eq!(report.groups.iter().map(|g| g.label.as_str()).collect::<Vec<_>>(), ["D", "R"]);
+    assert_eq!(report.comparisons.len(), 4, "one pair x four actors");
+    let get = |actor: &str| report.comparisons.iter().find(|c| c.actor == actor).unwrap();
+    let russia = get("russia");
+    assert_eq!((russia.status, russia.rank), (Status::Ok, Some(1)), "{russia:?}");
+    assert!(russia.difference.unwrap() < -0.3, "D is more against Russia: {russia:?}");
+    let ci = russia.ci95.unwrap();
+    assert!(ci[0] <= russia.difference.unwrap() && russia.difference.unwrap() <= ci[1] && ci[1] < 0.0, "{russia:?}");
+    assert!(russia.p_adjusted.unwrap() < 0.01 && russia.significant == Some(true), "{russia:?}");
+    assert_eq!((russia.a_documents, russia.b_documents, russia.a_sentences), (24, 24, 96));
+    let china = get("china");
+    assert_eq!(china.status, Status::Ok);
+    assert!(china.p_value.unwrap() > 0.2, "no difference planted on China: {china:?}");
+    let iran = get("iran");
+    assert_eq!((iran.status, iran.p_value, iran.rank), (Status::NotEnoughEvidence, None, None), "{iran:?}");
+    assert_eq!((iran.a_sentences, iran.b_sentences, iran.b_documents), (0, 2, 2));
+    assert_eq!(get("west").status, Status::NotEnoughEvidence);
+    assert_eq!((report.summary.tested, report.summary.significant, report.summary.documents), (2, 1, 48));
+    assert_eq!(report.method.correction, "holm");
+}
+
+#[test]
+fn a_run_its_json_and_its_jsonl_give_the_same_comparison() {
+    let (_dir, path) = corpus_file();
+    let mut direct = Gathered::new(grouping());
+    run_into(&path, &mut direct);
+    let mut json = Vec::new();
+    run_into(&path, &mut JsonSink::new(&mut json));
+    let mut jsonl = Vec::new();
+    run_into(&path, &mut JsonlSink::new(&mut jsonl));
+    let mut from_json = Gathered::new(grouping());
+    read_analysis(&json[..], "a.json", &mut from_json).unwrap();
+    let mut from_jsonl = Gathered::new(grouping());
+    read_analysis(&jsonl[..], "a.jsonl", &mut from_jsonl).unwrap();
+    let a = compare(&direct, &settings()).unwrap();
+    assert_eq!(a, compare(&from_json, &settings()).unwrap());
+    assert_eq!(a, compare(&from_jsonl, &settings()).unwrap());
+    // The JSON decodes into the documented structs, which refuse unknown fields.
+    let text = serde_json::to_string(&a).unwrap();
+    let back: CompareReport = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, a);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!((v["schema_version"].as_u64(), v["kind"].as_str()), (Some(1), Some("stance-compare")));
+    assert_eq!(v["comparisons"][0]["status"], "ok");
+
+    // Not an analysis: a clear error naming the file.
+    let err = read_analysis(&b"{\"x\": 1}"[..], "other.json", &mut Gathered::new(grouping())).unwrap_err();
+    assert!(format!("{err:#}").contains("other.json"), "{err:#}");
+}
+
+#[test]
+fn the_thread_count_does_not_change_a_byte() {
+    let (_dir, path) = corpus_file();
+    let mut gathered = Gathered::new(grouping());
+    run_into(&path, &mut gathered);
+    let by_threads: Vec<String> = [1, 2, 3]
+        .iter()
+        .map(|&n| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
+            pool.install(|| serde_json::to_string(&compare(&gathered, &settings()).unwrap()).unwrap())
+        })
+        .collect();
+    assert!(by_threads.windows(2).all(|w| w[0] == w[1]));
+    // Another seed moves the resampled figures but not the estimates.
+    let mut other = settings();
+    other.statistics.seed = 7;
+    let a = compare(&gathered, &settings()).unwrap();
+    let b = compare(&gathered, &other).unwrap();
+    assert_eq!(a.comparisons[0].difference, b.comparisons[0].difference);
+}
+
+#[test]
+fn groups_can_be_chosen_and_unknown_ones_are_named() {
+    let (_dir, path) = corpus_file();
+    let year = Grouping::new(vec![By::Date(stance::groups::Granularity::Year)]).unwrap();
+    let mut gathered = Gathered::new(year.clone());
+    let (records, walk) = read_corpus(&[path], &CorpusOptions::default());
+    let opts = AnalyzeOptions { grouping: year, ..AnalyzeOptions::default() };
+    analyze(
+        Input { records, skipped_files: walk.skipped_files },
+        &Lexicon::default_actors(),
+        &KeywordScorer,
+        opts,
+        &mut gathered,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let mut s = settings();
+    assert_eq!(compare(&gathered, &s).unwrap().comparisons.len(), 6 * 4, "four years make six pairs");
+    s.groups = vec!["2000".into(), "2003".into()];
+    assert_eq!(compare(&gathered, &s).unwrap().comparisons.len(), 4);
+    s.groups = vec!["2000".into(), "1999".into()];
+    let err = format!("{:#}", compare(&gathered, &s).unwrap_err());
+    assert!(err.contains("no group '1999'") && err.contains("'2000'"), "{err}");
+    s.groups = Vec::new();
+    s.max_pairs = 5;
+    let err = format!("{:#}", compare(&gathered, &s).unwrap_err());
+    assert!(err.contains("--groups"), "{err}");
+}
