@@ -2,6 +2,9 @@
 # Installs what `stance` needs outside Cargo, into ignored folders of the project:
 #   .libtorch/torch   libtorch 2.4.0 (CPU-only) from the PyPI torch wheel, for tch/rust-bert
 #   .base-model/      the all-MiniLM-L6-v2 base encoder (only with --base-model; training needs it)
+# With --tests, also what the test suite needs: the base encoder, the State of the Union demo corpus
+# (scripts/sotu/fetch.sh, into data/sotu/), Debian's chromium (apt-get, when missing) and the browser
+# test's playwright-core (npm ci in tests/browser).
 # Idempotent: a finished step leaves a stamp file and is skipped the next time.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,10 +12,12 @@ cd "$root"
 PY="${PYTHON:-python3}"
 
 want_base=0
+want_tests=0
 for arg in "$@"; do
   case "$arg" in
     --base-model) want_base=1 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    --tests) want_base=1; want_tests=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -46,5 +51,24 @@ if [ "$want_base" = 1 ]; then
     touch "$bm/.done"
   else
     echo "setup: base encoder already in .base-model" >&2
+  fi
+fi
+
+if [ "$want_tests" = 1 ]; then
+  bash "$root/scripts/sotu/fetch.sh"
+  if ! command -v chromium >/dev/null; then
+    echo "setup: installing Debian's chromium for the browser test" >&2
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  fi
+  if [ ! -f "$root/tests/browser/node_modules/.package-lock.json" ] \
+     || ! cmp -s "$root/tests/browser/package-lock.json" "$root/tests/browser/node_modules/.stamp-lock"; then
+    echo "setup: installing playwright-core for the browser test (npm ci in tests/browser)" >&2
+    (cd "$root/tests/browser" && npm ci --no-audit --no-fund --silent)
+    cp "$root/tests/browser/package-lock.json" "$root/tests/browser/node_modules/.stamp-lock"
+  else
+    echo "setup: playwright-core already installed in tests/browser" >&2
   fi
 fi

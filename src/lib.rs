@@ -3,9 +3,11 @@
 //! The modules follow the pipeline: [`corpus`] (records from files, folders, stdin) ->
 //! [`segment`] (sentences with offsets) -> [`actors`] (mentions, with the alias that matched) ->
 //! [`model`] + [`score`] (one encoder pass per sentence scores every mention) -> [`aggregate`]
-//! (mergeable per-actor sums) -> [`report`] (the JSON contract and its sinks), driven by
-//! [`analyze`]. Beside it: [`score_jsonl`] (`stance score`), [`eval`] (`stance eval`) and
-//! [`train`] (`stance train`), which read [`datasets`] (the labelled data) and report [`metrics`];
+//! (mergeable per-actor sums, summed per document, per [`groups`] key and for the corpus) ->
+//! [`report`] (the JSON contract and its sinks), driven by [`analyze`]. [`compare`] tests whether
+//! groups differ, with the statistics in [`stats`]; [`page`] renders the dashboard. Beside it:
+//! [`score_jsonl`] (`stance score`), [`eval`] (`stance eval`) and [`train`] (`stance train`),
+//! which read [`datasets`] (the labelled data) and report [`metrics`];
 //! [`labels`] (the fixed class order) and [`span`] (byte and character spans, and the one
 //! conversion between them) are the base every stage shares.
 

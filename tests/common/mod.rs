@@ -44,6 +44,16 @@ pub fn base_model() -> Option<PathBuf> {
     }
 }
 
+/// The State of the Union corpus written by `scripts/sotu/fetch.sh`, or `None` with a message.
+pub fn sotu() -> Option<PathBuf> {
+    let p = root().join("data/sotu/sotu.jsonl");
+    if p.exists() {
+        Some(p)
+    } else {
+        missing("data/sotu/sotu.jsonl is absent; run scripts/sotu/fetch.sh")
+    }
+}
+
 /// Runs the `stance` binary with `args`, feeding `stdin` (bytes, so tests can send bad UTF-8), and
 /// returns its output. The one way the integration tests start the binary.
 pub fn stance(args: &[&str], stdin: &[u8]) -> std::process::Output {
