@@ -58,21 +58,57 @@ pub struct Observation {
     pub evidence: Evidence,
 }
 
-/// The mergeable sums of one actor over a set of sentences.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The mergeable sums of one actor over a set of sentences. Serialized exactly (integers, and the
+/// evidence with its stance in millionths) for partial results that merge later.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ActorSums {
     pub mentions: u64,
     pub sentences: u64,
     /// Documents with at least one of the sentences (set to 1 by [`ActorSums::close_document`]).
     pub documents: u64,
     pub stance_sum: i64,
+    /// Written as a decimal string: JSON readers cannot all hold 128-bit integers.
+    #[serde(with = "i128_text")]
     pub stance_sq_sum: i128,
     pub distribution_sum: [i64; 3],
     pub sentiment_sum: [i64; 3],
     /// Most negative stance first; at most `k` kept.
+    #[serde(with = "exact_evidence")]
     pub against: Vec<Evidence>,
     /// Most positive stance first; at most `k` kept.
+    #[serde(with = "exact_evidence")]
     pub favor: Vec<Evidence>,
+}
+
+mod i128_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(x: &i128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&x.to_string())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i128, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Evidence as `[stance in millionths, evidence]` pairs, so merged evidence orders exactly.
+mod exact_evidence {
+    use super::Evidence;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    pub fn serialize<S: Serializer>(list: &[Evidence], s: S) -> Result<S::Ok, S::Error> {
+        let pairs: Vec<(i64, &Evidence)> = list.iter().map(|e| (e.stance_micro, e)).collect();
+        pairs.serialize(s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Evidence>, D::Error> {
+        let pairs: Vec<(i64, Evidence)> = Vec::deserialize(d)?;
+        Ok(pairs
+            .into_iter()
+            .map(|(micro, mut e)| {
+                e.stance_micro = micro;
+                e
+            })
+            .collect())
+    }
 }
 
 impl ActorSums {
@@ -122,6 +158,13 @@ impl ActorSums {
         }
         for e in &other.favor {
             push_top(&mut self.favor, e.clone(), k, Ordering::Greater);
+        }
+    }
+
+    /// Moves the input positions of the evidence by `offset` (a shard's records before it).
+    pub fn shift_records(&mut self, offset: usize) {
+        for e in self.against.iter_mut().chain(self.favor.iter_mut()) {
+            e.record += offset;
         }
     }
 

@@ -1,9 +1,10 @@
 //! `stance analyze`: documents in, per-actor profiles out. Records are taken in chunks of
 //! `chunk_docs`; each chunk is segmented and matched under rayon, every sentence that mentions an
 //! actor goes to the scorer once (all its mentions are targets of that one pass), and the scores
-//! become per-document sums that merge into per-author and corpus sums. Documents stream to the
-//! sink as their chunk finishes, so memory is bounded by the chunk size, the number of authors and
-//! the evidence kept, plus 8 bytes per document for the hashes that find repeated ids.
+//! become per-document sums that merge into the run's [`Totals`] (authors, groups, corpus).
+//! Documents stream to the sink as their chunk finishes, so memory is bounded by the chunk size,
+//! the number of groups and the evidence kept, plus 8 bytes per document for the hashes that find
+//! repeated ids.
 //!
 //! Invariant: which sentences share a model batch depends only on the input and `chunk_docs`, the
 //! model's numbers do not depend on the thread counts, and sums are integers, so the output is
@@ -11,7 +12,7 @@
 //! batches, and libtorch's float results move in the 7th digit with the batch shape, which can
 //! move a printed 4th decimal; the profiles' arithmetic itself is exact.)
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use anyhow::{bail, ensure, Context, Result};
 use rayon::prelude::*;
@@ -19,12 +20,13 @@ use rayon::prelude::*;
 use crate::actors::{ActorMatcher, Lexicon, Mention};
 use crate::aggregate::{ActorSums, Evidence, Observation};
 use crate::corpus::{Document, Record};
-use crate::groups::{GroupKey, Grouping, GroupingReport, MAX_FILLED_GROUPS};
-use crate::report::{ActorInfo, AuthorReport, Closing, CorpusReport, DocumentReport, GroupReport, Sink, Summary};
+use crate::groups::Grouping;
+use crate::report::{ActorInfo, DocumentReport, Sink, Summary};
 use crate::score::{SentenceScorer, SentenceScores};
 use crate::segment::{split_unwrapped, unwrap_soft_breaks};
 use crate::span::CharSpan;
 use crate::span::{ByteSpan, CharOffsets};
+use crate::totals::Totals;
 
 #[derive(Debug, Clone)]
 pub struct AnalyzeOptions {
@@ -76,29 +78,6 @@ fn char_spans(sentence: &str, mentions: &[Mention]) -> Vec<CharSpan> {
     mentions.iter().map(|m| offsets.span(m.span())).collect()
 }
 
-/// Duplicate-id warnings printed before only the count goes on.
-const MAX_DUPLICATE_WARNINGS: usize = 10;
-
-/// A document id as 64 bits: a set of these finds repeated ids in 8 bytes per document.
-fn id_hash(id: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    id.hash(&mut h);
-    h.finish()
-}
-
-/// Running totals for authors, groups and the corpus, and the ids seen so far (as hashes).
-struct Totals {
-    authors: BTreeMap<String, (u64, Vec<ActorSums>)>,
-    grouping: Grouping,
-    groups: BTreeMap<GroupKey, (u64, Vec<ActorSums>)>,
-    /// Per `--by` key, the documents that lacked it.
-    missing: Vec<usize>,
-    corpus: Vec<ActorSums>,
-    summary: Summary,
-    seen_ids: HashSet<u64>,
-}
-
 /// What `analyze` reads: the records, and how many files a folder walk passed over (for the
 /// summary).
 pub struct Input<I: Iterator<Item = Record>> {
@@ -121,7 +100,7 @@ pub fn analyze<I: Iterator<Item = Record>>(
     let infos: Vec<ActorInfo> =
         lexicon.actors.iter().map(|a| ActorInfo { id: a.id.clone(), name: a.name.clone() }).collect();
     sink.begin(&infos)?;
-    let mut totals = Totals::new(lexicon.actors.len(), input.skipped_files, opts.grouping.clone());
+    let mut totals = Totals::new(lexicon.actors.len(), input.skipped_files, opts.grouping.clone(), opts.evidence);
     let mut records = input.records.peekable();
     while records.peek().is_some() {
         let chunk = next_chunk(&mut records, &opts)?;
@@ -142,8 +121,8 @@ pub fn analyze<I: Iterator<Item = Record>>(
                 }
             };
             let prep = prepared.next().context("one preparation per document")?;
-            totals.check_id(doc, ordinal, sink)?;
-            let (sums, mentions) = document_sums(doc, ordinal, prep, &mut scores, totals.corpus.len(), opts.evidence)?;
+            totals.check_id(&doc.id, ordinal, sink)?;
+            let (sums, mentions) = document_sums(doc, ordinal, prep, &mut scores, totals.n_actors(), opts.evidence)?;
             sink.document(&DocumentReport::new(
                 doc,
                 ordinal,
@@ -151,14 +130,15 @@ pub fn analyze<I: Iterator<Item = Record>>(
                 prep.hits.len(),
                 mentions,
                 &sums,
-                lexicon,
+                &infos,
             ))?;
-            totals.add(doc, prep, &sums, mentions, opts.evidence);
+            let key = totals.grouping().key(doc);
+            totals.add_document(doc.author.as_deref(), key, prep.sentences, prep.hits.len(), mentions, &sums);
             chunk_sentences += prep.sentences;
         }
         progress(docs.len(), chunk_sentences);
     }
-    totals.finish(lexicon, sink)
+    totals.finish(&infos, sink)
 }
 
 /// The next `chunk_docs` records, in input order (so errors and documents stream out in order);
@@ -227,105 +207,6 @@ fn document_sums(
         observe(doc, ordinal, hit, &s, offsets.span(hit.span), &mut sums, evidence);
     }
     Ok((close(sums), mentions))
-}
-
-impl Totals {
-    fn new(n_actors: usize, skipped_files: usize, grouping: Grouping) -> Self {
-        Totals {
-            authors: BTreeMap::new(),
-            missing: vec![0; grouping.by.len()],
-            grouping,
-            groups: BTreeMap::new(),
-            corpus: vec![ActorSums::default(); n_actors],
-            summary: Summary { skipped_files, ..Summary::default() },
-            seen_ids: HashSet::new(),
-        }
-    }
-
-    /// Counts (and, for the first few, warns about) a document id seen before.
-    fn check_id(&mut self, doc: &Document, ordinal: usize, sink: &mut dyn Sink) -> Result<()> {
-        if self.seen_ids.insert(id_hash(&doc.id)) {
-            return Ok(());
-        }
-        self.summary.duplicate_ids += 1;
-        let n = self.summary.duplicate_ids;
-        if n <= MAX_DUPLICATE_WARNINGS {
-            let more = if n == MAX_DUPLICATE_WARNINGS {
-                "; further duplicates are only counted (summary.duplicate_ids)"
-            } else {
-                ""
-            };
-            sink.warning(&format!(
-                "duplicate document id '{}' (record {ordinal}); its evidence is told apart by \"record\"{more}",
-                doc.id
-            ))?;
-        }
-        Ok(())
-    }
-
-    /// Merges one document into its author's and the corpus's sums.
-    fn add(&mut self, doc: &Document, prep: &Prepared, sums: &[ActorSums], mentions: usize, evidence: usize) {
-        self.summary.documents += 1;
-        self.summary.sentences += prep.sentences;
-        self.summary.scored_sentences += prep.hits.len();
-        self.summary.mentions += mentions;
-        if let Some(a) = &doc.author {
-            let n_actors = self.corpus.len();
-            let entry = self.authors.entry(a.clone()).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
-            entry.0 += 1;
-            for (acc, s) in entry.1.iter_mut().zip(sums) {
-                acc.merge(s, evidence);
-            }
-        } else {
-            self.summary.documents_without_author += 1;
-        }
-        match self.grouping.key(doc) {
-            Ok(key) => {
-                let n_actors = self.corpus.len();
-                let entry = self.groups.entry(key).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
-                entry.0 += 1;
-                for (acc, s) in entry.1.iter_mut().zip(sums) {
-                    acc.merge(s, evidence);
-                }
-            }
-            Err(lacking) => self.missing[lacking] += 1,
-        }
-        for (acc, s) in self.corpus.iter_mut().zip(sums) {
-            acc.merge(s, evidence);
-        }
-    }
-
-    /// Writes the author, group and corpus profiles and the summary.
-    fn finish(self, lexicon: &Lexicon, sink: &mut dyn Sink) -> Result<Summary> {
-        let authors: Vec<AuthorReport> =
-            self.authors.iter().map(|(name, (n, sums))| AuthorReport::new(name, *n, sums, lexicon)).collect();
-        let seen: Vec<GroupKey> = self.groups.keys().cloned().collect();
-        let (keys, filled) = self.grouping.with_empty_buckets(&seen, MAX_FILLED_GROUPS);
-        if !filled {
-            sink.warning(&format!(
-                "empty time buckets are not listed: they would make more than {MAX_FILLED_GROUPS} groups \
-                 (use a coarser date: bucket)"
-            ))?;
-        }
-        let empty = vec![ActorSums::default(); self.corpus.len()];
-        let groups: Vec<GroupReport> = keys
-            .iter()
-            .map(|key| {
-                let (n, sums) = self.groups.get(key).map_or((0, &empty), |(n, s)| (*n, s));
-                GroupReport::new(self.grouping.parts(key), self.grouping.label(key), n, sums, lexicon)
-            })
-            .collect();
-        let names = self.grouping.names();
-        let grouping = GroupingReport {
-            documents_without_group: self.missing.iter().sum(),
-            missing: names.iter().cloned().zip(self.missing.iter().copied()).collect(),
-            by: names,
-        };
-        let corpus = CorpusReport::new(&self.summary, &self.corpus, lexicon);
-        let end = Closing { authors, grouping, groups, corpus, summary: self.summary };
-        sink.finish(&end)?;
-        Ok(end.summary)
-    }
 }
 
 /// Turns one scored sentence into one observation per actor it mentions.

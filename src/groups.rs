@@ -140,7 +140,7 @@ impl fmt::Display for By {
 }
 
 /// One part of a group key: a text value, or a time bucket's number.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum KeyPart {
     Text(String),
     Bucket(i64),

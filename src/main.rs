@@ -44,6 +44,12 @@ enum Command {
     Compare(CompareArgs),
     /// Write the dashboard page (one self-contained HTML file) from a saved analysis
     Report(ReportArgs),
+    /// Merge partial results of shards (`analyze --format partial --shard N`) into one output
+    ///
+    /// Gives the output that one run over the shards' inputs in shard order gives, byte for byte
+    /// (with the same chunk boundaries). Refuses partials of another model, actors file, --by or
+    /// --evidence, and reports document ids found in more than one shard.
+    Merge(commands::merge::MergeArgs),
     /// Score sentences with given target spans (JSONL in, JSONL out)
     ///
     /// Input lines: `{"id","text","targets":[{"start","end"}]}` with Unicode character offsets, end
@@ -123,6 +129,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Analyze(a) => commands::analyze::run(a),
         Command::Compare(a) => commands::compare::run(a),
         Command::Report(a) => commands::page::run(a),
+        Command::Merge(a) => commands::merge::run(a),
         Command::Score { input, model, quiet } => commands::score::run(input, model, quiet),
         Command::Eval { files, split, model } => commands::eval::run(files, split, model),
         Command::Train(a) => {

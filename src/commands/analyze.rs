@@ -1,22 +1,29 @@
 //! `stance analyze`: documents in, per-actor profiles per document, group and corpus out, in the
-//! format asked for (the JSON contract is documented in src/report/mod.rs).
+//! format asked for (the JSON contract is documented in src/report/mod.rs), on stdout or into a
+//! file that appears only when the run completes.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::{run_pipeline, InputArgs};
+use super::{load_lexicon, run_pipeline, with_output, InputArgs};
 use stance::analyze::AnalyzeOptions;
 use stance::groups::{By, Grouping};
+use stance::partial::{lexicon_fingerprint, model_fingerprint, PartialHeader, PartialSink, PARTIAL_VERSION};
 use stance::report::tidy::{TidyCsvSink, TidyJsonlSink};
-use stance::report::{CsvSink, JsonSink, JsonlSink, Sink, TableSink};
+use stance::report::{CsvSink, JsonSink, JsonlSink, Sink, TableSink, SCHEMA_VERSION};
 
 #[derive(clap::Args)]
 pub struct AnalyzeArgs {
     /// Output format. Default: table on a terminal, json otherwise.
     #[arg(long, value_enum)]
     pub format: Option<OutputFormat>,
+    /// Write the output to FILE instead of stdout. It is written to a temporary file beside FILE
+    /// and renamed to FILE only when the run completes, so FILE is never half-written.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
     /// Group profiles by: `author` (the default), `meta.FIELD` (a field of the record, such as
     /// meta.party) or a time bucket `date:decade|year|quarter|month|week|day` (from `date`).
     /// Repeat to combine (`--by meta.party --by date:decade`). With a time bucket, empty buckets
@@ -26,6 +33,10 @@ pub struct AnalyzeArgs {
     /// Evidence sentences kept per actor and side (against / favor), 0 to 1000.
     #[arg(long, default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1000))]
     pub evidence: usize,
+    /// With `--format partial`: this input's place among the shards of a larger input (0, 1, 2,
+    /// ...), which `stance merge` orders them by.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub shard: u64,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -47,23 +58,65 @@ pub enum OutputFormat {
     /// One self-contained HTML page (works offline): groups x actors, stance over time, two groups
     /// compared (with `stance compare`'s test on up to the 20 largest groups), and the evidence.
     Html,
+    /// The mergeable state of the run (documents and exact sums, src/partial.rs), for `stance
+    /// merge`: shards of a corpus analysed apart, on one machine or many, merge into the output of
+    /// one run.
+    Partial,
+}
+
+/// The sink for `format`, writing to `out`. `header` is the partial header (used by `Partial`).
+pub fn sink<'a>(
+    format: OutputFormat,
+    out: &'a mut dyn Write,
+    grouping: &Grouping,
+    header: impl FnOnce() -> Result<PartialHeader>,
+) -> Result<Box<dyn Sink + 'a>> {
+    Ok(match format {
+        OutputFormat::Json => Box::new(JsonSink::new(out)),
+        OutputFormat::Jsonl => Box::new(JsonlSink::new(out)),
+        OutputFormat::Csv => Box::new(CsvSink::new(out)),
+        OutputFormat::Table => Box::new(TableSink::new(out)),
+        OutputFormat::TidyCsv => Box::new(TidyCsvSink::new(out)),
+        OutputFormat::TidyJsonl => Box::new(TidyJsonlSink::new(out)),
+        OutputFormat::Html => Box::new(super::page::HtmlSink::new(out, grouping.clone())),
+        OutputFormat::Partial => Box::new(PartialSink::new(out, header()?)),
+    })
+}
+
+/// The default format: a table for a person at a terminal, JSON for a program or a file.
+pub fn default_format(output: Option<&PathBuf>) -> OutputFormat {
+    if output.is_none() && std::io::stdout().is_terminal() {
+        OutputFormat::Table
+    } else {
+        OutputFormat::Json
+    }
 }
 
 pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     let grouping = Grouping::new(a.by.clone())?;
-    let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let format =
-        a.format.unwrap_or(if std::io::stdout().is_terminal() { OutputFormat::Table } else { OutputFormat::Json });
-    let mut sink: Box<dyn Sink> = match format {
-        OutputFormat::Json => Box::new(JsonSink::new(stdout)),
-        OutputFormat::Jsonl => Box::new(JsonlSink::new(stdout)),
-        OutputFormat::Csv => Box::new(CsvSink::new(stdout)),
-        OutputFormat::Table => Box::new(TableSink::new(stdout)),
-        OutputFormat::TidyCsv => Box::new(TidyCsvSink::new(stdout)),
-        OutputFormat::TidyJsonl => Box::new(TidyJsonlSink::new(stdout)),
-        OutputFormat::Html => Box::new(super::page::HtmlSink::new(stdout, grouping.clone())),
+    let format = a.format.unwrap_or_else(|| default_format(a.output.as_ref()));
+    let header = || -> Result<PartialHeader> {
+        let model_dir = stance::model::resolve_model_dir(a.input.model.model.as_deref());
+        Ok(PartialHeader {
+            partial_version: PARTIAL_VERSION,
+            schema_version: SCHEMA_VERSION,
+            shard: a.shard,
+            model: model_fingerprint(&model_dir, a.input.model.precision().resolve().name())?,
+            lexicon: lexicon_fingerprint(&load_lexicon(&a.input)?),
+            by: grouping.names(),
+            evidence: a.evidence,
+            actors: Vec::new(),
+        })
     };
-    let opts = AnalyzeOptions { chunk_docs: a.input.chunk, evidence: a.evidence, strict: a.input.strict, grouping };
-    let summary = run_pipeline(&a.input, opts, sink.as_mut())?;
+    let opts = AnalyzeOptions {
+        chunk_docs: a.input.chunk,
+        evidence: a.evidence,
+        strict: a.input.strict,
+        grouping: grouping.clone(),
+    };
+    let summary = with_output(a.output.as_ref(), |out| {
+        let mut sink = sink(format, out, &grouping, header)?;
+        run_pipeline(&a.input, opts, sink.as_mut())
+    })?;
     Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -7,13 +7,16 @@
 pub mod analyze;
 pub mod compare;
 pub mod eval;
+pub mod merge;
 pub mod page;
 pub mod score;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::Result;
+use std::io::Write;
+
+use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tch::Device;
 
@@ -131,12 +134,10 @@ pub fn rate_style(template: &str) -> ProgressStyle {
     )
 }
 
-/// Reads the input named by `a` (the seed essay when none), runs the pipeline over it into `sink`
-/// with a progress spinner, and prints a summary line on stderr unless `--quiet`.
-pub fn run_pipeline(a: &InputArgs, opts: AnalyzeOptions, sink: &mut dyn Sink) -> Result<Summary> {
-    use stance::corpus::{CorpusOptions, CsvColumns};
-
-    let lexicon = match &a.actors {
+/// The actors of the run: the defaults, or as `--actors` extends or replaces them (warning about
+/// an alias claimed by two actors).
+pub fn load_lexicon(a: &InputArgs) -> Result<stance::actors::Lexicon> {
+    Ok(match &a.actors {
         Some(p) => {
             let lexicon = stance::actors::Lexicon::with_file(p)?;
             for w in lexicon.shared_aliases() {
@@ -145,7 +146,45 @@ pub fn run_pipeline(a: &InputArgs, opts: AnalyzeOptions, sink: &mut dyn Sink) ->
             lexicon
         }
         None => stance::actors::Lexicon::default_actors(),
+    })
+}
+
+/// Runs `write` on stdout, or on a temporary file beside `path` that is renamed to `path` only when
+/// `write` succeeds: a run that fails or is killed never leaves a file that looks complete (a
+/// killed run leaves the temporary `.NAME.*.partial` beside it).
+pub fn with_output<T>(path: Option<&PathBuf>, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+    let Some(path) = path else {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        let value = write(&mut out)?;
+        out.flush()?;
+        return Ok(value);
     };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
+        .tempfile_in(&dir)
+        .with_context(|| format!("{}: cannot create a temporary file in {}", path.display(), dir.display()))?;
+    let mut out = std::io::BufWriter::new(tmp);
+    let value = write(&mut out)?;
+    let tmp =
+        out.into_inner().map_err(|e| e.into_error()).with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.as_file().sync_all().with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.persist(path).with_context(|| format!("{}: cannot move the finished output into place", path.display()))?;
+    Ok(value)
+}
+
+/// Reads the input named by `a` (the seed essay when none), runs the pipeline over it into `sink`
+/// with a progress spinner, and prints a summary line on stderr unless `--quiet`.
+pub fn run_pipeline(a: &InputArgs, opts: AnalyzeOptions, sink: &mut dyn Sink) -> Result<Summary> {
+    use stance::corpus::{CorpusOptions, CsvColumns};
+
+    let lexicon = load_lexicon(a)?;
     let copts = CorpusOptions {
         author: a.author.clone(),
         csv: CsvColumns {
@@ -242,6 +281,9 @@ impl stance::report::Sink for ErrorEcho<'_> {
     fn warning(&mut self, message: &str) -> Result<()> {
         self.bar.suspend(|| eprintln!("stance: warning: {}", escape_controls(message)));
         self.inner.warning(message)
+    }
+    fn totals(&mut self, totals: &stance::totals::TotalsSnapshot) -> Result<()> {
+        self.inner.totals(totals)
     }
     fn finish(&mut self, end: &stance::report::Closing) -> Result<()> {
         self.inner.finish(end)

@@ -42,7 +42,6 @@ use std::io::Write;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::actors::Lexicon;
 use crate::aggregate::{ActorProfile, ActorSums};
 use crate::corpus::{Document, InputError};
 use crate::groups::GroupingReport;
@@ -81,12 +80,8 @@ pub struct Summary {
 
 type Profiles = BTreeMap<String, ActorProfile>;
 
-fn profiles(sums: &[ActorSums], lexicon: &Lexicon) -> Profiles {
-    sums.iter()
-        .zip(&lexicon.actors)
-        .filter(|(s, _)| s.sentences > 0)
-        .map(|(s, a)| (a.id.clone(), s.profile()))
-        .collect()
+fn profiles(sums: &[ActorSums], actors: &[ActorInfo]) -> Profiles {
+    sums.iter().zip(actors).filter(|(s, _)| s.sentences > 0).map(|(s, a)| (a.id.clone(), s.profile())).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,7 +111,7 @@ impl DocumentReport {
         actor_sentences: usize,
         mentions: usize,
         sums: &[ActorSums],
-        lexicon: &Lexicon,
+        actors: &[ActorInfo],
     ) -> Self {
         DocumentReport {
             id: doc.id.clone(),
@@ -128,7 +123,7 @@ impl DocumentReport {
             sentences,
             actor_sentences,
             mentions,
-            actors: profiles(sums, lexicon),
+            actors: profiles(sums, actors),
         }
     }
 }
@@ -142,8 +137,8 @@ pub struct AuthorReport {
 }
 
 impl AuthorReport {
-    pub fn new(author: &str, documents: u64, sums: &[ActorSums], lexicon: &Lexicon) -> Self {
-        AuthorReport { author: author.to_string(), documents, actors: profiles(sums, lexicon) }
+    pub fn new(author: &str, documents: u64, sums: &[ActorSums], actors: &[ActorInfo]) -> Self {
+        AuthorReport { author: author.to_string(), documents, actors: profiles(sums, actors) }
     }
 }
 
@@ -159,8 +154,8 @@ pub struct GroupReport {
 }
 
 impl GroupReport {
-    pub fn new(key: Vec<String>, label: String, documents: u64, sums: &[ActorSums], lexicon: &Lexicon) -> Self {
-        GroupReport { key, label, documents, actors: profiles(sums, lexicon) }
+    pub fn new(key: Vec<String>, label: String, documents: u64, sums: &[ActorSums], actors: &[ActorInfo]) -> Self {
+        GroupReport { key, label, documents, actors: profiles(sums, actors) }
     }
 }
 
@@ -185,13 +180,13 @@ pub struct CorpusReport {
 }
 
 impl CorpusReport {
-    pub fn new(s: &Summary, sums: &[ActorSums], lexicon: &Lexicon) -> Self {
+    pub fn new(s: &Summary, sums: &[ActorSums], actors: &[ActorInfo]) -> Self {
         CorpusReport {
             documents: s.documents,
             sentences: s.sentences,
             actor_sentences: s.scored_sentences,
             mentions: s.mentions,
-            actors: profiles(sums, lexicon),
+            actors: profiles(sums, actors),
         }
     }
 }
@@ -219,6 +214,10 @@ pub trait Sink {
     /// Something a person should know that is not a failed record (a duplicate id). Output
     /// formats carry the counts in the summary; by default a warning is not written.
     fn warning(&mut self, _message: &str) -> Result<()> {
+        Ok(())
+    }
+    /// The run's mergeable sums, just before `finish` (a partial result keeps them).
+    fn totals(&mut self, _totals: &crate::totals::TotalsSnapshot) -> Result<()> {
         Ok(())
     }
     fn finish(&mut self, end: &Closing) -> Result<()>;

@@ -1,0 +1,47 @@
+//! `stance merge`: partial results (`stance analyze --format partial`) of shards of a corpus,
+//! merged into the output one run over the whole corpus gives (src/partial.rs).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use super::analyze::{default_format, sink, OutputFormat};
+use super::with_output;
+use stance::groups::{By, Grouping};
+
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    /// Partials written by `stance analyze --format partial --shard N`, in any order.
+    #[arg(required = true)]
+    pub partials: Vec<PathBuf>,
+    /// Output format, as for `stance analyze` (`partial` merges into a bigger partial). Default:
+    /// table on a terminal, json otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Write the output to FILE (renamed into place only when the merge completes).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// With `--format partial`: the merged partial's shard number.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub shard: u64,
+}
+
+pub fn run(a: MergeArgs) -> Result<ExitCode> {
+    let first = stance::partial::read_header(&a.partials[0])?;
+    let by: Vec<By> = first.by.iter().map(|b| b.parse().map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
+    let grouping = Grouping::new(by)?;
+    let format = a.format.unwrap_or_else(|| default_format(a.output.as_ref()));
+    let header = || Ok(stance::partial::PartialHeader { shard: a.shard, actors: Vec::new(), ..first.clone() });
+    let (summary, across) = with_output(a.output.as_ref(), |out| {
+        let mut sink = sink(format, out, &grouping, header)?;
+        stance::partial::merge(&a.partials, sink.as_mut())
+    })?;
+    eprintln!(
+        "stance: merged {} partials: documents {}, failed {}, ids in more than one shard {across}",
+        a.partials.len(),
+        summary.documents,
+        summary.failed
+    );
+    Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

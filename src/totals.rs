@@ -1,0 +1,215 @@
+//! The mergeable state of a run: per-author, per-group and corpus sums, the grouping counts and
+//! the summary. `analyze` adds documents to it; `merge` adds the snapshots of partial runs to it
+//! (moving their input positions past the shards before them); both end by turning it into the
+//! profiles a sink writes ([`Totals::finish`]).
+//!
+//! Invariant: every sum is an integer and every merge is associative and commutative, so a run
+//! over the whole input and the merge of its shards (in their input order) give the same profiles.
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::{ensure, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::ActorSums;
+use crate::groups::{GroupKey, Grouping, GroupingReport, MAX_FILLED_GROUPS};
+use crate::report::{ActorInfo, AuthorReport, Closing, CorpusReport, GroupReport, Sink, Summary};
+
+/// Duplicate-id warnings printed; further duplicates are counted in `summary.duplicate_ids`.
+pub const MAX_DUPLICATE_WARNINGS: usize = 10;
+
+/// Running totals, and the ids seen so far (as hashes).
+pub struct Totals {
+    grouping: Grouping,
+    evidence: usize,
+    authors: BTreeMap<String, (u64, Vec<ActorSums>)>,
+    groups: BTreeMap<GroupKey, (u64, Vec<ActorSums>)>,
+    /// Per `--by` key, the documents that lacked it.
+    missing: Vec<usize>,
+    corpus: Vec<ActorSums>,
+    pub summary: Summary,
+    seen_ids: HashSet<u64>,
+}
+
+/// The serialized form of [`Totals`] (maps as lists, since group keys are not strings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotalsSnapshot {
+    pub authors: Vec<(String, u64, Vec<ActorSums>)>,
+    pub groups: Vec<(GroupKey, u64, Vec<ActorSums>)>,
+    pub missing: Vec<usize>,
+    pub corpus: Vec<ActorSums>,
+    pub summary: Summary,
+}
+
+/// The hash by which ids are remembered (8 bytes per document).
+pub fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+fn merge_into(acc: &mut [ActorSums], sums: &[ActorSums], k: usize) {
+    for (a, s) in acc.iter_mut().zip(sums) {
+        a.merge(s, k);
+    }
+}
+
+impl Totals {
+    pub fn new(n_actors: usize, skipped_files: usize, grouping: Grouping, evidence: usize) -> Self {
+        Totals {
+            missing: vec![0; grouping.by.len()],
+            grouping,
+            evidence,
+            authors: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            corpus: vec![ActorSums::default(); n_actors],
+            summary: Summary { skipped_files, ..Summary::default() },
+            seen_ids: HashSet::new(),
+        }
+    }
+
+    pub fn grouping(&self) -> &Grouping {
+        &self.grouping
+    }
+
+    pub fn n_actors(&self) -> usize {
+        self.corpus.len()
+    }
+
+    /// Counts (and, for the first few, warns about) a document id seen before.
+    pub fn check_id(&mut self, id: &str, ordinal: usize, sink: &mut dyn Sink) -> Result<()> {
+        if self.seen_ids.insert(id_hash(id)) {
+            return Ok(());
+        }
+        self.summary.duplicate_ids += 1;
+        let n = self.summary.duplicate_ids;
+        if n <= MAX_DUPLICATE_WARNINGS {
+            let more = if n == MAX_DUPLICATE_WARNINGS {
+                "; further duplicates are only counted (summary.duplicate_ids)"
+            } else {
+                ""
+            };
+            sink.warning(&format!(
+                "duplicate document id '{id}' (record {ordinal}); its evidence is told apart by \"record\"{more}"
+            ))?;
+        }
+        Ok(())
+    }
+
+    /// Merges one document's sums into its author's, its group's and the corpus's.
+    pub fn add_document(
+        &mut self,
+        author: Option<&str>,
+        key: Result<GroupKey, usize>,
+        sentences: usize,
+        scored: usize,
+        mentions: usize,
+        sums: &[ActorSums],
+    ) {
+        let (n_actors, k) = (self.corpus.len(), self.evidence);
+        self.summary.documents += 1;
+        self.summary.sentences += sentences;
+        self.summary.scored_sentences += scored;
+        self.summary.mentions += mentions;
+        if let Some(a) = author {
+            let entry = self.authors.entry(a.to_string()).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
+            entry.0 += 1;
+            merge_into(&mut entry.1, sums, k);
+        } else {
+            self.summary.documents_without_author += 1;
+        }
+        match key {
+            Ok(key) => {
+                let entry = self.groups.entry(key).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
+                entry.0 += 1;
+                merge_into(&mut entry.1, sums, k);
+            }
+            Err(lacking) => self.missing[lacking] += 1,
+        }
+        merge_into(&mut self.corpus, sums, k);
+    }
+
+    pub fn snapshot(&self) -> TotalsSnapshot {
+        TotalsSnapshot {
+            authors: self.authors.iter().map(|(a, (n, s))| (a.clone(), *n, s.clone())).collect(),
+            groups: self.groups.iter().map(|(k, (n, s))| (k.clone(), *n, s.clone())).collect(),
+            missing: self.missing.clone(),
+            corpus: self.corpus.clone(),
+            summary: self.summary.clone(),
+        }
+    }
+
+    /// Adds a shard's snapshot whose records come after `record_offset` records of the whole
+    /// input. Its documents' ids must have gone through [`Totals::check_id`] already: the duplicate
+    /// count is the whole input's, not the shard's.
+    pub fn absorb(&mut self, mut snap: TotalsSnapshot, record_offset: usize) -> Result<()> {
+        let n_actors = self.corpus.len();
+        ensure!(snap.corpus.len() == n_actors, "{} actors, where the others have {n_actors}", snap.corpus.len());
+        ensure!(snap.missing.len() == self.missing.len(), "another number of --by keys");
+        let k = self.evidence;
+        let shift = |sums: &mut Vec<ActorSums>| sums.iter_mut().for_each(|s| s.shift_records(record_offset));
+        for (a, n, mut sums) in snap.authors.drain(..) {
+            shift(&mut sums);
+            let entry = self.authors.entry(a).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
+            entry.0 += n;
+            merge_into(&mut entry.1, &sums, k);
+        }
+        for (key, n, mut sums) in snap.groups.drain(..) {
+            shift(&mut sums);
+            let entry = self.groups.entry(key).or_insert_with(|| (0, vec![ActorSums::default(); n_actors]));
+            entry.0 += n;
+            merge_into(&mut entry.1, &sums, k);
+        }
+        for (m, x) in self.missing.iter_mut().zip(&snap.missing) {
+            *m += x;
+        }
+        shift(&mut snap.corpus);
+        merge_into(&mut self.corpus, &snap.corpus, k);
+        let (s, o) = (&mut self.summary, &snap.summary);
+        s.records += o.records;
+        s.documents += o.documents;
+        s.failed += o.failed;
+        s.skipped_files += o.skipped_files;
+        s.sentences += o.sentences;
+        s.scored_sentences += o.scored_sentences;
+        s.mentions += o.mentions;
+        s.documents_without_author += o.documents_without_author;
+        Ok(())
+    }
+
+    /// Hands the totals to the sink ([`Sink::totals`]), then writes the author, group and corpus
+    /// profiles and the summary ([`Sink::finish`]).
+    pub fn finish(self, actors: &[ActorInfo], sink: &mut dyn Sink) -> Result<Summary> {
+        sink.totals(&self.snapshot())?;
+        let authors: Vec<AuthorReport> =
+            self.authors.iter().map(|(name, (n, sums))| AuthorReport::new(name, *n, sums, actors)).collect();
+        let seen: Vec<GroupKey> = self.groups.keys().cloned().collect();
+        let (keys, filled) = self.grouping.with_empty_buckets(&seen, MAX_FILLED_GROUPS);
+        if !filled {
+            sink.warning(&format!(
+                "empty time buckets are not listed: they would make more than {MAX_FILLED_GROUPS} groups \
+                 (use a coarser date: bucket)"
+            ))?;
+        }
+        let empty = vec![ActorSums::default(); self.corpus.len()];
+        let groups: Vec<GroupReport> = keys
+            .iter()
+            .map(|key| {
+                let (n, sums) = self.groups.get(key).map_or((0, &empty), |(n, s)| (*n, s));
+                GroupReport::new(self.grouping.parts(key), self.grouping.label(key), n, sums, actors)
+            })
+            .collect();
+        let names = self.grouping.names();
+        let grouping = GroupingReport {
+            documents_without_group: self.missing.iter().sum(),
+            missing: names.iter().cloned().zip(self.missing.iter().copied()).collect(),
+            by: names,
+        };
+        let corpus = CorpusReport::new(&self.summary, &self.corpus, actors);
+        let end = Closing { authors, grouping, groups, corpus, summary: self.summary };
+        sink.finish(&end)?;
+        Ok(end.summary)
+    }
+}

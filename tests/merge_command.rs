@@ -1,0 +1,96 @@
+//! `stance merge` and `--output` as a user runs them, with the shipped model on real data: three
+//! shards of Reuters headlines, analysed apart into partials, merged in every order into the
+//! bytes of one run over the three files (shards hold whole chunks, so every model batch is the
+//! same); and an output file that appears only when its run completes.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{stance, text};
+
+fn headlines(n: usize) -> Option<Vec<String>> {
+    let path = common::data_dir()?.join("reuters-headlines/actor-headlines.jsonl.gz");
+    let out = std::process::Command::new("gzip").arg("-dc").arg(&path).output().expect("gzip runs");
+    Some(text(&out.stdout).lines().take(n).map(String::from).collect())
+}
+
+fn run_ok(args: &[&str]) -> Vec<u8> {
+    let out = stance(args, b"");
+    assert_eq!(out.status.code(), Some(0), "stance {args:?}: {}", text(&out.stderr));
+    out.stdout
+}
+
+fn path(p: &Path) -> String {
+    p.display().to_string()
+}
+
+#[test]
+fn shards_of_real_headlines_merge_into_one_run() {
+    let Some(lines) = headlines(96) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = lines
+        .chunks(32)
+        .enumerate()
+        .map(|(i, c)| {
+            let p = dir.path().join(format!("s{i}.jsonl"));
+            std::fs::write(&p, c.join("\n") + "\n").unwrap();
+            p
+        })
+        .collect();
+    let common = ["--chunk", "16", "--by", "date:month", "--quiet", "--precision", "fp32"];
+    let mut single_args = vec!["analyze"];
+    let names: Vec<String> = files.iter().map(|p| path(p)).collect();
+    single_args.extend(names.iter().map(String::as_str));
+    single_args.extend(common);
+    single_args.extend(["--format", "json"]);
+    let single = run_ok(&single_args);
+    let partials: Vec<String> = files
+        .iter()
+        .enumerate()
+        .map(|(i, _)| {
+            let out = path(&dir.path().join(format!("p{i}.jsonl")));
+            let shard = i.to_string();
+            let mut args = vec!["analyze", names[i].as_str()];
+            args.extend(common);
+            args.extend(["--format", "partial", "--shard", &shard, "--output", &out]);
+            run_ok(&args);
+            assert!(Path::new(&out).exists(), "the partial {out} was written");
+            out
+        })
+        .collect();
+    for order in [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] {
+        let mut args = vec!["merge", "--format", "json"];
+        args.extend(order.iter().map(|&i| partials[i].as_str()));
+        let merged = run_ok(&args);
+        assert!(merged == single, "merge in order {order:?} differs from one run over the three files");
+    }
+    // A partial of another precision is refused.
+    let other = path(&dir.path().join("bf16.jsonl"));
+    let mut args = vec!["analyze", names[0].as_str(), "--chunk", "16", "--by", "date:month", "--quiet"];
+    args.extend(["--precision", "bf16", "--format", "partial", "--shard", "3", "--output", &other]);
+    run_ok(&args);
+    let refused = stance(&["merge", &partials[1], &other], b"");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("differ in the model"), "{}", text(&refused.stderr));
+}
+
+#[test]
+fn an_output_file_appears_only_when_the_run_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, "{\"id\": \"a\", \"text\": \"Russia spoke.\"}\nnot json\n").unwrap();
+    let out = dir.path().join("out.json");
+    // --strict stops at the bad line: no output file, and no temporary left behind.
+    let failed = stance(&["analyze", &path(&input), "--strict", "--quiet", "--output", &path(&out)], b"");
+    assert_eq!(failed.status.code(), Some(2));
+    assert!(!out.exists(), "a failed run left {}", out.display());
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "only the input is left: {left:?}");
+    // Without --strict the run completes (exit 1: one record failed) and the file is whole JSON.
+    let done = stance(&["analyze", &path(&input), "--quiet", "--output", &path(&out)], b"");
+    assert_eq!(done.status.code(), Some(1));
+    assert!(done.stdout.is_empty(), "nothing on stdout with --output");
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(j["summary"]["failed"], 1);
+}
