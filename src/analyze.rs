@@ -96,12 +96,48 @@ pub fn analyze<I: Iterator<Item = Record>>(
     sink: &mut dyn Sink,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Summary> {
+    analyze_from(input, lexicon, scorer, opts, sink, progress, Start::Fresh)
+}
+
+/// Where a run starts, and what it does after each chunk.
+pub enum Start<'a> {
+    /// From the first record.
+    Fresh,
+    /// From a checkpoint: `totals` covers the first `totals.summary.records` records, which are
+    /// skipped (the sink has already had `begin` and their documents). `after_chunk` runs after
+    /// every chunk, at a chunk boundary, where a checkpoint can be saved.
+    Resume { totals: Option<Box<Totals>>, after_chunk: &'a mut dyn FnMut(&Totals, &mut dyn Sink) -> Result<()> },
+}
+
+/// [`analyze`], from a [`Start`].
+pub fn analyze_from<I: Iterator<Item = Record>>(
+    input: Input<I>,
+    lexicon: &Lexicon,
+    scorer: &dyn SentenceScorer,
+    opts: AnalyzeOptions,
+    sink: &mut dyn Sink,
+    progress: &mut dyn FnMut(usize, usize),
+    start: Start<'_>,
+) -> Result<Summary> {
     let matcher = ActorMatcher::new(lexicon)?;
     let infos: Vec<ActorInfo> =
         lexicon.actors.iter().map(|a| ActorInfo { id: a.id.clone(), name: a.name.clone() }).collect();
-    sink.begin(&infos)?;
-    let mut totals = Totals::new(lexicon.actors.len(), input.skipped_files, opts.grouping.clone(), opts.evidence);
-    let mut records = input.records.peekable();
+    let mut no_op = |_: &Totals, _: &mut dyn Sink| Ok(());
+    let (resumed, after_chunk) = match start {
+        Start::Fresh => (None, &mut no_op as &mut dyn FnMut(&Totals, &mut dyn Sink) -> Result<()>),
+        Start::Resume { totals, after_chunk } => (totals, after_chunk),
+    };
+    let (mut totals, skip) = match resumed {
+        Some(t) => {
+            let done = t.summary.records;
+            (*t, done)
+        }
+        None => {
+            sink.begin(&infos)?;
+            (Totals::new(lexicon.actors.len(), input.skipped_files, opts.grouping.clone(), opts.evidence), 0)
+        }
+    };
+    let mut records = input.records.skip(skip).peekable();
     while records.peek().is_some() {
         let chunk = next_chunk(&mut records, &opts)?;
         let docs: Vec<&Document> = chunk.iter().filter_map(|r| r.as_ref().ok()).collect();
@@ -137,6 +173,7 @@ pub fn analyze<I: Iterator<Item = Record>>(
             chunk_sentences += prep.sentences;
         }
         progress(docs.len(), chunk_sentences);
+        after_chunk(&totals, sink)?;
     }
     totals.finish(&infos, sink)
 }

@@ -14,6 +14,7 @@
 pub mod actors;
 pub mod aggregate;
 pub mod analyze;
+pub mod checkpoint;
 pub mod compare;
 pub mod corpus;
 pub mod datasets;

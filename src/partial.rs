@@ -125,6 +125,10 @@ impl<W: Write> Sink for PartialSink<W> {
     fn error(&mut self, e: &InputError) -> Result<()> {
         self.line("error", ErrorReport::from(e))
     }
+    fn flush(&mut self) -> Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
     fn totals(&mut self, totals: &TotalsSnapshot) -> Result<()> {
         self.line("totals", totals)
     }

@@ -141,6 +141,22 @@ impl Totals {
         }
     }
 
+    /// The totals of a checkpoint: its snapshot, and the ids of the documents it covers (so
+    /// duplicates after it are still found).
+    pub fn restore(
+        snapshot: TotalsSnapshot,
+        grouping: Grouping,
+        evidence: usize,
+        ids: impl Iterator<Item = String>,
+    ) -> Result<Self> {
+        let mut t = Totals::new(snapshot.corpus.len(), 0, grouping, evidence);
+        let duplicates = snapshot.summary.duplicate_ids;
+        t.absorb(snapshot, 0)?;
+        t.summary.duplicate_ids = duplicates;
+        t.seen_ids.extend(ids.map(|id| id_hash(&id)));
+        Ok(t)
+    }
+
     /// Adds a shard's snapshot whose records come after `record_offset` records of the whole
     /// input. Its documents' ids must have gone through [`Totals::check_id`] already: the duplicate
     /// count is the whole input's, not the shard's.

@@ -33,6 +33,15 @@ pub struct AnalyzeArgs {
     /// Evidence sentences kept per actor and side (against / favor), 0 to 1000.
     #[arg(long, default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=1000))]
     pub evidence: usize,
+    /// Save the run's state in DIR every --checkpoint-every documents. Killed and started again
+    /// with the same command, the run goes on from the last save: nothing is lost or counted
+    /// twice, and the output is the bytes of an uninterrupted run. Needs --output (stdout cannot be
+    /// taken back) and named input files (stdin cannot be read twice).
+    #[arg(long, value_name = "DIR", requires = "output")]
+    pub checkpoint: Option<PathBuf>,
+    /// Documents between checkpoints (rounded up to whole chunks).
+    #[arg(long, default_value_t = stance::checkpoint::DEFAULT_CHECKPOINT_EVERY, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub checkpoint_every: usize,
     /// With `--format partial`: this input's place among the shards of a larger input (0, 1, 2,
     /// ...), which `stance merge` orders them by.
     #[arg(long, default_value_t = 0, value_name = "N")]
@@ -114,9 +123,82 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
         strict: a.input.strict,
         grouping: grouping.clone(),
     };
-    let summary = with_output(a.output.as_ref(), |out| {
-        let mut sink = sink(format, out, &grouping, header)?;
-        run_pipeline(&a.input, opts, sink.as_mut())
-    })?;
+    let summary = match &a.checkpoint {
+        Some(dir) => {
+            let partial = run_with_checkpoint(&a, dir, opts, header()?)?;
+            let (summary, _) = with_output(a.output.as_ref(), |out| {
+                let mut sink =
+                    sink(format, out, &grouping, || Ok(PartialHeader { shard: a.shard, ..partial.1.clone() }))?;
+                stance::partial::merge(std::slice::from_ref(&partial.0), sink.as_mut())
+            })?;
+            summary
+        }
+        None => with_output(a.output.as_ref(), |out| {
+            let mut sink = sink(format, out, &grouping, header)?;
+            run_pipeline(&a.input, opts, sink.as_mut())
+        })?,
+    };
     Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// Runs (or goes on with) the pipeline into the checkpoint's partial; returns its path and header.
+fn run_with_checkpoint(
+    a: &AnalyzeArgs,
+    dir: &std::path::Path,
+    opts: AnalyzeOptions,
+    header: PartialHeader,
+) -> Result<(PathBuf, PartialHeader)> {
+    use stance::checkpoint::Checkpoint;
+    let i = &a.input;
+    if i.inputs.iter().any(|x| x == "-") {
+        anyhow::bail!("--checkpoint cannot resume a run that reads stdin: name the input files");
+    }
+    // Inputs are known by path, size and modification time: a changed file is another command.
+    let inputs: Vec<serde_json::Value> = i
+        .inputs
+        .iter()
+        .map(|p| {
+            let m = std::fs::metadata(p).ok();
+            let modified =
+                m.as_ref().and_then(|m| m.modified().ok()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+            serde_json::json!([p, m.map(|m| m.len()), modified.map(|d| d.as_nanos().to_string())])
+        })
+        .collect();
+    let command = serde_json::json!({
+        "inputs": inputs, "by": header.by, "evidence": header.evidence, "chunk": i.chunk, "strict": i.strict,
+        "author": i.author, "csv": [&i.csv_id, &i.csv_author, &i.csv_date, &i.csv_title, &i.csv_text],
+        "model": header.model, "lexicon": header.lexicon,
+    });
+    let command = stance::partial::fingerprint(&[command.to_string().as_bytes()]);
+    let every = a.checkpoint_every.div_ceil(i.chunk) * i.chunk;
+    let (mut checkpoint, state) = Checkpoint::open(dir, command, every)?;
+    let path = checkpoint.partial_path();
+    if state.as_ref().is_some_and(|s| s.complete) {
+        return Ok((path, header));
+    }
+    let file = checkpoint.partial_file(state.as_ref())?;
+    let resumed = match state {
+        Some(s) => {
+            let snapshot = s.totals.ok_or_else(|| anyhow::anyhow!("{}: a checkpoint without totals", dir.display()))?;
+            if !i.quiet {
+                eprintln!("stance: resuming from {} after {} records", dir.display(), s.records);
+            }
+            let ids = checkpoint.document_ids()?;
+            Some(Box::new(stance::totals::Totals::restore(
+                snapshot,
+                opts.grouping.clone(),
+                opts.evidence,
+                ids.into_iter(),
+            )?))
+        }
+        None => None,
+    };
+    let mut partial = PartialSink::new(std::io::BufWriter::new(file), header.clone());
+    let summary = {
+        let mut after = |t: &stance::totals::Totals, s: &mut dyn Sink| checkpoint.after_chunk(t, s);
+        let from = stance::analyze::Start::Resume { totals: resumed, after_chunk: &mut after };
+        super::run_pipeline_from(i, opts, &mut partial, from)?
+    };
+    checkpoint.complete(summary.records, &mut partial)?;
+    Ok((path, header))
 }

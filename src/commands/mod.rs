@@ -182,6 +182,16 @@ pub fn with_output<T>(path: Option<&PathBuf>, write: impl FnOnce(&mut dyn Write)
 /// Reads the input named by `a` (the seed essay when none), runs the pipeline over it into `sink`
 /// with a progress spinner, and prints a summary line on stderr unless `--quiet`.
 pub fn run_pipeline(a: &InputArgs, opts: AnalyzeOptions, sink: &mut dyn Sink) -> Result<Summary> {
+    run_pipeline_from(a, opts, sink, stance::analyze::Start::Fresh)
+}
+
+/// [`run_pipeline`] from a checkpoint ([`stance::analyze::Start`]).
+pub fn run_pipeline_from(
+    a: &InputArgs,
+    opts: AnalyzeOptions,
+    sink: &mut dyn Sink,
+    from: stance::analyze::Start<'_>,
+) -> Result<Summary> {
     use stance::corpus::{CorpusOptions, CsvColumns};
 
     let lexicon = load_lexicon(a)?;
@@ -235,13 +245,14 @@ pub fn run_pipeline(a: &InputArgs, opts: AnalyzeOptions, sink: &mut dyn Sink) ->
         bar.inc(docs as u64);
         bar.set_message(format!("{sentences} sentences"));
     };
-    let summary = stance::analyze::analyze(
+    let summary = stance::analyze::analyze_from(
         Input { records, skipped_files: walk.skipped_files },
         &lexicon,
         &scorer,
         opts,
         &mut error_sink,
         &mut progress,
+        from,
     )?;
     bar.finish_and_clear();
     if !a.quiet {
@@ -281,6 +292,9 @@ impl stance::report::Sink for ErrorEcho<'_> {
     fn warning(&mut self, message: &str) -> Result<()> {
         self.bar.suspend(|| eprintln!("stance: warning: {}", escape_controls(message)));
         self.inner.warning(message)
+    }
+    fn flush(&mut self) -> Result<()> {
+        self.inner.flush()
     }
     fn totals(&mut self, totals: &stance::totals::TotalsSnapshot) -> Result<()> {
         self.inner.totals(totals)

@@ -216,6 +216,10 @@ pub trait Sink {
     fn warning(&mut self, _message: &str) -> Result<()> {
         Ok(())
     }
+    /// Writes out what is buffered (a checkpoint needs the output so far on disk).
+    fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// The run's mergeable sums, just before `finish` (a partial result keeps them).
     fn totals(&mut self, _totals: &crate::totals::TotalsSnapshot) -> Result<()> {
         Ok(())

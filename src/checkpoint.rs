@@ -1,0 +1,167 @@
+//! `--checkpoint DIR`: a long run that survives being killed. The run writes a partial
+//! (src/partial.rs) into `DIR/partial.jsonl` as it goes and, every N documents at a chunk boundary,
+//! saves `DIR/state.json`: how many records are done, how many bytes of the partial hold them, and
+//! the totals so far. Started again with the same command, the run cuts the partial back to the
+//! saved length, skips the records done and goes on; at the end the partial is merged into the
+//! output. So nothing is lost or counted twice, and since chunks start at the same records, the
+//! output is the bytes of an uninterrupted run.
+//!
+//! Invariant: `state.json` is replaced atomically (written beside, synced, renamed) and only after
+//! the partial's bytes it names are synced, so the state on disk always describes a prefix of the
+//! partial on disk.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::report::{DocumentReport, Sink};
+use crate::totals::{Totals, TotalsSnapshot};
+
+pub const CHECKPOINT_VERSION: u32 = 1;
+/// Documents between checkpoints unless `--checkpoint-every` says otherwise.
+pub const DEFAULT_CHECKPOINT_EVERY: usize = 10_000;
+
+/// What `state.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointState {
+    pub version: u32,
+    /// Fingerprint of the command (inputs, options, model, actors): a checkpoint resumes only
+    /// the command that made it.
+    pub command: String,
+    /// Records done (documents and failures).
+    pub records: usize,
+    /// Bytes of `partial.jsonl` that hold them.
+    pub bytes: u64,
+    /// Whether the partial is whole (its totals line written).
+    pub complete: bool,
+    /// The totals of the records done (none once the partial is whole: its last line has them).
+    pub totals: Option<TotalsSnapshot>,
+}
+
+/// An open checkpoint folder.
+pub struct Checkpoint {
+    dir: PathBuf,
+    command: String,
+    every: usize,
+    last_saved: usize,
+}
+
+impl Checkpoint {
+    /// Opens (creating) `dir` for the command with fingerprint `command`; returns the saved state
+    /// if there is one. A state of another command is refused.
+    pub fn open(dir: &Path, command: String, every: usize) -> Result<(Checkpoint, Option<CheckpointState>)> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create the checkpoint folder", dir.display()))?;
+        let state_path = dir.join("state.json");
+        let state = if state_path.exists() {
+            let text = std::fs::read_to_string(&state_path)
+                .with_context(|| format!("{}: cannot read", state_path.display()))?;
+            let state: CheckpointState = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a checkpoint of this stance", state_path.display()))?;
+            if state.version != CHECKPOINT_VERSION || state.command != command {
+                bail!(
+                    "{}: this checkpoint was made by another command (other inputs, options, model or actors); \
+                     remove the folder or give another --checkpoint",
+                    dir.display()
+                );
+            }
+            Some(state)
+        } else {
+            None
+        };
+        let last_saved = state.as_ref().map_or(0, |s| s.records);
+        Ok((Checkpoint { dir: dir.to_path_buf(), command, every: every.max(1), last_saved }, state))
+    }
+
+    /// Where the partial goes.
+    pub fn partial_path(&self) -> PathBuf {
+        self.dir.join("partial.jsonl")
+    }
+
+    /// The partial opened for writing: cut back to the saved length and appended to, or new.
+    pub fn partial_file(&self, state: Option<&CheckpointState>) -> Result<File> {
+        let path = self.partial_path();
+        let name = path.display();
+        match state {
+            Some(s) => {
+                let f = OpenOptions::new().write(true).open(&path).with_context(|| format!("{name}: cannot open"))?;
+                let len = f.metadata()?.len();
+                if len < s.bytes {
+                    bail!("{name}: {len} bytes, shorter than the {} the checkpoint saved", s.bytes);
+                }
+                f.set_len(s.bytes).with_context(|| format!("{name}: cannot cut back to the checkpoint"))?;
+                drop(f);
+                OpenOptions::new().append(true).open(&path).with_context(|| format!("{name}: cannot open"))
+            }
+            None => File::create(&path).with_context(|| format!("{name}: cannot create")),
+        }
+    }
+
+    /// The ids of the documents in the partial (after [`Checkpoint::partial_file`] cut it back).
+    pub fn document_ids(&self) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Line {
+            #[serde(rename = "type")]
+            kind: String,
+            data: serde_json::Value,
+        }
+        let path = self.partial_path();
+        let mut ids = Vec::new();
+        for (i, line) in BufReader::new(File::open(&path)?).lines().enumerate() {
+            let line = line?;
+            let l: Line = serde_json::from_str(&line).with_context(|| format!("{}:{}", path.display(), i + 1))?;
+            if l.kind == "document" {
+                let d: DocumentReport = serde_json::from_value(l.data)?;
+                ids.push(d.id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Saves the state when `every` records have passed since the last save.
+    pub fn after_chunk(&mut self, totals: &Totals, sink: &mut dyn Sink) -> Result<()> {
+        if totals.summary.records - self.last_saved >= self.every {
+            let snapshot = totals.snapshot();
+            let records = snapshot.summary.records;
+            self.save(Some(snapshot), records, sink)?;
+        }
+        Ok(())
+    }
+
+    /// Marks the partial whole (after the run's sink finished it).
+    pub fn complete(&mut self, records: usize, sink: &mut dyn Sink) -> Result<()> {
+        self.save(None, records, sink)
+    }
+
+    /// Flushes the sink, syncs the partial, and replaces `state.json` (`totals` None: complete).
+    fn save(&mut self, totals: Option<TotalsSnapshot>, records: usize, sink: &mut dyn Sink) -> Result<()> {
+        sink.flush()?;
+        let partial = File::open(self.partial_path())?;
+        partial.sync_all()?;
+        let bytes = partial.metadata()?.len();
+        let complete = totals.is_none();
+        let state = CheckpointState {
+            version: CHECKPOINT_VERSION,
+            command: self.command.clone(),
+            records,
+            bytes,
+            complete,
+            totals,
+        };
+        let tmp = self.dir.join("state.json.tmp");
+        let mut f = File::create(&tmp).with_context(|| format!("{}: cannot write", tmp.display()))?;
+        serde_json::to_writer(&mut f, &state)?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, self.dir.join("state.json"))?;
+        if let Ok(d) = File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
+        self.last_saved = records;
+        Ok(())
+    }
+}

@@ -1,0 +1,85 @@
+//! `--checkpoint`: a real run over Reuters headlines, killed (SIGKILL) several times at random
+//! moments after a checkpoint, and started again each time with the same command, ends with the
+//! bytes of an uninterrupted run: nothing lost, nothing counted twice. The output file does not
+//! exist until the run completes.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::text;
+
+fn records_saved(cp: &Path) -> usize {
+    std::fs::read_to_string(cp.join("state.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .and_then(|v| v["records"].as_u64())
+        .unwrap_or(0) as usize
+}
+
+#[test]
+fn killed_runs_resume_into_the_uninterrupted_output() {
+    let Some(data) = common::data_dir() else { return };
+    let gz = data.join("reuters-headlines/actor-headlines.jsonl.gz");
+    let all = Command::new("gzip").arg("-dc").arg(&gz).output().expect("gzip runs").stdout;
+    let all = text(&all);
+    let lines: Vec<&str> = all.lines().take(1200).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let (whole, out, cp) = (dir.path().join("whole.json"), dir.path().join("out.json"), dir.path().join("cp"));
+    let base = |output: &Path| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_stance"));
+        c.args(["analyze", input.to_str().unwrap(), "--chunk", "32", "--by", "date:month", "--format", "json"]);
+        c.args(["--threads", "1", "--quiet", "--output", output.to_str().unwrap()]);
+        c.stdout(Stdio::null()).stderr(Stdio::piped());
+        c
+    };
+    let status = base(&whole).status().unwrap();
+    assert!(status.success());
+
+    // Kill after the 1st, 2nd and 3rd quarter of the input is checkpointed, a little after (the
+    // extra delay from a fixed seed), so kills land between checkpoints and mid-chunk.
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut resumed_from = Vec::new();
+    for target in [300, 600, 900] {
+        let mut child =
+            base(&out).args(["--checkpoint", cp.to_str().unwrap(), "--checkpoint-every", "64"]).spawn().unwrap();
+        let start = Instant::now();
+        while records_saved(&cp) < target {
+            assert!(start.elapsed() < Duration::from_secs(300), "no checkpoint past {target} records in 300 s");
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("the run ended ({status}) before it was killed");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        std::thread::sleep(Duration::from_millis(rng % 400));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!out.exists(), "a killed run left {}", out.display());
+        resumed_from.push(records_saved(&cp));
+    }
+    assert!(resumed_from.windows(2).all(|w| w[0] < w[1]), "each restart went on from further: {resumed_from:?}");
+    let last = base(&out).args(["--checkpoint", cp.to_str().unwrap(), "--checkpoint-every", "64"]).output().unwrap();
+    assert!(last.status.success(), "{}", text(&last.stderr));
+    assert!(
+        std::fs::read(&out).unwrap() == std::fs::read(&whole).unwrap(),
+        "resumed output differs from the uninterrupted run"
+    );
+
+    // Started again after completion, the command writes the same output from the finished partial.
+    std::fs::remove_file(&out).unwrap();
+    let again = base(&out).args(["--checkpoint", cp.to_str().unwrap()]).output().unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(std::fs::read(&out).unwrap() == std::fs::read(&whole).unwrap());
+
+    // Another command with the same checkpoint folder is refused.
+    let other = base(&out).args(["--checkpoint", cp.to_str().unwrap(), "--evidence", "5"]).output().unwrap();
+    assert_eq!(other.status.code(), Some(2));
+    assert!(text(&other.stderr).contains("another command"), "{}", text(&other.stderr));
+}
