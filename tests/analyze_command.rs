@@ -64,7 +64,15 @@ fn formats_exit_codes_and_strict() {
     assert_eq!(csv.status.code(), Some(0));
     let rows: Vec<String> = text(&csv.stdout).lines().map(String::from).collect();
     assert!(rows[0].starts_with("document,author,date,actor,mentions,sentences,stance"));
-    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    // On stdout, CSV ends with a line that says the run completed, so a cut stream shows.
+    assert_eq!(rows[3], "# stance complete; records 1; documents 1; failed 0");
+    let to_file = tempfile::tempdir().unwrap();
+    let file = to_file.path().join("rows.csv");
+    let out =
+        stance(&["-", "--format", "csv", "--quiet", "--output", file.to_str().unwrap()], Some("So is Russia."), &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!std::fs::read_to_string(&file).unwrap().contains("# stance"), "a file written whole needs no trailer");
     assert!(
         rows[1].starts_with("<stdin>,Eve,,russia,1,1,") || rows[1].starts_with("<stdin>,Eve,,iran,1,1,"),
         "{rows:?}"

@@ -105,7 +105,10 @@ fn parties_decades_compare_and_tidy_rows() {
 
     // Tidy rows: every group x actor, the JSON's numbers.
     let tidy = run(&[&base[..], &["--format", "tidy-csv"]].concat(), &[]);
-    let mut rows = csv::Reader::from_reader(&tidy[..]);
+    let tidy = text(&tidy);
+    let (body, trailer) = tidy.trim_end().rsplit_once('\n').unwrap();
+    assert!(trailer.starts_with("# stance complete; records "), "{trailer}");
+    let mut rows = csv::Reader::from_reader(body.as_bytes());
     let header: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(header, stance::report::tidy::TIDY_HEADER);
     let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();

@@ -11,9 +11,9 @@ own SparkSession.)
 How it works (see README.md beside this file):
 
 1. The input is read with `spark.read.text(lineSep="\\n")` and each line's value cast to binary: the
-   records reach stance byte for byte (spark.read.json would re-serialise them, reorder nothing but
-   drop exact numbers, and turn bad lines into nulls; reading text as Python str would replace
-   invalid UTF-8). The file split each row came from (`_metadata.file_path`,
+   records reach stance byte for byte (spark.read.json would parse and re-serialise them, losing
+   exact numbers and field order, and turn bad lines into nulls; reading the text as Python str
+   would replace invalid UTF-8). The file split each row came from (`_metadata.file_path`,
    `_metadata.file_block_start`) gives every line its place in the input, whatever order Spark
    packs splits into partitions.
 2. A counting pass numbers the lines and records (non-blank lines: each is one stance record, a
@@ -389,7 +389,7 @@ def main(argv):
             with open(paths[0], "wb") as f:
                 subprocess.run([driver_stance, "analyze", "-", "--stdin-format", "jsonl", "--format", "partial",
                                 "--quiet", *sum((["--by", b] for b in a.by), []), *a.extra],
-                               stdin=subprocess.DEVNULL, stdout=f, env=driver_env)
+                               input=b"", stdout=f, env=driver_env)
             done = [0]
 
         # Merge on the driver.

@@ -73,9 +73,11 @@ pub enum OutputFormat {
     Partial,
 }
 
-/// The sink for `format`, writing to `out`. `header` is the partial header (used by `Partial`).
+/// The sink for `format`, writing to `out` (`to_stdout`: CSV ends with its completion line).
+/// `header` is the partial header (used by `Partial`).
 pub fn sink<'a>(
     format: OutputFormat,
+    to_stdout: bool,
     out: &'a mut dyn Write,
     grouping: &Grouping,
     header: impl FnOnce() -> Result<PartialHeader>,
@@ -83,8 +85,10 @@ pub fn sink<'a>(
     Ok(match format {
         OutputFormat::Json => Box::new(JsonSink::new(out)),
         OutputFormat::Jsonl => Box::new(JsonlSink::new(out)),
+        OutputFormat::Csv if to_stdout => Box::new(CsvSink::with_trailer(out)),
         OutputFormat::Csv => Box::new(CsvSink::new(out)),
         OutputFormat::Table => Box::new(TableSink::new(out)),
+        OutputFormat::TidyCsv if to_stdout => Box::new(TidyCsvSink::with_trailer(out)),
         OutputFormat::TidyCsv => Box::new(TidyCsvSink::new(out)),
         OutputFormat::TidyJsonl => Box::new(TidyJsonlSink::new(out)),
         OutputFormat::Html => Box::new(super::page::HtmlSink::new(out, grouping.clone())),
@@ -128,13 +132,13 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
             let partial = run_with_checkpoint(&a, dir, opts, header()?)?;
             let (summary, _) = with_output(a.output.as_ref(), |out| {
                 let mut sink =
-                    sink(format, out, &grouping, || Ok(PartialHeader { shard: a.shard, ..partial.1.clone() }))?;
+                    sink(format, false, out, &grouping, || Ok(PartialHeader { shard: a.shard, ..partial.1.clone() }))?;
                 stance::partial::merge(std::slice::from_ref(&partial.0), sink.as_mut())
             })?;
             summary
         }
         None => with_output(a.output.as_ref(), |out| {
-            let mut sink = sink(format, out, &grouping, header)?;
+            let mut sink = sink(format, a.output.is_none(), out, &grouping, header)?;
             run_pipeline(&a.input, opts, sink.as_mut())
         })?,
     };

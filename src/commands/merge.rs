@@ -34,7 +34,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
     let format = a.format.unwrap_or_else(|| default_format(a.output.as_ref()));
     let header = || Ok(stance::partial::PartialHeader { shard: a.shard, actors: Vec::new(), ..first.clone() });
     let (summary, across) = with_output(a.output.as_ref(), |out| {
-        let mut sink = sink(format, out, &grouping, header)?;
+        let mut sink = sink(format, a.output.is_none(), out, &grouping, header)?;
         stance::partial::merge(&a.partials, sink.as_mut())
     })?;
     eprintln!(

@@ -342,6 +342,18 @@ impl<W: Write> Sink for JsonlSink<W> {
 /// formula are prefixed with `'` ([`neutralise_formula`]).
 pub struct CsvSink<W: Write> {
     out: csv::Writer<W>,
+    trailer: bool,
+}
+
+/// The last line of CSV written to a stream (`--format csv` or `tidy-csv` on stdout), so that a
+/// truncated stream can be told from a complete one: `# stance complete; records R; documents D;
+/// failed F` (one cell, no comma). Read it as a comment (`pandas.read_csv(..., comment="#")`).
+/// Output written with `--output FILE` has no trailer: the file appears only when complete.
+pub fn csv_trailer(summary: &Summary) -> String {
+    format!(
+        "# stance complete; records {}; documents {}; failed {}",
+        summary.records, summary.documents, summary.failed
+    )
 }
 
 pub const CSV_HEADER: [&str; 16] = [
@@ -365,7 +377,11 @@ pub const CSV_HEADER: [&str; 16] = [
 
 impl<W: Write> CsvSink<W> {
     pub fn new(out: W) -> Self {
-        CsvSink { out: csv::Writer::from_writer(out) }
+        CsvSink { out: csv::Writer::from_writer(out), trailer: false }
+    }
+    /// Ends the output with the completion line ([`csv_trailer`]).
+    pub fn with_trailer(out: W) -> Self {
+        CsvSink { out: csv::WriterBuilder::new().flexible(true).from_writer(out), trailer: true }
     }
 }
 
@@ -401,8 +417,12 @@ impl<W: Write> Sink for CsvSink<W> {
     fn error(&mut self, _e: &InputError) -> Result<()> {
         Ok(())
     }
-    fn finish(&mut self, _end: &Closing) -> Result<()> {
+    fn finish(&mut self, end: &Closing) -> Result<()> {
         self.out.flush()?;
+        if self.trailer {
+            self.out.write_record([csv_trailer(&end.summary)])?;
+            self.out.flush()?;
+        }
         Ok(())
     }
 }

@@ -107,11 +107,20 @@ fn date_position(end: &Closing) -> Option<usize> {
 pub struct TidyCsvSink<W: Write> {
     out: csv::Writer<W>,
     actors: Vec<ActorInfo>,
+    trailer: bool,
 }
 
 impl<W: Write> TidyCsvSink<W> {
     pub fn new(out: W) -> Self {
-        TidyCsvSink { out: csv::Writer::from_writer(out), actors: Vec::new() }
+        TidyCsvSink { out: csv::Writer::from_writer(out), actors: Vec::new(), trailer: false }
+    }
+    /// Ends the output with the completion line ([`super::csv_trailer`]).
+    pub fn with_trailer(out: W) -> Self {
+        TidyCsvSink {
+            out: csv::WriterBuilder::new().flexible(true).from_writer(out),
+            actors: Vec::new(),
+            trailer: true,
+        }
     }
 }
 
@@ -152,6 +161,10 @@ impl<W: Write> Sink for TidyCsvSink<W> {
             }
         }
         self.out.flush()?;
+        if self.trailer {
+            self.out.write_record([super::csv_trailer(&end.summary)])?;
+            self.out.flush()?;
+        }
         Ok(())
     }
 }
