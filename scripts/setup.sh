@@ -4,7 +4,8 @@
 #   .base-model/      the all-MiniLM-L6-v2 base encoder (only with --base-model; training needs it)
 # With --tests, also what the test suite needs: the base encoder, the State of the Union demo corpus
 # (scripts/sotu/fetch.sh, into data/sotu/), Debian's chromium (apt-get, when missing) and the browser
-# test's playwright-core (npm ci in tests/browser).
+# test's playwright-core (npm ci in tests/browser), and pyspark 3.5.7 into .pyspark/ for the Spark
+# example's check (examples/spark/check.sh).
 # Idempotent: a finished step leaves a stamp file and is skipped the next time.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -70,5 +71,15 @@ if [ "$want_tests" = 1 ]; then
     cp "$root/tests/browser/package-lock.json" "$root/tests/browser/node_modules/.stamp-lock"
   else
     echo "setup: playwright-core already installed in tests/browser" >&2
+  fi
+  ps="$root/.pyspark"
+  if [ ! -f "$ps/.done-3.5.7" ]; then
+    echo "setup: installing pyspark 3.5.7 into .pyspark (the Spark example's check)" >&2
+    command -v java >/dev/null || echo "setup: warning: no java; the Spark example needs Java 17 (openjdk-17-jre-headless)" >&2
+    rm -rf "$ps"
+    "$PY" -m pip install --quiet --disable-pip-version-check --target "$ps" pyspark==3.5.7
+    touch "$ps/.done-3.5.7"
+  else
+    echo "setup: pyspark already installed in .pyspark" >&2
   fi
 fi

@@ -7,8 +7,9 @@
 //! repeated ids.
 //!
 //! Invariant: which sentences share a model batch depends only on the input and `chunk_docs`, the
-//! model's numbers do not depend on the thread counts, and sums are integers, so the output is
-//! byte-identical whatever the torch and rayon thread counts. (A different `chunk_docs` regroups
+//! model's numbers do not depend on the rayon thread count (nor, in fp32, on the torch thread
+//! count; bf16 kernels split work by thread count), and sums are integers, so the output is
+//! byte-identical whatever the rayon threads, and in fp32 whatever the torch threads. (A different `chunk_docs` regroups
 //! batches, and libtorch's float results move in the 7th digit with the batch shape, which can
 //! move a printed 4th decimal; the profiles' arithmetic itself is exact.)
 

@@ -39,13 +39,38 @@ fn output_is_identical_whatever_the_thread_counts() {
         .map(|i| format!("{{\"id\": \"n{i}\", \"author\": \"a{}\", \"text\": \"Russia warned NATO on day {i}. China and Iran signed a deal, Beijing said. The U.S. disagreed.\"}}\n", i % 3))
         .collect();
     let mut outputs = Vec::new();
+    // fp32: the same bytes on any torch thread count and any number of workers.
     for (torch, rayon, workers) in [("1", "1", "1"), ("2", "2", "1"), ("2", "1", "1"), ("1", "2", "2")] {
-        let args = ["-", "--format", "json", "--quiet", "--threads", torch, "--chunk", "16", "--workers", workers];
+        let args = [
+            "-",
+            "--format",
+            "json",
+            "--quiet",
+            "--threads",
+            torch,
+            "--chunk",
+            "16",
+            "--workers",
+            workers,
+            "--precision",
+            "fp32",
+        ];
         let out = stance(&args, Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
         outputs.push(out.stdout);
     }
     assert!(outputs.windows(2).all(|w| w[0] == w[1]), "output changed with the thread counts or model workers");
+    // bf16: the same bytes on any rayon thread count, for a given torch thread count.
+    let bf16: Vec<Vec<u8>> = ["1", "2"]
+        .iter()
+        .map(|rayon| {
+            let args = ["-", "--format", "json", "--quiet", "--threads", "2", "--chunk", "16", "--precision", "bf16"];
+            let out = stance(&args, Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
+            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+            out.stdout
+        })
+        .collect();
+    assert!(bf16[0] == bf16[1], "bf16 output changed with the rayon thread count");
 }
 
 #[test]

@@ -94,3 +94,21 @@ fn an_output_file_appears_only_when_the_run_completes() {
     let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(j["summary"]["failed"], 1);
 }
+
+#[test]
+fn output_to_a_fifo_is_written_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).unwrap())
+    };
+    let out = stance(&["analyze", "--quiet", "--format", "json", "--output", &path(&fifo)], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let got = reader.join().unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&got).unwrap();
+    assert_eq!(j["summary"]["documents"], 1);
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO is still a FIFO");
+}

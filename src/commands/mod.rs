@@ -45,7 +45,8 @@ pub struct ModelArgs {
     /// on CPUs with AVX-512 BF16, labels equal to fp32's on 99.8% of targets, macro F1 within
     /// 0.001; see BENCHMARKS.md), or auto: bf16 where the CPU has bf16 units, else fp32. Default:
     /// auto for analyze and score, fp32 for eval (the model card's figures). Output is
-    /// deterministic for a given precision; pass fp32 to compare runs across machines.
+    /// deterministic for a given precision and --threads (fp32 for any --threads); pass fp32 to compare
+    /// runs across machines or thread counts.
     #[arg(long, value_enum)]
     pub precision: Option<stance::model::Precision>,
     /// libtorch intra-op threads, 1 to 1024 (default: all cores).
@@ -151,7 +152,8 @@ pub fn load_lexicon(a: &InputArgs) -> Result<stance::actors::Lexicon> {
 
 /// Runs `write` on stdout, or on a temporary file beside `path` that is renamed to `path` only when
 /// `write` succeeds: a run that fails or is killed never leaves a file that looks complete (a
-/// killed run leaves the temporary `.NAME.*.partial` beside it).
+/// killed run leaves the temporary `.NAME.*.partial` beside it). A `path` that exists and is not
+/// a regular file (a device, a FIFO) is written directly.
 pub fn with_output<T>(path: Option<&PathBuf>, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
     let Some(path) = path else {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -159,6 +161,18 @@ pub fn with_output<T>(path: Option<&PathBuf>, write: impl FnOnce(&mut dyn Write)
         out.flush()?;
         return Ok(value);
     };
+    // A device or a FIFO (`--output /dev/null`) is written as it is: renaming over it would
+    // replace it with a file.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("{}: cannot open", path.display()))?;
+        let mut out = std::io::BufWriter::new(f);
+        let value = write(&mut out)?;
+        out.flush().with_context(|| format!("{}: cannot write", path.display()))?;
+        return Ok(value);
+    }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
