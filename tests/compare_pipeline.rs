@@ -178,3 +178,118 @@ fn groups_can_be_chosen_and_unknown_ones_are_named() {
     let err = format!("{:#}", compare(&gathered, &s).unwrap_err());
     assert!(err.contains("--groups"), "{err}");
 }
+
+/// The compare JSON decodes into mirror structs of the documented schema (README, src/compare.rs),
+/// which refuse unknown fields: a field added or renamed without the docs and tests fails here.
+#[test]
+fn compare_json_decodes_into_the_documented_schema() {
+    let (_dir, path) = corpus_file();
+    let mut gathered = Gathered::new(grouping());
+    run_into(&path, &mut gathered);
+    let text = serde_json::to_string(&compare(&gathered, &settings()).unwrap()).unwrap();
+    let out: mirror::Compare = serde_json::from_str(&text).expect("decodes with deny_unknown_fields");
+    assert_eq!(
+        (out.schema_version, out.kind.as_str(), out.by.as_slice()),
+        (1, "stance-compare", &["meta.party".to_string()][..])
+    );
+    assert_eq!(out.actors.len(), 4);
+    assert_eq!(
+        (out.grouping.by.len(), out.grouping.documents_without_group, out.grouping.missing["meta.party"]),
+        (1, 0, 0)
+    );
+    assert_eq!((out.method.resamples, out.method.seed, out.method.correction.as_str()), (999, 1, "holm"));
+    assert!(out.method.interval.contains("cluster bootstrap") && out.method.test.contains("permutation"));
+    assert_eq!(out.groups.iter().map(|g| (g.label.as_str(), g.documents)).collect::<Vec<_>>(), [("D", 24), ("R", 24)]);
+    let first = &out.comparisons[0];
+    assert_eq!((first.actor.as_str(), first.status.as_str(), first.rank), ("russia", "ok", Some(1)));
+    assert!(first.significant == Some(true) && first.effect_size.is_some() && first.ci95.is_some());
+    let short = out.comparisons.iter().find(|c| c.status == "not enough evidence").unwrap();
+    assert!(
+        short.p_value.is_none() && short.p_adjusted.is_none() && short.rank.is_none() && short.difference.is_none()
+    );
+    assert_eq!((out.summary.documents, out.summary.comparisons, out.summary.tested), (48, 4, 2));
+}
+
+/// Fields not read by the test are still decoded: an unknown or missing field fails.
+#[allow(dead_code)]
+mod mirror {
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Compare {
+        pub schema_version: u32,
+        pub kind: String,
+        pub by: Vec<String>,
+        pub actors: Vec<Actor>,
+        pub grouping: Grouping,
+        pub method: Method,
+        pub groups: Vec<Group>,
+        pub comparisons: Vec<Comparison>,
+        pub summary: Summary,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Actor {
+        pub id: String,
+        pub name: String,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Grouping {
+        pub by: Vec<String>,
+        pub documents_without_group: u64,
+        pub missing: BTreeMap<String, u64>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Method {
+        pub estimate: String,
+        pub interval: String,
+        pub test: String,
+        pub effect_size: String,
+        pub resamples: u64,
+        pub seed: u64,
+        pub correction: String,
+        pub alpha: f64,
+        pub min_sentences: u64,
+        pub min_documents: u64,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Group {
+        pub key: Vec<String>,
+        pub label: String,
+        pub documents: u64,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Comparison {
+        pub actor: String,
+        pub a: String,
+        pub b: String,
+        pub status: String,
+        pub a_stance: Option<f64>,
+        pub b_stance: Option<f64>,
+        pub a_sentences: u64,
+        pub b_sentences: u64,
+        pub a_documents: u64,
+        pub b_documents: u64,
+        pub difference: Option<f64>,
+        pub ci95: Option<[f64; 2]>,
+        pub p_value: Option<f64>,
+        pub p_adjusted: Option<f64>,
+        pub significant: Option<bool>,
+        pub effect_size: Option<f64>,
+        pub rank: Option<u64>,
+    }
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Summary {
+        pub documents: u64,
+        pub comparisons: u64,
+        pub tested: u64,
+        pub significant: u64,
+    }
+}
