@@ -154,7 +154,7 @@ fn help_explains_every_flag() {
 #[test]
 fn a_copied_binary_finds_the_model_beside_it() {
     // A binary copied elsewhere with `models/stance-minilm` next to it uses that model (libtorch is
-    // still found through the build's rpath; see README "Layout" for a release archive).
+    // found through the build tree's rpath here; the next test puts a libtorch beside it).
     let dir = tempfile::tempdir().unwrap();
     let exe = dir.path().join("stance");
     std::fs::copy(env!("CARGO_BIN_EXE_stance"), &exe).unwrap();
@@ -166,4 +166,23 @@ fn a_copied_binary_finds_the_model_beside_it() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(j["model"], dir.path().join("models/stance-minilm").display().to_string());
+}
+
+#[test]
+fn a_copied_binary_loads_the_libtorch_beside_it() {
+    // The release layout: the binary with `libtorch/` (torch/lib and nvidia/, as scripts/setup.sh
+    // installs them) beside it. The loader must take libtorch from there ($ORIGIN rpath), ahead of
+    // the build tree's copy.
+    let dir = tempfile::tempdir().unwrap();
+    let exe = dir.path().join("stance");
+    std::fs::copy(env!("CARGO_BIN_EXE_stance"), &exe).unwrap();
+    std::os::unix::fs::symlink(common::root().join(".libtorch"), dir.path().join("libtorch")).unwrap();
+    let out = Command::new(&exe).arg("--version").env("LD_DEBUG", "libs").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let beside = dir.path().join("libtorch/torch/lib/libtorch_cpu.so");
+    assert!(
+        text(&out.stderr).contains(&format!("init: {}", beside.display())),
+        "libtorch_cpu.so was not loaded from {}",
+        beside.display()
+    );
 }
