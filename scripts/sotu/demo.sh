@@ -20,7 +20,7 @@ bash scripts/sotu/fetch.sh
     --format json > "$out/compare.json"
 # 3. Stance toward Russia / the USSR by decade, as tidy rows (from a run grouped by decade only).
 "$stance" analyze data/sotu/sotu.jsonl --actors examples/sotu/actors.toml --by date:decade \
-    --format tidy-csv --quiet > "$out/decades.csv"
+    --format tidy-csv --quiet --output "$out/decades.csv"
 # 4. The page.
 "$stance" report "$out/analysis.json" --compare "$out/compare.json" --output "$out/page.html"
 echo "demo: wrote $out/analysis.json, compare.txt, compare.json, decades.csv, page.html" >&2
