@@ -4,8 +4,10 @@
 //! [`segment`] (sentences with offsets) -> [`actors`] (mentions, with the alias that matched) ->
 //! [`model`] + [`score`] (one encoder pass per sentence scores every mention) -> [`aggregate`]
 //! (mergeable per-actor sums, summed per document, per [`groups`] key and for the corpus) ->
-//! [`report`] (the JSON contract and its sinks), driven by [`analyze`]. [`compare`] tests whether
-//! groups differ, with the statistics in [`stats`]; [`page`] renders the dashboard. Beside it:
+//! [`report`] (the JSON contract and its sinks), driven by [`analyze`], whose run state is
+//! [`totals`]. [`partial`] writes and merges that state across shards, and [`checkpoint`] saves it
+//! so a killed run resumes. [`compare`] tests whether groups differ, with the statistics in
+//! [`stats`]; [`page`] renders the dashboard. Beside it:
 //! [`score_jsonl`] (`stance score`), [`eval`] (`stance eval`) and [`train`] (`stance train`),
 //! which read [`datasets`] (the labelled data) and report [`metrics`];
 //! [`labels`] (the fixed class order) and [`span`] (byte and character spans, and the one
