@@ -111,12 +111,7 @@ impl Gathered {
 
     /// The grouping counts, as analyze reports them.
     pub fn grouping_report(&self) -> GroupingReport {
-        let names = self.grouping.names();
-        GroupingReport {
-            documents_without_group: self.missing.iter().sum(),
-            missing: names.iter().cloned().zip(self.missing.iter().copied()).collect(),
-            by: names,
-        }
+        self.grouping.report(&self.missing)
     }
 }
 
@@ -423,8 +418,12 @@ pub fn compare(g: &Gathered, settings: &CompareSettings) -> Result<CompareReport
             table.sentences[[i, a]] = n;
         }
     }
-    let members: Vec<Vec<usize>> =
-        chosen.iter().map(|k| g.keys.iter().enumerate().filter(|(_, x)| x == k).map(|(i, _)| i).collect()).collect();
+    // The rows of each group, in one pass over the documents.
+    let mut rows_of: BTreeMap<&GroupKey, Vec<usize>> = BTreeMap::new();
+    for (i, k) in g.keys.iter().enumerate() {
+        rows_of.entry(k).or_default().push(i);
+    }
+    let members: Vec<Vec<usize>> = chosen.iter().map(|k| rows_of.remove(*k).unwrap_or_default()).collect();
     let requests: Vec<Request> = pairs
         .iter()
         .flat_map(|&(i, j)| {

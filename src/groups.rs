@@ -178,6 +178,21 @@ impl Grouping {
         Ok(Grouping { by })
     }
 
+    /// The grouping of these names (as [`Grouping::names`] gives them, in a saved header).
+    pub fn from_names(names: &[String]) -> Result<Self> {
+        Grouping::new(names.iter().map(|b| b.parse().map_err(anyhow::Error::msg)).collect::<Result<_>>()?)
+    }
+
+    /// What the reports say of the grouping, given per key the documents that lacked it.
+    pub fn report(&self, missing: &[usize]) -> GroupingReport {
+        let names = self.names();
+        GroupingReport {
+            documents_without_group: missing.iter().sum(),
+            missing: names.iter().cloned().zip(missing.iter().copied()).collect(),
+            by: names,
+        }
+    }
+
     /// The keys as given on the command line.
     pub fn names(&self) -> Vec<String> {
         self.by.iter().map(By::to_string).collect()

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actors::Lexicon;
 use crate::corpus::InputError;
-use crate::groups::{By, Grouping};
+use crate::groups::Grouping;
 use crate::report::{ActorInfo, Closing, DocumentReport, ErrorReport, Sink, SCHEMA_VERSION};
 use crate::totals::{Totals, TotalsSnapshot};
 
@@ -208,8 +208,7 @@ pub fn merge(paths: &[PathBuf], sink: &mut dyn Sink) -> Result<(crate::report::S
             );
         }
     }
-    let by: Vec<By> = first.by.iter().map(|b| b.parse().map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
-    let mut totals = Totals::new(first.actors.len(), 0, Grouping::new(by)?, first.evidence);
+    let mut totals = Totals::new(first.actors.len(), 0, Grouping::from_names(&first.by)?, first.evidence);
     sink.begin(&first.actors)?;
     let mut first_shard: HashMap<u64, u64> = HashMap::new();
     let mut across = 0usize;

@@ -12,7 +12,7 @@ use anyhow::{ensure, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::ActorSums;
-use crate::groups::{GroupKey, Grouping, GroupingReport, MAX_FILLED_GROUPS};
+use crate::groups::{GroupKey, Grouping, MAX_FILLED_GROUPS};
 use crate::report::{ActorInfo, AuthorReport, Closing, CorpusReport, GroupReport, Sink, Summary};
 
 /// Duplicate-id warnings printed; further duplicates are counted in `summary.duplicate_ids`.
@@ -217,12 +217,7 @@ impl Totals {
                 GroupReport::new(self.grouping.parts(key), self.grouping.label(key), n, sums, actors)
             })
             .collect();
-        let names = self.grouping.names();
-        let grouping = GroupingReport {
-            documents_without_group: self.missing.iter().sum(),
-            missing: names.iter().cloned().zip(self.missing.iter().copied()).collect(),
-            by: names,
-        };
+        let grouping = self.grouping.report(&self.missing);
         let corpus = CorpusReport::new(&self.summary, &self.corpus, actors);
         let end = Closing { authors, grouping, groups, corpus, summary: self.summary };
         sink.finish(&end)?;

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use super::analyze::{default_format, sink, OutputFormat};
 use super::with_output;
-use stance::groups::{By, Grouping};
+use stance::groups::Grouping;
 
 #[derive(clap::Args)]
 pub struct MergeArgs {
@@ -29,8 +29,7 @@ pub struct MergeArgs {
 
 pub fn run(a: MergeArgs) -> Result<ExitCode> {
     let first = stance::partial::read_header(&a.partials[0])?;
-    let by: Vec<By> = first.by.iter().map(|b| b.parse().map_err(anyhow::Error::msg)).collect::<Result<_>>()?;
-    let grouping = Grouping::new(by)?;
+    let grouping = Grouping::from_names(&first.by)?;
     let format = a.format.unwrap_or_else(|| default_format(a.output.as_ref()));
     let header = || Ok(stance::partial::PartialHeader { shard: a.shard, actors: Vec::new(), ..first.clone() });
     let (summary, across) = with_output(a.output.as_ref(), |out| {
