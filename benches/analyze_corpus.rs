@@ -7,15 +7,18 @@
 //! to see that memory does not grow with the corpus.
 //!
 //! Run: `cargo bench --bench analyze_corpus -- 1` and `cargo bench --bench analyze_corpus -- 4`;
-//! a second number sets the model workers (`-- 1 2`: two workers with one torch thread each).
+//! a second number sets the model workers (`-- 1 2`: two workers with one torch thread each), a
+//! third the documents per chunk (`-- 1 2 1024`), and
+//! `--precision fp32|bf16|int8` the precision (default `auto`, as in `stance analyze`).
 
 use std::path::Path;
 use std::time::Instant;
 
+use clap::ValueEnum;
 use stance::actors::Lexicon;
 use stance::analyze::{analyze, AnalyzeOptions, Input};
 use stance::corpus::Document;
-use stance::model::{resolve_model_dir, StanceModel};
+use stance::model::{resolve_model_dir, Precision, StanceModel};
 use stance::report::JsonSink;
 use stance::score::BatchPolicy;
 use stance::score::ModelScorer;
@@ -28,6 +31,7 @@ fn main() {
     let numbers: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let factor = numbers.first().copied().unwrap_or(1);
     let workers = numbers.get(1).copied().unwrap_or(1).max(1);
+    let chunk_docs = numbers.get(2).copied().unwrap_or(AnalyzeOptions::default().chunk_docs);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/agnews/test.tsv");
     let Ok(raw) = std::fs::read_to_string(&path) else {
         eprintln!("SKIP: {} is absent", path.display());
@@ -37,8 +41,16 @@ fn main() {
         .lines()
         .map(|l| l.rsplit_once('\t').map_or(l, |(t, _)| t).replace(" #36;", " $").replace('\\', "\n"))
         .collect();
+    let args: Vec<String> = std::env::args().collect();
+    let precision = args
+        .iter()
+        .position(|a| a == "--precision")
+        .and_then(|i| args.get(i + 1))
+        .map(|p| Precision::from_str(p, true).expect("--precision auto|fp32|bf16|int8"))
+        .unwrap_or(Precision::Auto);
+    let dir = resolve_model_dir(None);
     let t_load = Instant::now();
-    let model = StanceModel::load(&resolve_model_dir(None), Device::Cpu).expect("model loads");
+    let model = StanceModel::load_for_inference(&dir, Device::Cpu, precision).expect("model loads");
     let load_s = t_load.elapsed().as_secs_f64();
     let rss_after_load = peak_rss_mib();
     let n = texts.len();
@@ -52,13 +64,13 @@ fn main() {
             meta: Default::default(),
         })
     });
-    let extra_workers: Vec<_> = (1..workers)
-        .map(|_| std::sync::Mutex::new(StanceModel::load(&resolve_model_dir(None), Device::Cpu).expect("model loads")))
-        .collect();
-    if workers > 1 {
-        tch::set_num_threads(1);
-    }
-    let scorer = ModelScorer { model: &model, policy: BatchPolicy::default(), extra_workers };
+    let mut models = vec![model];
+    models.extend(
+        (1..workers).map(|_| StanceModel::load_for_inference(&dir, Device::Cpu, precision).expect("model loads")),
+    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let torch_threads = (cores / workers).max(1);
+    let scorer = ModelScorer::new(models, BatchPolicy::default(), torch_threads as i32).expect("a model");
     let mut sink = JsonSink::new(std::io::sink());
     let mut done = 0usize;
     let t = Instant::now();
@@ -66,7 +78,7 @@ fn main() {
         Input { records, skipped_files: 0 },
         &Lexicon::default_actors(),
         &scorer,
-        AnalyzeOptions::default(),
+        AnalyzeOptions { chunk_docs, ..AnalyzeOptions::default() },
         &mut sink,
         &mut |d, _| {
             // Resident memory after each pass over the 7,600 items: flat when memory is bounded.
@@ -84,12 +96,12 @@ fn main() {
     );
     println!("model load: {load_s:.2}s (peak RSS after load {rss_after_load:.0} MiB)");
     println!(
-        "analyze: {secs:.1}s = {:.1} documents/s, {:.1} sentences/s, {:.1} scored sentences/s, {:.1} mentions/s (workers {workers}, torch threads {}, rayon threads {}, batch 16)",
+        "analyze: {secs:.1}s = {:.1} documents/s, {:.1} sentences/s, {:.1} scored sentences/s, {:.1} mentions/s (precision {}, workers {workers}, torch threads {torch_threads} each, rayon threads {}, chunk {chunk_docs}, batch 16)",
         summary.documents as f64 / secs,
         summary.sentences as f64 / secs,
         summary.scored_sentences as f64 / secs,
         summary.mentions as f64 / secs,
-        tch::get_num_threads(),
+        precision.name(),
         rayon::current_num_threads()
     );
     println!("peak resident memory: {:.0} MiB", peak_rss_mib());

@@ -6,7 +6,8 @@
 //! the process's peak resident memory. Compares libtorch intra-op threads (1 worker x N threads)
 //! with rayon-style workers that each own a model and one thread (tch tensors are not `Sync`).
 //!
-//! Run: `cargo bench --bench score_throughput` (needs `../shared/data/agnews`).
+//! Run: `cargo bench --bench score_throughput [-- --precision fp32|bf16|int8]` (needs
+//! `../shared/data/agnews`; the precision defaults to `auto`, as in `stance score`).
 //!
 //! `cargo bench --bench score_throughput -- --write-score-input FILE` instead writes every such
 //! sentence of the test items (not only the first 1,000) as `stance score` input lines, with the
@@ -15,7 +16,8 @@
 use std::path::Path;
 use std::time::Instant;
 
-use stance::model::{resolve_model_dir, CharSpan, EncodedSentence, StanceModel};
+use clap::ValueEnum;
+use stance::model::{resolve_model_dir, CharSpan, EncodedSentence, Precision, StanceModel};
 use stance::score::{score_encoded, BatchPolicy};
 use tch::Device;
 
@@ -62,10 +64,16 @@ fn main() {
         println!("wrote {} sentences to {path}", inputs.len());
         return;
     }
+    let precision = args
+        .iter()
+        .position(|a| a == "--precision")
+        .and_then(|i| args.get(i + 1))
+        .map(|p| Precision::from_str(p, true).expect("--precision auto|fp32|bf16|int8"))
+        .unwrap_or(Precision::Auto);
     let t_load = Instant::now();
     let dir = resolve_model_dir(None);
-    let model = StanceModel::load(&dir, Device::Cpu).expect("model loads");
-    println!("model load: {:.2}s ({})", t_load.elapsed().as_secs_f64(), dir.display());
+    let model = StanceModel::load_for_inference(&dir, Device::Cpu, precision).expect("model loads");
+    println!("model load: {:.2}s ({}, precision {})", t_load.elapsed().as_secs_f64(), dir.display(), precision.name());
 
     let t_enc = Instant::now();
     let encoded: Vec<EncodedSentence> =
@@ -114,7 +122,7 @@ fn main() {
                 let (dir, ready) = (dir.clone(), &ready);
                 s.spawn(move || {
                     tch::set_num_threads(1);
-                    let m = StanceModel::load(&dir, Device::Cpu).expect("model loads");
+                    let m = StanceModel::load_for_inference(&dir, Device::Cpu, precision).expect("model loads");
                     let refs: Vec<&EncodedSentence> = half.iter().collect();
                     ready.wait();
                     let t = Instant::now();

@@ -1,17 +1,19 @@
-//! `stance analyze`: documents in, per-actor profiles out. Records are taken in chunks of
-//! `chunk_docs`; each chunk is segmented and matched under rayon, every sentence that mentions an
-//! actor goes to the scorer once (all its mentions are targets of that one pass), and the scores
-//! become per-document sums that merge into the run's [`Totals`] (authors, groups, corpus).
-//! Documents stream to the sink as their chunk finishes, so memory is bounded by the chunk size,
-//! the number of groups and the evidence kept, plus 8 bytes per document for the hashes that find
-//! repeated ids.
+//! `stance analyze`: documents in, per-actor profiles out. Records are read in chunks of
+//! `chunk_docs` on the calling thread; the scorer's workers each take a chunk, segment and match
+//! it under rayon, and score every sentence that mentions an actor once (all its mentions are
+//! targets of that one pass); back on the calling thread, in input order, the scores become
+//! per-document sums that merge into the run's [`Totals`] (authors, groups, corpus) and documents
+//! stream to the sink ([`crate::pipeline`]). Memory is bounded by the chunks in flight (at most two
+//! per worker), the number of groups and the evidence kept, plus 8 bytes per document for the
+//! hashes that find repeated ids.
 //!
 //! Invariant: which sentences share a model batch depends only on the input and `chunk_docs`, the
-//! model's numbers do not depend on the rayon thread count (nor, in fp32, on the torch thread
-//! count; bf16 kernels split work by thread count), and sums are integers, so the output is
-//! byte-identical whatever the rayon threads, and in fp32 whatever the torch threads. (A different `chunk_docs` regroups
-//! batches, and libtorch's float results move in the 7th digit with the batch shape, which can
-//! move a printed 4th decimal; the profiles' arithmetic itself is exact.)
+//! model's numbers do not depend on the rayon thread count or on which worker scored a chunk (nor,
+//! in fp32, on the torch thread count; bf16 kernels split work by thread count), and sums are
+//! integers, so the output is byte-identical whatever the rayon threads and workers, and in fp32
+//! whatever the torch threads. (A different `chunk_docs` regroups batches, and libtorch's float
+//! results move in the 7th digit with the batch shape, which can move a printed 4th decimal; the
+//! profiles' arithmetic itself is exact.)
 
 use std::collections::BTreeMap;
 
@@ -139,43 +141,59 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
         }
     };
     let mut records = input.records.skip(skip).peekable();
-    while records.peek().is_some() {
-        let chunk = next_chunk(&mut records, &opts)?;
-        let docs: Vec<&Document> = chunk.iter().filter_map(|r| r.as_ref().ok()).collect();
-        let (prepared, scores) = score_chunk(&docs, &matcher, scorer)?;
-        let mut scores = scores.into_iter();
-        let mut prepared = prepared.iter();
-        let mut chunk_sentences = 0;
-        for record in &chunk {
-            totals.summary.records += 1;
-            let ordinal = totals.summary.records;
-            let doc = match record {
-                Ok(d) => d,
-                Err(e) => {
-                    totals.summary.failed += 1;
-                    sink.error(e)?;
-                    continue;
-                }
-            };
-            let prep = prepared.next().context("one preparation per document")?;
-            totals.check_id(&doc.id, ordinal, sink)?;
-            let (sums, mentions) = document_sums(doc, ordinal, prep, &mut scores, totals.n_actors(), opts.evidence)?;
-            sink.document(&DocumentReport::new(
-                doc,
-                ordinal,
-                prep.sentences,
-                prep.hits.len(),
-                mentions,
-                &sums,
-                &infos,
-            ))?;
-            let key = totals.grouping().key(doc);
-            totals.add_document(doc.author.as_deref(), key, prep.sentences, prep.hits.len(), mentions, &sums);
-            chunk_sentences += prep.sentences;
-        }
-        progress(docs.len(), chunk_sentences);
-        after_chunk(&totals, sink)?;
-    }
+    // Reading and writing run here; segmenting, matching and scoring run on the scorer's workers,
+    // a chunk each, so the model never waits on the rest (src/pipeline.rs).
+    let workers = scorer.workers();
+    crate::pipeline::ordered(
+        workers,
+        2 * workers,
+        |_| scorer.start_worker(),
+        || match records.peek() {
+            None => Ok(None),
+            Some(_) => next_chunk(&mut records, &opts).map(Some),
+        },
+        |_, chunk: Vec<Record>| {
+            let docs: Vec<&Document> = chunk.iter().filter_map(|r| r.as_ref().ok()).collect();
+            let (prepared, scores) = score_chunk(&docs, &matcher, scorer)?;
+            Ok((chunk, prepared, scores))
+        },
+        |(chunk, prepared, scores)| {
+            let mut scores = scores.into_iter();
+            let mut prepared = prepared.iter();
+            let (mut chunk_docs, mut chunk_sentences) = (0, 0);
+            for record in &chunk {
+                totals.summary.records += 1;
+                let ordinal = totals.summary.records;
+                let doc = match record {
+                    Ok(d) => d,
+                    Err(e) => {
+                        totals.summary.failed += 1;
+                        sink.error(e)?;
+                        continue;
+                    }
+                };
+                let prep = prepared.next().context("one preparation per document")?;
+                totals.check_id(&doc.id, ordinal, sink)?;
+                let (sums, mentions) =
+                    document_sums(doc, ordinal, prep, &mut scores, totals.n_actors(), opts.evidence)?;
+                sink.document(&DocumentReport::new(
+                    doc,
+                    ordinal,
+                    prep.sentences,
+                    prep.hits.len(),
+                    mentions,
+                    &sums,
+                    &infos,
+                ))?;
+                let key = totals.grouping().key(doc);
+                totals.add_document(doc.author.as_deref(), key, prep.sentences, prep.hits.len(), mentions, &sums);
+                chunk_docs += 1;
+                chunk_sentences += prep.sentences;
+            }
+            progress(chunk_docs, chunk_sentences);
+            after_chunk(&totals, sink)
+        },
+    )?;
     totals.finish(&infos, sink)
 }
 

@@ -5,7 +5,7 @@
 //! [`model`] + [`score`] (one encoder pass per sentence scores every mention) -> [`aggregate`]
 //! (mergeable per-actor sums, summed per document, per [`groups`] key and for the corpus) ->
 //! [`report`] (the JSON contract and its sinks), driven by [`analyze`], whose run state is
-//! [`totals`]. [`partial`] writes and merges that state across shards, and [`checkpoint`] saves it
+//! [`totals`] and whose stages run side by side through [`pipeline`]. [`partial`] writes and merges that state across shards, and [`checkpoint`] saves it
 //! so a killed run resumes. [`compare`] tests whether groups differ, with the statistics in
 //! [`stats`]; [`page`] renders the dashboard. Beside it:
 //! [`score_jsonl`] (`stance score`), [`eval`] (`stance eval`) and [`train`] (`stance train`),
@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod model;
 pub mod page;
 pub mod partial;
+pub mod pipeline;
 pub mod report;
 pub mod score;
 pub mod score_jsonl;

@@ -61,6 +61,8 @@ enum Command {
         input: String,
         #[command(flatten)]
         model: ModelArgs,
+        #[command(flatten)]
+        workers: commands::WorkerArgs,
         /// Do not draw a progress bar.
         #[arg(long)]
         quiet: bool,
@@ -130,7 +132,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Compare(a) => commands::compare::run(a),
         Command::Report(a) => commands::page::run(a),
         Command::Merge(a) => commands::merge::run(a),
-        Command::Score { input, model, quiet } => commands::score::run(input, model, quiet),
+        Command::Score { input, model, workers, quiet } => commands::score::run(input, model, workers, quiet),
         Command::Eval { files, split, model } => commands::eval::run(files, split, model),
         Command::Train(a) => {
             stance::train::run_command(&a, &mut |line: &str| eprintln!("stance train: {line}"))?;

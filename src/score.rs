@@ -5,8 +5,10 @@
 //! whatever the input.
 //!
 //! Invariant: results come back in input order, one per sentence with one distribution per target,
-//! and a sentence's scores do not depend on which other sentences shared its batch (padding is
-//! masked; rows are encoded independently), so output is deterministic.
+//! and in fp32 and bf16 a sentence's scores do not depend on which other sentences shared its batch
+//! (padding is masked; rows are encoded independently), so output is deterministic. Under int8 the
+//! activations of a batch share one quantization range, so a sentence's scores move a little with
+//! its batch-mates; batches are planned from the input alone, so output is still deterministic.
 
 use std::borrow::Cow;
 use std::sync::Mutex;
@@ -296,67 +298,68 @@ pub fn score_batch(
     Ok(out)
 }
 
-/// Scores sentences with target spans (character offsets into each sentence).
-pub trait SentenceScorer {
+/// Scores sentences with target spans (character offsets into each sentence). `analyze` calls
+/// `score` from [`SentenceScorer::workers`] threads at once, one chunk each.
+pub trait SentenceScorer: Sync {
     fn score(&self, items: &[(&str, Vec<CharSpan>)]) -> Result<Vec<SentenceScores>>;
+    /// How many `score` calls run well side by side (the model copies held).
+    fn workers(&self) -> usize {
+        1
+    }
+    /// Runs once on each worker thread before its first `score` (libtorch's thread count is a
+    /// per-thread setting).
+    fn start_worker(&self) {}
 }
 
-/// The real scorer: tokenizes in parallel, then batches through the model.
-pub struct ModelScorer<'a> {
-    pub model: &'a StanceModel,
-    pub policy: BatchPolicy,
-    /// Extra copies of the model: with N of them, N + 1 worker threads score batches side by side
-    /// (each with its own model, as tch tensors are not `Sync`). Batches and their numbers are the
-    /// same as with one worker, so the output is too.
-    pub extra_workers: Vec<Mutex<StanceModel>>,
+/// The real scorer: tokenizes in parallel, then batches through a model. With several model
+/// copies, calls running at once each take a free copy; each copy runs `torch_threads` libtorch
+/// threads. A sentence's batch-mates depend only on the call's items, and every copy computes the
+/// same numbers at the same thread count, so the output does not depend on which copy scored what.
+pub struct ModelScorer {
+    models: Vec<Mutex<StanceModel>>,
+    policy: BatchPolicy,
+    torch_threads: i32,
 }
 
-impl SentenceScorer for ModelScorer<'_> {
+impl ModelScorer {
+    /// `models` must be loaded from the same folder in the same precision (at least one).
+    pub fn new(models: Vec<StanceModel>, policy: BatchPolicy, torch_threads: i32) -> Result<Self> {
+        ensure!(!models.is_empty(), "a scorer needs a model");
+        Ok(ModelScorer { models: models.into_iter().map(Mutex::new).collect(), policy, torch_threads })
+    }
+
+    /// Runs `f` with a model copy no other call is using (or, if all are busy, waits for the first).
+    pub fn with_model<T>(&self, f: impl FnOnce(&StanceModel) -> T) -> Result<T> {
+        let free = self.models.iter().find_map(|m| m.try_lock().ok());
+        let model = match free {
+            Some(guard) => guard,
+            None => self.models[0].lock().map_err(|_| anyhow::anyhow!("a scoring worker panicked"))?,
+        };
+        Ok(f(&model))
+    }
+
+    pub fn policy(&self) -> BatchPolicy {
+        self.policy
+    }
+}
+
+impl SentenceScorer for ModelScorer {
     fn score(&self, items: &[(&str, Vec<CharSpan>)]) -> Result<Vec<SentenceScores>> {
-        let encoder = &self.model.encoder;
-        let encoded: Vec<EncodedSentence> =
-            items.par_iter().map(|(t, s)| encoder.encode(t, s)).collect::<Result<_, _>>()?;
-        let refs: Vec<&EncodedSentence> = encoded.iter().collect();
-        if self.extra_workers.is_empty() {
-            return score_encoded(self.model, &refs, self.policy, |_| {});
-        }
-        // Batch k goes to worker k mod N; every worker scores its share with its own model.
-        let plan = Plan::new(&refs, self.policy);
-        let units = plan.units();
-        let n = self.extra_workers.len() + 1;
-        let (units, batches) = (&units, &plan.batches);
-        let results: Vec<Result<Vec<(usize, SentenceScores)>>> = std::thread::scope(|s| {
-            let run = |w: usize, model: &StanceModel| -> Result<Vec<(usize, SentenceScores)>> {
-                let mut out = Vec::new();
-                for b in batches.iter().skip(w).step_by(n) {
-                    out.extend(score_batch(model, units, b)?);
-                }
-                Ok(out)
-            };
-            let handles: Vec<_> = self
-                .extra_workers
-                .iter()
-                .enumerate()
-                .map(|(w, m)| {
-                    s.spawn(move || {
-                        let guard = m.lock().map_err(|_| anyhow::anyhow!("a scoring worker panicked"))?;
-                        run(w + 1, &guard)
-                    })
-                })
-                .collect();
-            let mut all = vec![run(0, self.model)];
-            all.extend(
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a scoring worker panicked")))),
-            );
-            all
-        });
-        let mut scored = Vec::new();
-        for r in results {
-            scored.extend(r?);
-        }
-        plan.assemble(scored)
+        self.with_model(|model| {
+            let encoder = &model.encoder;
+            let encoded: Vec<EncodedSentence> =
+                items.par_iter().map(|(t, s)| encoder.encode(t, s)).collect::<Result<_, _>>()?;
+            let refs: Vec<&EncodedSentence> = encoded.iter().collect();
+            score_encoded(model, &refs, self.policy, |_| {})
+        })?
+    }
+
+    fn workers(&self) -> usize {
+        self.models.len()
+    }
+
+    fn start_worker(&self) {
+        tch::set_num_threads(self.torch_threads);
     }
 }
 

@@ -24,8 +24,8 @@ use serde_json::{json, Map, Value};
 use crate::corpus::{json_error, json_message, take_byte_order_mark, utf16_message, Encoding, Meta, RawJson};
 
 use crate::labels::{LabelSet, Sentiment, Stance};
-use crate::model::{CharSpan, EncodedSentence, SentenceEncoder, StanceModel};
-use crate::score::{score_encoded, BatchPolicy, SentenceScores};
+use crate::model::{CharSpan, EncodedSentence, SentenceEncoder};
+use crate::score::{score_encoded, ModelScorer, SentenceScorer, SentenceScores};
 
 /// A target span; other fields of a target (an actor name, or a whole target of `stance score`'s
 /// own output fed back in) are ignored.
@@ -147,18 +147,22 @@ fn output_line(
     Ok(serde_json::value::to_raw_value(&out)?)
 }
 
-/// Lines read and scored together: enough for well-filled, length-sorted batches, small enough to
-/// keep memory flat.
-const CHUNK_LINES: usize = 2048;
+/// Input lines with their 1-based line numbers (blank lines skipped).
+type Lines = Vec<(usize, Vec<u8>)>;
+
+/// Lines per job: enough for well-filled, length-sorted batches, few enough that the model workers
+/// share even a short file and memory stays flat.
+const CHUNK_LINES: usize = 256;
 
 /// Scores every line of `input` to `output`. `source` names the input in error messages; `errors`
-/// receives one line per bad input line.
+/// receives one line per bad input line; `progress` the number of lines scored, per chunk. Lines
+/// are read and written here while the scorer's workers parse, tokenize and score chunks side by
+/// side (src/pipeline.rs); output stays in input order.
 pub fn score_stream(
-    model: &StanceModel,
+    scorer: &ModelScorer,
     input: impl BufRead,
     mut output: impl Write,
     source: &str,
-    policy: BatchPolicy,
     errors: &mut dyn FnMut(&str),
     progress: &mut dyn FnMut(usize),
 ) -> Result<ScoreSummary> {
@@ -171,9 +175,9 @@ pub fn score_stream(
     let mut summary = ScoreSummary::default();
     let mut line_no = 0usize;
     let mut at_end = false;
-    while !at_end {
-        let mut chunk: Vec<(usize, Vec<u8>)> = Vec::with_capacity(CHUNK_LINES);
-        while chunk.len() < CHUNK_LINES {
+    let read_chunk = || -> Result<Option<Lines>> {
+        let mut chunk: Lines = Vec::with_capacity(CHUNK_LINES);
+        while !at_end && chunk.len() < CHUNK_LINES {
             let mut line = Vec::new();
             let n = input
                 .read_until(b'\n', &mut line)
@@ -188,20 +192,27 @@ pub fn score_stream(
             }
             chunk.push((line_no, line));
         }
-        if chunk.is_empty() {
-            break;
-        }
-        use rayon::prelude::*;
-        let encoder = &model.encoder;
-        let parsed: Vec<Parsed> = chunk.par_iter().map(|(_, l)| parse_line(encoder, l)).collect();
-        let to_score: Vec<&EncodedSentence> = parsed
-            .iter()
-            .filter_map(|p| match p {
-                Parsed::Ok { encoded, .. } => Some(encoded),
-                Parsed::Err { .. } => None,
-            })
-            .collect();
-        let mut scores = score_encoded(model, &to_score, policy, &mut *progress)?.into_iter();
+        Ok((!chunk.is_empty()).then_some(chunk))
+    };
+    let score_chunk = |_: usize, chunk: Lines| {
+        scorer.with_model(|model| {
+            use rayon::prelude::*;
+            let encoder = &model.encoder;
+            let parsed: Vec<Parsed> = chunk.par_iter().map(|(_, l)| parse_line(encoder, l)).collect();
+            let to_score: Vec<&EncodedSentence> = parsed
+                .iter()
+                .filter_map(|p| match p {
+                    Parsed::Ok { encoded, .. } => Some(encoded),
+                    Parsed::Err { .. } => None,
+                })
+                .collect();
+            let scores = score_encoded(model, &to_score, scorer.policy(), |_| {})?;
+            Ok((chunk, parsed, scores))
+        })?
+    };
+    let write_chunk = |(chunk, parsed, scores): (Lines, Vec<Parsed>, Vec<SentenceScores>)| {
+        let mut scores = scores.into_iter();
+        let scored_before = summary.scored;
         for ((n, _), p) in chunk.iter().zip(&parsed) {
             summary.lines += 1;
             let value = match p {
@@ -228,6 +239,10 @@ pub fn score_stream(
             output.write_all(b"\n")?;
         }
         output.flush()?;
-    }
+        progress(summary.scored - scored_before);
+        Ok(())
+    };
+    let workers = scorer.workers();
+    crate::pipeline::ordered(workers, 2 * workers, |_| scorer.start_worker(), read_chunk, score_chunk, write_chunk)?;
     Ok(summary)
 }

@@ -60,17 +60,34 @@ fn output_is_identical_whatever_the_thread_counts() {
         outputs.push(out.stdout);
     }
     assert!(outputs.windows(2).all(|w| w[0] == w[1]), "output changed with the thread counts or model workers");
-    // bf16: the same bytes on any rayon thread count, for a given torch thread count.
-    let bf16: Vec<Vec<u8>> = ["1", "2"]
-        .iter()
-        .map(|rayon| {
-            let args = ["-", "--format", "json", "--quiet", "--threads", "2", "--chunk", "16", "--precision", "bf16"];
-            let out = stance(&args, Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
-            assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-            out.stdout
-        })
-        .collect();
-    assert!(bf16[0] == bf16[1], "bf16 output changed with the rayon thread count");
+    // bf16 and int8: the same bytes on any rayon thread count and number of workers, for a given
+    // torch thread count.
+    for precision in ["bf16", "int8"] {
+        let runs: Vec<Vec<u8>> = [("1", "1"), ("2", "2"), ("2", "1")]
+            .iter()
+            .map(|(rayon, workers)| {
+                let args = [
+                    "-",
+                    "--format",
+                    "json",
+                    "--quiet",
+                    "--threads",
+                    "1",
+                    "--chunk",
+                    "8",
+                    "--workers",
+                    workers,
+                    "--precision",
+                    precision,
+                ];
+                let out = stance(&args, Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
+                assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+                assert!(out.stderr.is_empty(), "nothing on stderr under --quiet: {}", text(&out.stderr));
+                out.stdout
+            })
+            .collect();
+        assert!(runs.windows(2).all(|w| w[0] == w[1]), "{precision} output changed with rayon threads or workers");
+    }
 }
 
 #[test]

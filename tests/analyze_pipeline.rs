@@ -14,6 +14,15 @@ use stance::corpus::{read_corpus, CorpusOptions};
 use stance::report::{JsonSink, Summary};
 
 fn run(paths: &[String], opts: AnalyzeOptions, copts: &CorpusOptions) -> (Result<Summary>, serde_json::Value, String) {
+    run_with(paths, opts, copts, &KeywordScorer)
+}
+
+fn run_with(
+    paths: &[String],
+    opts: AnalyzeOptions,
+    copts: &CorpusOptions,
+    scorer: &dyn stance::score::SentenceScorer,
+) -> (Result<Summary>, serde_json::Value, String) {
     let (records, walk) = read_corpus(paths, copts);
     let mut out = Vec::new();
     let result = {
@@ -21,7 +30,7 @@ fn run(paths: &[String], opts: AnalyzeOptions, copts: &CorpusOptions) -> (Result
         analyze(
             Input { records, skipped_files: walk.skipped_files },
             &Lexicon::default_actors(),
-            &KeywordScorer,
+            scorer,
             opts,
             &mut sink,
             &mut |_, _| {},
@@ -103,6 +112,48 @@ fn chunking_and_threads_do_not_change_a_byte() {
         outputs.push(text);
     }
     assert!(outputs.windows(2).all(|w| w[0] == w[1]), "outputs differ across thread counts / chunk sizes");
+}
+
+/// The keyword scorer as several workers that finish in a scrambled order: each call sleeps for a
+/// time taken from its first sentence, so later chunks often finish first.
+struct ScrambledWorkers(usize);
+
+impl stance::score::SentenceScorer for ScrambledWorkers {
+    fn score(
+        &self,
+        items: &[(&str, Vec<stance::model::CharSpan>)],
+    ) -> anyhow::Result<Vec<stance::score::SentenceScores>> {
+        let salt = items.first().map_or(0, |(t, _)| t.bytes().map(usize::from).sum::<usize>());
+        std::thread::sleep(std::time::Duration::from_micros((salt * 7919 % 3000) as u64));
+        KeywordScorer.score(items)
+    }
+    fn workers(&self) -> usize {
+        self.0
+    }
+}
+
+#[test]
+fn workers_finishing_out_of_order_do_not_change_a_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for i in 0..120 {
+        let word = ["bad", "good", "plain", "very bad"][i % 4];
+        lines.push_str(&format!("{{\"id\": \"d{i}\", \"author\": \"a{}\", \"text\": \"Iran{} is {word}. The EU met. Russia is {word}.\"}}\n", i % 5, "!".repeat(i % 7)));
+        if i % 17 == 0 {
+            lines.push_str("{not json}\n");
+        }
+    }
+    let f = write(dir.path(), "many.jsonl", lines.as_bytes());
+    for chunk in [1, 5, 256] {
+        let opts = AnalyzeOptions { chunk_docs: chunk, ..AnalyzeOptions::default() };
+        let (one, _, want) = run(std::slice::from_ref(&f), opts.clone(), &CorpusOptions::default());
+        for workers in [2, 3, 8] {
+            let (many, _, got) =
+                run_with(std::slice::from_ref(&f), opts.clone(), &CorpusOptions::default(), &ScrambledWorkers(workers));
+            assert_eq!(one.as_ref().unwrap(), many.as_ref().unwrap(), "summary, chunk {chunk}, {workers} workers");
+            assert!(got == want, "output differs with chunk {chunk} and {workers} workers");
+        }
+    }
 }
 
 #[test]

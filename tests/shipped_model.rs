@@ -134,3 +134,34 @@ fn long_sentence_keeps_targets_at_both_ends() {
     assert_eq!(s.stance_label(0), Stance::Against, "Russia: {:?}", s.targets[0]);
     assert_eq!(s.stance_label(1), Stance::Favor, "China: {:?}", s.targets[1]);
 }
+
+/// Inference runs a hand-written encoder (src/model/inference_encoder.rs); in fp32 it must give
+/// what rust-bert's encoder, which training uses, gives. bf16 and int8 round, so they are held to
+/// the labels of clear cases and to distributions near fp32's.
+#[test]
+fn the_inference_encoder_computes_what_training_computes() {
+    use stance::model::Precision;
+    let reference = load();
+    let dir = common::shipped_model();
+    let texts = [
+        ("Russia", "Russia's brutal invasion has murdered thousands of innocent civilians."),
+        ("China", "The minister praised China for its generous, life-saving help to the flood victims."),
+        ("Iran", "Iran will hold a presidential election in June."),
+        ("NATO", "NATO leaders met in Brussels to discuss a long list of items, including budgets, exercises and the expansion of membership to new countries."),
+    ];
+    let encoded: Vec<EncodedSentence> =
+        texts.iter().map(|(t, s)| reference.encoder.encode(s, &[CharSpan::find(s, t).unwrap()]).unwrap()).collect();
+    let refs: Vec<&EncodedSentence> = encoded.iter().collect();
+    let want = score_encoded(&reference, &refs, BatchPolicy::default(), |_| {}).unwrap();
+    for (precision, tolerance) in [(Precision::Fp32, 1e-4), (Precision::Bf16, 0.05), (Precision::Int8, 0.15)] {
+        let m = StanceModel::load_for_inference(&dir, Device::Cpu, precision).unwrap();
+        let got = score_encoded(&m, &refs, BatchPolicy::default(), |_| {}).unwrap();
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            let pairs = g.targets[0].iter().zip(&w.targets[0]).chain(g.sentiment.iter().zip(&w.sentiment));
+            for (a, b) in pairs {
+                assert!((a - b).abs() < tolerance, "{precision:?} sentence {i}: {g:?} vs rust-bert fp32 {w:?}");
+            }
+            assert_eq!(g.stance_label(0), w.stance_label(0), "{precision:?} sentence {i}");
+        }
+    }
+}

@@ -42,7 +42,7 @@ import threading
 import time
 
 # Flags the job sets itself; giving them after `--` would break the sharding.
-RESERVED = {"--format", "--shard", "--output", "-o", "--chunk", "--threads", "--by", "--stdin-format", "--quiet"}
+RESERVED = {"--format", "--shard", "--output", "-o", "--chunk", "--threads", "--workers", "--by", "--stdin-format", "--quiet"}
 ASCII_WS = b" \t\n\r\x0c"  # Rust's u8::is_ascii_whitespace, which stance's JSONL reader skips blank lines by
 BLOCK = 1 << 20
 
@@ -202,7 +202,7 @@ def make_runner(stance_arg, libtorch, chunk, threads, by, extra):
             return
         stance = locate(stance_arg)
         cmd = [stance, "analyze", "-", "--stdin-format", "jsonl", "--format", "partial", "--shard", str(index),
-               "--chunk", str(chunk), "--threads", str(threads), "--quiet"]
+               "--chunk", str(chunk), "--threads", str(threads), "--workers", "1", "--quiet"]
         for b in by:
             cmd += ["--by", b]
         cmd += extra

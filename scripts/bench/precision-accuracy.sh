@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 model="${1:-models/stance-minilm}"
 mkdir -p target/bench
-for p in fp32 bf16; do
+for p in fp32 bf16 int8; do
   target/release/stance eval data/actor-stance/corpus.jsonl \
     --split test --model "$model" --precision "$p" > "target/bench/eval-test-$p.json"
   target/release/stance eval ../shared/data/newsmtsc/train.jsonl ../shared/data/sst2/valid.tsv \
@@ -16,7 +16,7 @@ done
 python3 - <<'PY'
 import json
 rows = []
-for p in ["fp32", "bf16"]:
+for p in ["fp32", "bf16", "int8"]:
     t = json.load(open(f"target/bench/eval-test-{p}.json"))["results"][0]["report"]
     v = json.load(open(f"target/bench/eval-val-{p}.json"))["results"]
     rows.append((p, t["macro_f1"], t["accuracy"], v[0]["report"]["macro_f1"], v[0]["report"]["accuracy"], v[1]["accuracy"]))

@@ -71,6 +71,47 @@ impl ModelArgs {
     }
 }
 
+/// How many copies of the model score side by side.
+#[derive(clap::Args)]
+pub struct WorkerArgs {
+    /// Model workers: each holds its own copy of the model (about 100 MiB) and scores a chunk at a
+    /// time with cores / workers libtorch threads (unless --threads says otherwise), while reading
+    /// and writing go on beside them. Default: 2 on a machine with 2 or more cores, the fastest
+    /// layout measured on 2 cores (BENCHMARKS.md), else 1. Output is the same for any number of
+    /// workers at the same --threads. More workers than cores only cost memory, so they are cut to
+    /// the number of cores, with a warning.
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+    pub workers: Option<usize>,
+}
+
+impl WorkerArgs {
+    /// Loads one model per worker and sets each worker's libtorch threads.
+    pub fn scorer(&self, model: &ModelArgs) -> Result<ModelScorer> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let workers = match self.workers {
+            Some(w) if w > cores => {
+                eprintln!("stance: warning: --workers {w} is more than the {cores} cores here; using {cores} (each worker holds a copy of the model)");
+                cores
+            }
+            Some(w) => w,
+            None => cores.min(DEFAULT_WORKERS),
+        };
+        let torch_threads = model.threads.unwrap_or((cores / workers).max(1) as i32);
+        // The copies load side by side, so a second worker adds little to start-up.
+        let models = std::thread::scope(|s| {
+            let loading: Vec<_> = (0..workers).map(|_| s.spawn(|| model.load())).collect();
+            loading
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("loading a model copy panicked"))))
+                .collect::<Result<Vec<_>>>()
+        })?;
+        ModelScorer::new(models, model.policy(), torch_threads)
+    }
+}
+
+/// Model workers when --workers is not given (and the machine has that many cores).
+const DEFAULT_WORKERS: usize = 2;
+
 #[derive(clap::Args)]
 pub struct InputArgs {
     /// Files or folders (walked recursively; .txt/.md one document each, .jsonl one record per
@@ -108,12 +149,8 @@ pub struct InputArgs {
     /// CSV column holding the title.
     #[arg(long, default_value = "title")]
     pub csv_title: String,
-    /// Model workers: each holds its own copy of the model (about 100 MiB) and scores batches side
-    /// by side with one libtorch thread (unless --threads says otherwise). Output is the same for
-    /// any number of workers; see BENCHMARKS.md for which is faster. More workers than cores only
-    /// cost memory, so they are cut to the number of cores, with a warning.
-    #[arg(long, default_value_t = 1, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
-    pub workers: usize,
+    #[command(flatten)]
+    pub workers: WorkerArgs,
     /// No progress bar and no summary line on stderr (input errors are still printed).
     #[arg(long)]
     pub quiet: bool,
@@ -231,19 +268,7 @@ pub fn run_pipeline_from(
     } else {
         stance::corpus::read_corpus(&a.inputs, &copts)
     };
-    let model = a.model.load()?;
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = if a.workers > cores {
-        eprintln!("stance: warning: --workers {} is more than the {cores} cores here; using {cores} (each worker holds a copy of the model)", a.workers);
-        cores
-    } else {
-        a.workers
-    };
-    if workers > 1 && a.model.threads.is_none() {
-        tch::set_num_threads((cores / workers).max(1) as i32);
-    }
-    let extra_workers = (1..workers).map(|_| a.model.load().map(std::sync::Mutex::new)).collect::<Result<Vec<_>>>()?;
-    let scorer = ModelScorer { model: &model, policy: a.model.policy(), extra_workers };
+    let scorer = a.workers.scorer(&a.model)?;
     let bar = if a.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
-use super::{rate_style, ModelArgs};
+use super::{rate_style, ModelArgs, WorkerArgs};
 use stance::report::escape_controls;
 
-pub fn run(input: String, model: ModelArgs, quiet: bool) -> Result<ExitCode> {
-    let m = model.load()?;
+pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) -> Result<ExitCode> {
+    let scorer = workers.scorer(&model)?;
     let stdout = std::io::stdout().lock();
     let bar = if quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
@@ -24,18 +24,10 @@ pub fn run(input: String, model: ModelArgs, quiet: bool) -> Result<ExitCode> {
     let mut progress = |n: usize| bar.inc(n as u64);
     let summary = if input == "-" {
         let stdin = std::io::stdin().lock();
-        stance::score_jsonl::score_stream(&m, stdin, stdout, "<stdin>", model.policy(), &mut errors, &mut progress)?
+        stance::score_jsonl::score_stream(&scorer, stdin, stdout, "<stdin>", &mut errors, &mut progress)?
     } else {
         let f = std::fs::File::open(&input).with_context(|| format!("{input}: cannot open"))?;
-        stance::score_jsonl::score_stream(
-            &m,
-            BufReader::new(f),
-            stdout,
-            &input,
-            model.policy(),
-            &mut errors,
-            &mut progress,
-        )?
+        stance::score_jsonl::score_stream(&scorer, BufReader::new(f), stdout, &input, &mut errors, &mut progress)?
     };
     bar.finish_and_clear();
     if !quiet {

@@ -6,6 +6,7 @@
 //! with another order is refused rather than silently mislabelled.
 
 pub mod encode;
+pub mod inference_encoder;
 pub mod network;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use tch::{nn, Device, Kind};
 
 use crate::labels::{LabelSet, Sentiment, Stance};
 pub use encode::{CharSpan, EncodedSentence, SentenceEncoder, SpanError};
+use inference_encoder::{InferenceEncoder, LinearKind};
 pub use network::{calibrated_probs, Batch, Logits, StanceNetwork};
 
 /// Identifies the layout of `config.json`; bumped when the network or the file changes shape.
@@ -111,13 +113,15 @@ pub fn resolve_model_dir(explicit: Option<&Path>) -> PathBuf {
 
 /// The number format inference runs in. `Fp32` is what the model was trained in; `Bf16` keeps
 /// fp32's range with 8 bits of mantissa and runs on the CPU's bf16 matrix units where it has them
-/// (AVX-512 BF16, AMX); probabilities are computed in fp32 either way. `Auto` is bf16 where the
-/// CPU has bf16 units and fp32 elsewhere (where bf16 would be emulated, and slower).
+/// (AVX-512 BF16, AMX); probabilities are computed in fp32 either way. `Int8` runs the encoder's
+/// linear layers as int8 matrices on fbgemm ([`inference_encoder`]); the rest stays fp32. `Auto` is
+/// bf16 where the CPU has bf16 units and fp32 elsewhere (where bf16 would be emulated, and slower).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Precision {
     Auto,
     Fp32,
     Bf16,
+    Int8,
 }
 
 impl Precision {
@@ -133,10 +137,21 @@ impl Precision {
     pub fn name(self) -> &'static str {
         match self.resolve() {
             Precision::Bf16 => "bf16",
+            Precision::Int8 => "int8",
             _ => "fp32",
         }
     }
 
+    /// How the inference encoder multiplies in this precision.
+    fn linear_kind(self) -> LinearKind {
+        match self.resolve() {
+            Precision::Int8 => LinearKind::Int8,
+            Precision::Bf16 => LinearKind::Bf16,
+            _ => LinearKind::Fp32,
+        }
+    }
+
+    /// The kind of the `VarStore` (the heads' weights): int8 keeps its heads in fp32.
     fn kind(self) -> Kind {
         match self.resolve() {
             Precision::Bf16 => Kind::BFloat16,
@@ -186,6 +201,8 @@ impl StanceModel {
     pub fn load_for_inference(dir: &Path, device: Device, precision: Precision) -> Result<Self> {
         let mut model = Self::load(dir, device)?;
         model.vs.set_kind(precision.kind());
+        let encoder = InferenceEncoder::new(&model.vs.variables(), &model.config.encoder, precision.linear_kind())?;
+        model.network.set_inference_encoder(encoder);
         Ok(model)
     }
 

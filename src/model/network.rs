@@ -14,6 +14,7 @@ use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use tch::{nn, Device, Kind, Tensor};
 
 use super::encode::EncodedSentence;
+use super::inference_encoder::InferenceEncoder;
 
 /// A padded batch of sentences as tensors.
 pub struct Batch {
@@ -114,6 +115,8 @@ pub struct StanceNetwork {
     sentiment: Head,
     /// Projects a target state to an attention query over its row; `None` in mean-pool-only models.
     target_query: Option<nn::Linear>,
+    /// When set, inference runs this encoder (int8) instead of rust-bert's; training never does.
+    inference_encoder: Option<InferenceEncoder>,
 }
 
 impl StanceNetwork {
@@ -127,16 +130,30 @@ impl StanceNetwork {
             stance: Head::new(&heads / "stance_head", stance_in, h, 3),
             sentiment: Head::new(&heads / "sentiment_head", h, h, 3),
             target_query: target_attention.then(|| nn::linear(&heads / "target_query", h, h, Default::default())),
+            inference_encoder: None,
+        }
+    }
+
+    /// Makes inference (`train == false`) run `encoder` in place of rust-bert's encoder.
+    pub fn set_inference_encoder(&mut self, encoder: InferenceEncoder) {
+        self.inference_encoder = Some(encoder);
+    }
+
+    /// Token states `[rows, len, hidden]` of the batch's rows.
+    fn encode_t(&self, batch: &Batch, train: bool) -> Result<Tensor> {
+        match &self.inference_encoder {
+            Some(encoder) if !train => encoder.forward(&batch.input_ids, &batch.mask),
+            _ => Ok(self
+                .bert
+                .forward_t(Some(&batch.input_ids), Some(&batch.mask), None, None, None, None, None, train)
+                .context("encoder forward pass failed")?
+                .hidden_state),
         }
     }
 
     /// One encoder pass over every row of the batch, then both heads.
     pub fn forward_t(&self, batch: &Batch, train: bool) -> Result<Logits> {
-        let out = self
-            .bert
-            .forward_t(Some(&batch.input_ids), Some(&batch.mask), None, None, None, None, None, train)
-            .context("encoder forward pass failed")?;
-        let states = out.hidden_state; // [rows, len, hidden]
+        let states = self.encode_t(batch, train)?; // [rows, len, hidden]
         let mask = batch.mask.to_kind(states.kind()).unsqueeze(-1);
         let sentence = (&states * &mask).sum_dim_intlist(1, false, states.kind())
             / mask.sum_dim_intlist(1, false, states.kind()).clamp_min(1.0);
