@@ -7,7 +7,8 @@
 //! to see that memory does not grow with the corpus.
 //!
 //! Run: `cargo bench --bench analyze_corpus -- 1` and `cargo bench --bench analyze_corpus -- 4`;
-//! a second number sets the model workers (`-- 1 2`: two workers with one torch thread each), a
+//! a second number sets the model workers (default 2 as in `stance analyze`; `-- 1 1`: one worker
+//! with every core as torch threads), a
 //! third the documents per chunk (`-- 1 2 1024`), and
 //! `--precision fp32|bf16|int8` the precision (default `auto`, as in `stance analyze`).
 
@@ -30,7 +31,9 @@ use util::peak_rss_mib;
 fn main() {
     let numbers: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let factor = numbers.first().copied().unwrap_or(1);
-    let workers = numbers.get(1).copied().unwrap_or(1).max(1);
+    // Two workers unless told otherwise, as `stance analyze` on a machine with two or more cores.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = numbers.get(1).copied().unwrap_or(cores.min(2)).max(1);
     let chunk_docs = numbers.get(2).copied().unwrap_or(AnalyzeOptions::default().chunk_docs);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/agnews/test.tsv");
     let Ok(raw) = std::fs::read_to_string(&path) else {
@@ -68,7 +71,6 @@ fn main() {
     models.extend(
         (1..workers).map(|_| StanceModel::load_for_inference(&dir, Device::Cpu, precision).expect("model loads")),
     );
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let torch_threads = (cores / workers).max(1);
     let scorer = ModelScorer::new(models, BatchPolicy::default(), torch_threads as i32).expect("a model");
     let mut sink = JsonSink::new(std::io::sink());

@@ -9,12 +9,13 @@ pub mod encode;
 pub mod inference_encoder;
 pub mod network;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use rust_bert::bert::BertConfig;
 use serde::{Deserialize, Serialize};
-use tch::{nn, Device, Kind};
+use tch::{nn, Device, Kind, Tensor};
 
 use crate::labels::{LabelSet, Sentiment, Stance};
 pub use encode::{CharSpan, EncodedSentence, SentenceEncoder, SpanError};
@@ -184,11 +185,7 @@ impl StanceModel {
     /// Loads a model folder for inference or further training (weights become `f32` whatever their
     /// stored precision).
     pub fn load(dir: &Path, device: Device) -> Result<Self> {
-        if !dir.is_dir() {
-            bail!("{}: no model folder there (pass --model DIR or set STANCE_MODEL)", dir.display());
-        }
-        let config = ModelConfig::read(&dir.join("config.json"))?;
-        let encoder = SentenceEncoder::from_file(&dir.join("tokenizer.json"), config.max_tokens)?;
+        let (config, encoder) = Self::read_folder(dir)?;
         let mut vs = nn::VarStore::new(device);
         let network = StanceNetwork::new(&vs.root(), &config.encoder, config.target_attention);
         let weights = dir.join("model.safetensors");
@@ -197,13 +194,37 @@ impl StanceModel {
         Ok(StanceModel { vs, network, encoder, config })
     }
 
-    /// Loads a model folder for inference in `precision`.
+    /// The config and the tokenizer of a model folder.
+    fn read_folder(dir: &Path) -> Result<(ModelConfig, SentenceEncoder)> {
+        if !dir.is_dir() {
+            bail!("{}: no model folder there (pass --model DIR or set STANCE_MODEL)", dir.display());
+        }
+        let config = ModelConfig::read(&dir.join("config.json"))?;
+        let encoder = SentenceEncoder::from_file(&dir.join("tokenizer.json"), config.max_tokens)?;
+        Ok((config, encoder))
+    }
+
+    /// Loads a model folder for inference in `precision`: the encoder goes straight from the file
+    /// into [`InferenceEncoder`] (converted once to the precision), and only the heads are built as
+    /// `VarStore` variables. Such a model cannot train or be saved; use [`StanceModel::load`].
     pub fn load_for_inference(dir: &Path, device: Device, precision: Precision) -> Result<Self> {
-        let mut model = Self::load(dir, device)?;
-        model.vs.set_kind(precision.kind());
-        let encoder = InferenceEncoder::new(&model.vs.variables(), &model.config.encoder, precision.linear_kind())?;
-        model.network.set_inference_encoder(encoder);
-        Ok(model)
+        let (config, encoder) = Self::read_folder(dir)?;
+        let path = dir.join("model.safetensors");
+        let weights: HashMap<String, Tensor> = Tensor::read_safetensors(&path)
+            .with_context(|| format!("{}: cannot load weights", path.display()))?
+            .into_iter()
+            .map(|(name, t)| (name, t.to_device(device)))
+            .collect();
+        let inference = InferenceEncoder::new(&weights, &config.encoder, precision.linear_kind())
+            .with_context(|| format!("{}: cannot build the encoder", path.display()))?;
+        let mut vs = nn::VarStore::new(device);
+        let network = StanceNetwork::for_inference(&vs.root(), &config.encoder, config.target_attention, inference);
+        for (name, mut var) in vs.variables() {
+            let stored = weights.get(&name).with_context(|| format!("{}: no weight '{name}'", path.display()))?;
+            tch::no_grad(|| var.f_copy_(stored)).with_context(|| format!("{}: weight '{name}'", path.display()))?;
+        }
+        vs.set_kind(precision.kind());
+        Ok(StanceModel { vs, network, encoder, config })
     }
 
     /// Builds a fresh model on a Hugging Face BERT folder (`config.json`, `model.safetensors`,

@@ -110,7 +110,8 @@ impl Head {
 /// Encoder plus heads, built under a `VarStore` root so that the encoder's variable names match
 /// the Hugging Face checkpoint (`embeddings.*`, `encoder.*`).
 pub struct StanceNetwork {
-    bert: BertModel<BertEmbeddings>,
+    /// rust-bert's encoder, for training; `None` in a network built for inference only.
+    bert: Option<BertModel<BertEmbeddings>>,
     stance: Head,
     sentiment: Head,
     /// Projects a target state to an attention query over its row; `None` in mean-pool-only models.
@@ -126,7 +127,7 @@ impl StanceNetwork {
         let heads = root.set_group(1);
         let stance_in = if target_attention { 4 * h } else { 3 * h };
         StanceNetwork {
-            bert: BertModel::new_with_optional_pooler(root, config, false),
+            bert: Some(BertModel::new_with_optional_pooler(root, config, false)),
             stance: Head::new(&heads / "stance_head", stance_in, h, 3),
             sentiment: Head::new(&heads / "sentiment_head", h, h, 3),
             target_query: target_attention.then(|| nn::linear(&heads / "target_query", h, h, Default::default())),
@@ -134,20 +135,34 @@ impl StanceNetwork {
         }
     }
 
-    /// Makes inference (`train == false`) run `encoder` in place of rust-bert's encoder.
-    pub fn set_inference_encoder(&mut self, encoder: InferenceEncoder) {
-        self.inference_encoder = Some(encoder);
+    /// The heads on `root` and `encoder` for the encoder, without rust-bert's encoder (whose
+    /// random initialisation and second copy of the weights inference does not need).
+    pub fn for_inference(
+        root: &nn::Path,
+        config: &BertConfig,
+        target_attention: bool,
+        encoder: InferenceEncoder,
+    ) -> Self {
+        let h = config.hidden_size;
+        let stance_in = if target_attention { 4 * h } else { 3 * h };
+        StanceNetwork {
+            bert: None,
+            stance: Head::new(root / "stance_head", stance_in, h, 3),
+            sentiment: Head::new(root / "sentiment_head", h, h, 3),
+            target_query: target_attention.then(|| nn::linear(root / "target_query", h, h, Default::default())),
+            inference_encoder: Some(encoder),
+        }
     }
 
     /// Token states `[rows, len, hidden]` of the batch's rows.
     fn encode_t(&self, batch: &Batch, train: bool) -> Result<Tensor> {
-        match &self.inference_encoder {
-            Some(encoder) if !train => encoder.forward(&batch.input_ids, &batch.mask),
-            _ => Ok(self
-                .bert
+        match (&self.inference_encoder, &self.bert) {
+            (Some(encoder), _) if !train => encoder.forward(&batch.input_ids, &batch.mask),
+            (_, Some(bert)) => Ok(bert
                 .forward_t(Some(&batch.input_ids), Some(&batch.mask), None, None, None, None, None, train)
                 .context("encoder forward pass failed")?
                 .hidden_state),
+            _ => anyhow::bail!("this model was loaded for inference only; load it with StanceModel::load to train"),
         }
     }
 
