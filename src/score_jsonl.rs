@@ -150,9 +150,9 @@ fn output_line(
 /// Input lines with their 1-based line numbers (blank lines skipped).
 type Lines = Vec<(usize, Vec<u8>)>;
 
-/// Lines per job: enough for well-filled, length-sorted batches, few enough that the model workers
-/// share even a short file and memory stays flat.
-const CHUNK_LINES: usize = 256;
+/// Lines per job, as `analyze`'s default chunk: enough for well-filled, length-sorted batches, few
+/// enough that memory stays flat (at most two chunks per model worker are in flight).
+const CHUNK_LINES: usize = 1024;
 
 /// Scores every line of `input` to `output`. `source` names the input in error messages; `errors`
 /// receives one line per bad input line; `progress` the number of lines scored, per chunk. Lines

@@ -25,7 +25,7 @@ fn killed_runs_resume_into_the_uninterrupted_output() {
     let gz = data.join("reuters-headlines/actor-headlines.jsonl.gz");
     let all = Command::new("gzip").arg("-dc").arg(&gz).output().expect("gzip runs").stdout;
     let all = text(&all);
-    let lines: Vec<&str> = all.lines().take(1200).collect();
+    let lines: Vec<&str> = all.lines().take(2400).collect();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
@@ -41,10 +41,12 @@ fn killed_runs_resume_into_the_uninterrupted_output() {
     assert!(status.success());
 
     // Kill after the 1st, 2nd and 3rd quarter of the input is checkpointed, a little after (the
-    // extra delay from a fixed seed), so kills land between checkpoints and mid-chunk.
+    // extra delay from a fixed seed, up to 150 ms: about 150 headlines at full speed), so kills land
+    // between checkpoints and mid-chunk.
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
     let mut resumed_from = Vec::new();
-    for target in [300, 600, 900] {
+    for target in [600, 1200, 1800] {
+        let target = target.max(resumed_from.last().map_or(0, |r| r + 1));
         let mut child =
             base(&out).args(["--checkpoint", cp.to_str().unwrap(), "--checkpoint-every", "64"]).spawn().unwrap();
         let start = Instant::now();
@@ -58,7 +60,7 @@ fn killed_runs_resume_into_the_uninterrupted_output() {
         rng ^= rng << 13;
         rng ^= rng >> 7;
         rng ^= rng << 17;
-        std::thread::sleep(Duration::from_millis(rng % 400));
+        std::thread::sleep(Duration::from_millis(rng % 150));
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(!out.exists(), "a killed run left {}", out.display());

@@ -2,7 +2,7 @@
 """Run `stance analyze` over a JSONL corpus with Apache Spark and merge the shards into one output.
 
     spark-submit examples/spark/stance_spark.py --input IN.jsonl[.gz] --output OUT \
-        --stance /path/to/stance [--partitions N] [--format json] [--by date:month] [--chunk 256] \
+        --stance /path/to/stance [--partitions N] [--format json] [--by date:month] [--chunk 1024] \
         [--threads 1] [--master local[2]] [-- extra `stance analyze` flags]
 
 (`python3 examples/spark/stance_spark.py ...` works too, with pyspark importable: the job makes its
@@ -75,7 +75,7 @@ def parse_args(argv):
     p.add_argument("--partitions", type=int, help="shards (default: Spark's default parallelism)")
     p.add_argument("--format", default="json", help="output format of `stance merge` (json, jsonl, csv, table, tidy-csv, tidy-jsonl, html, partial)")
     p.add_argument("--by", action="append", default=[], help="group profiles by KEY, as `stance analyze --by` (repeatable)")
-    p.add_argument("--chunk", type=int, default=256, help="documents per stance chunk (model batch group); partitions hold whole chunks (default 256, as stance)")
+    p.add_argument("--chunk", type=int, default=1024, help="documents per stance chunk (model batch group); partitions hold whole chunks (default 1024, as stance)")
     p.add_argument("--threads", type=int, help="libtorch threads per stance run (default: spark.task.cpus, i.e. 1: one per core Spark gives the task)")
     p.add_argument("--master", help="Spark master, e.g. local[2] (default: spark-submit's, else local[*])")
     p.add_argument("--partials-dir", help="keep the partials in this folder (default: a temporary folder, removed)")

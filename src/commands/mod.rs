@@ -41,15 +41,18 @@ pub struct ModelArgs {
     /// 128-token window always fits). At least 1.
     #[arg(long, default_value_t = 2048, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_048_576))]
     pub batch_tokens: usize,
-    /// Number format of inference: fp32 (what the model was trained in), bf16 (about 1.3x faster
-    /// on CPUs with AVX-512 BF16, labels equal to fp32's on 99.8% of targets, macro F1 within
-    /// 0.001; see BENCHMARKS.md), or auto: bf16 where the CPU has bf16 units, else fp32. Default:
-    /// auto for analyze and score, fp32 for eval (the model card's figures). Output is
-    /// deterministic for a given precision and --threads (fp32 for any --threads); pass fp32 to compare
-    /// runs across machines or thread counts.
+    /// Number format of inference: fp32 (what the model was trained in), bf16 (on CPUs with
+    /// AVX-512 BF16 about 1.7x fp32's speed, labels equal to fp32's on 99.9% of targets, macro F1
+    /// within 0.001), int8 (int8 weights on fbgemm, needs AVX2: labels equal to fp32's on 97% of
+    /// targets, macro F1 within 0.003, but a sentence's scores move with the sentences that share
+    /// its batch, and here it is slower than bf16), or auto: bf16 where the CPU has bf16 units, else
+    /// fp32. Default: auto for analyze and score, fp32 for eval (the model card's figures); see
+    /// BENCHMARKS.md. Output is deterministic for a given precision and --threads (fp32 for any
+    /// --threads); pass fp32 to compare runs across machines or thread counts.
     #[arg(long, value_enum)]
     pub precision: Option<stance::model::Precision>,
-    /// libtorch intra-op threads, 1 to 1024 (default: all cores).
+    /// libtorch intra-op threads per model worker, 1 to 1024 (default: the cores divided among the
+    /// workers; eval: all cores).
     #[arg(long, value_parser = clap::value_parser!(i32).range(1..=1024))]
     pub threads: Option<i32>,
 }
@@ -127,9 +130,10 @@ pub struct InputArgs {
     /// Stop at the first bad record or file instead of reporting and counting it.
     #[arg(long)]
     pub strict: bool,
-    /// Documents per processing chunk (bounds memory), 1 to 100000. Keep it fixed to compare runs
-    /// byte for byte: it decides which sentences share a model batch, which can move a 4th decimal.
-    #[arg(long, default_value_t = 256, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    /// Documents per processing chunk, 1 to 100000: the unit a model worker takes (memory holds at
+    /// most two chunks per worker). Keep it fixed to compare runs byte for byte: it decides which
+    /// sentences share a model batch, which can move a 4th decimal.
+    #[arg(long, default_value_t = stance::analyze::DEFAULT_CHUNK_DOCS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub chunk: usize,
     /// Format of stdin; default: JSONL if it starts with `{`, else one text document.
     #[arg(long, value_enum)]
