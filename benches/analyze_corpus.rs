@@ -15,11 +15,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use clap::ValueEnum;
 use stance::actors::Lexicon;
 use stance::analyze::{analyze, AnalyzeOptions, Input};
 use stance::corpus::Document;
-use stance::model::{resolve_model_dir, Precision, StanceModel};
+use stance::model::{resolve_model_dir, StanceModel};
 use stance::report::JsonSink;
 use stance::score::BatchPolicy;
 use stance::score::ModelScorer;
@@ -29,6 +28,7 @@ mod util;
 use util::peak_rss_mib;
 
 fn main() {
+    stance::model::bound_kernel_caches();
     let numbers: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let factor = numbers.first().copied().unwrap_or(1);
     // Two workers unless told otherwise, as `stance analyze` on a machine with two or more cores.
@@ -44,13 +44,7 @@ fn main() {
         .lines()
         .map(|l| l.rsplit_once('\t').map_or(l, |(t, _)| t).replace(" #36;", " $").replace('\\', "\n"))
         .collect();
-    let args: Vec<String> = std::env::args().collect();
-    let precision = args
-        .iter()
-        .position(|a| a == "--precision")
-        .and_then(|i| args.get(i + 1))
-        .map(|p| Precision::from_str(p, true).expect("--precision auto|fp32|bf16|int8"))
-        .unwrap_or(Precision::Auto);
+    let precision = util::precision_arg();
     let dir = resolve_model_dir(None);
     let t_load = Instant::now();
     let model = StanceModel::load_for_inference(&dir, Device::Cpu, precision).expect("model loads");

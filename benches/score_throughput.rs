@@ -16,8 +16,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use clap::ValueEnum;
-use stance::model::{resolve_model_dir, CharSpan, EncodedSentence, Precision, StanceModel};
+use stance::model::{resolve_model_dir, CharSpan, EncodedSentence, StanceModel};
 use stance::score::{score_encoded, BatchPolicy};
 use tch::Device;
 
@@ -64,12 +63,7 @@ fn main() {
         println!("wrote {} sentences to {path}", inputs.len());
         return;
     }
-    let precision = args
-        .iter()
-        .position(|a| a == "--precision")
-        .and_then(|i| args.get(i + 1))
-        .map(|p| Precision::from_str(p, true).expect("--precision auto|fp32|bf16|int8"))
-        .unwrap_or(Precision::Auto);
+    let precision = util::precision_arg();
     let t_load = Instant::now();
     let dir = resolve_model_dir(None);
     let model = StanceModel::load_for_inference(&dir, Device::Cpu, precision).expect("model loads");

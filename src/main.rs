@@ -99,6 +99,7 @@ enum Command {
 const BROKEN_PIPE_STATUS: u8 = 141;
 
 fn main() -> ExitCode {
+    stance::model::bound_kernel_caches();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

@@ -203,3 +203,17 @@ fn a_copied_binary_loads_the_libtorch_beside_it() {
         beside.display()
     );
 }
+
+/// libtorch 2.4 crashes (SIGSEGV) on an empty or zero `LRU_CACHE_CAPACITY`; stance sets its own
+/// bound unless the variable holds a positive number.
+#[test]
+fn a_bad_kernel_cache_setting_does_not_crash() {
+    for value in ["", "0", "many", "8"] {
+        let out = stance(
+            &["-", "--format", "jsonl", "--quiet", "--precision", "bf16"],
+            Some("{\"id\": \"a\", \"text\": \"Russia spoke.\"}"),
+            &[("LRU_CACHE_CAPACITY", value)],
+        );
+        assert_eq!(out.status.code(), Some(0), "LRU_CACHE_CAPACITY={value:?}: {}", text(&out.stderr));
+    }
+}

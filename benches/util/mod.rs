@@ -22,3 +22,14 @@ pub fn peak_rss_mib() -> f64 {
 pub fn current_rss_mib() -> f64 {
     status_mib("VmRSS:")
 }
+
+/// `--precision P` from the bench's arguments, else `auto` (as `stance analyze` and `score`).
+pub fn precision_arg() -> stance::model::Precision {
+    use clap::ValueEnum;
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--precision")
+        .and_then(|i| args.get(i + 1))
+        .map(|p| stance::model::Precision::from_str(p, true).expect("--precision auto|fp32|bf16|int8"))
+        .unwrap_or(stance::model::Precision::Auto)
+}

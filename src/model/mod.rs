@@ -161,6 +161,24 @@ impl Precision {
     }
 }
 
+/// Entries in the cache of compiled matrix kernels that libtorch's oneDNN path (bf16 here) keeps,
+/// one per input shape. libtorch's default, 1,024, let a long bf16 run grow from about 520 to 800
+/// MiB over 76,000 AG News items as batch shapes accumulated; with 64 it levelled off near 670 MiB
+/// at no loss of speed (BENCHMARKS.md, "Memory over a long run").
+pub const KERNEL_CACHE_ENTRIES: usize = 64;
+
+/// Sets libtorch's kernel cache size (the `LRU_CACHE_CAPACITY` variable its oneDNN layer reads on
+/// first use) to [`KERNEL_CACHE_ENTRIES`], unless the user set it to a positive whole number (an
+/// empty or zero value crashes libtorch 2.4, so it is replaced too). Call at the start of `main`,
+/// before any thread starts.
+pub fn bound_kernel_caches() {
+    let valid =
+        std::env::var("LRU_CACHE_CAPACITY").ok().and_then(|v| v.trim().parse::<u64>().ok()).is_some_and(|n| n > 0);
+    if !valid {
+        std::env::set_var("LRU_CACHE_CAPACITY", KERNEL_CACHE_ENTRIES.to_string());
+    }
+}
+
 /// Whether the CPU multiplies bf16 matrices natively: AVX-512 BF16 (every CPU with AMX has it too).
 fn cpu_has_bf16_units() -> bool {
     #[cfg(target_arch = "x86_64")]
