@@ -38,53 +38,39 @@ fn output_is_identical_whatever_the_thread_counts() {
     let corpus: String = (0..40)
         .map(|i| format!("{{\"id\": \"n{i}\", \"author\": \"a{}\", \"text\": \"Russia warned NATO on day {i}. China and Iran signed a deal, Beijing said. The U.S. disagreed.\"}}\n", i % 3))
         .collect();
-    let mut outputs = Vec::new();
-    // fp32: the same bytes on any torch thread count and any number of workers.
-    for (torch, rayon, workers) in [("1", "1", "1"), ("2", "2", "1"), ("2", "1", "1"), ("1", "2", "2")] {
+    // One JSON run: (precision, torch threads per worker, chunk, workers, rayon threads).
+    let run = |precision: &str, torch: &str, chunk: &str, workers: &str, rayon: &str| {
         let args = [
             "-",
             "--format",
             "json",
             "--quiet",
+            "--precision",
+            precision,
             "--threads",
             torch,
             "--chunk",
-            "16",
+            chunk,
             "--workers",
             workers,
-            "--precision",
-            "fp32",
         ];
         let out = stance(&args, Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
         assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-        outputs.push(out.stdout);
-    }
-    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "output changed with the thread counts or model workers");
+        assert!(out.stderr.is_empty(), "nothing on stderr under --quiet: {}", text(&out.stderr));
+        out.stdout
+    };
+    // fp32: the same bytes on any torch thread count and any number of workers.
+    let fp32: Vec<Vec<u8>> = [("1", "1", "1"), ("2", "2", "1"), ("2", "1", "1"), ("1", "2", "2")]
+        .iter()
+        .map(|(torch, rayon, workers)| run("fp32", torch, "16", workers, rayon))
+        .collect();
+    assert!(fp32.windows(2).all(|w| w[0] == w[1]), "output changed with the thread counts or model workers");
     // bf16 and int8: the same bytes on any rayon thread count and number of workers, for a given
     // torch thread count.
     for precision in ["bf16", "int8"] {
         let runs: Vec<Vec<u8>> = [("1", "1"), ("2", "2"), ("2", "1")]
             .iter()
-            .map(|(rayon, workers)| {
-                let args = [
-                    "-",
-                    "--format",
-                    "json",
-                    "--quiet",
-                    "--threads",
-                    "1",
-                    "--chunk",
-                    "8",
-                    "--workers",
-                    workers,
-                    "--precision",
-                    precision,
-                ];
-                let out = stance(&args, Some(&corpus), &[("RAYON_NUM_THREADS", rayon)]);
-                assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-                assert!(out.stderr.is_empty(), "nothing on stderr under --quiet: {}", text(&out.stderr));
-                out.stdout
-            })
+            .map(|(rayon, workers)| run(precision, "1", "8", workers, rayon))
             .collect();
         assert!(runs.windows(2).all(|w| w[0] == w[1]), "{precision} output changed with rayon threads or workers");
     }
