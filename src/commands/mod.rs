@@ -42,7 +42,7 @@ pub struct ModelArgs {
     #[arg(long, default_value_t = 2048, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_048_576))]
     pub batch_tokens: usize,
     /// Number format of inference: fp32 (what the model was trained in), bf16 (on CPUs with
-    /// AVX-512 BF16 about 1.7x fp32's speed, labels equal to fp32's on 99.9% of targets, macro F1
+    /// AVX-512 BF16 about 1.8x fp32's speed, labels equal to fp32's on 99.9% of targets, macro F1
     /// within 0.001), int8 (int8 weights on fbgemm, needs AVX2: labels equal to fp32's on 97% of
     /// targets, macro F1 within 0.003, but a sentence's scores move with the sentences that share
     /// its batch, and here it is slower than bf16), or auto: bf16 where the CPU has bf16 units, else
