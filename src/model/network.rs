@@ -5,7 +5,9 @@
 //! target (one learnt query per target, so it stays one encoder pass per sentence). The sentiment
 //! head reads the masked mean of the row (the sentence state).
 //!
-//! Invariant: training and inference run this same `forward_t`; `train` switches dropout only.
+//! Invariant: training and inference run this same `forward_t` and heads; `train` switches dropout,
+//! and a network built for inference encodes with [`InferenceEncoder`], which computes what
+//! rust-bert's encoder computes (tested in fp32), in the inference precision.
 
 use std::borrow::Borrow;
 
@@ -116,7 +118,8 @@ pub struct StanceNetwork {
     sentiment: Head,
     /// Projects a target state to an attention query over its row; `None` in mean-pool-only models.
     target_query: Option<nn::Linear>,
-    /// When set, inference runs this encoder (int8) instead of rust-bert's; training never does.
+    /// Set in a network loaded for inference: it runs this encoder (in any precision) instead of
+    /// rust-bert's; training never does.
     inference_encoder: Option<InferenceEncoder>,
 }
 
