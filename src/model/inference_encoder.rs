@@ -38,7 +38,7 @@ pub enum LinearKind {
 const LAYER_NORM_EPS: f64 = 1e-12;
 
 /// Whether this CPU runs fbgemm's int8 kernels (they need AVX2; VNNI makes them fast).
-pub fn cpu_runs_int8() -> bool {
+fn cpu_runs_int8() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
@@ -49,16 +49,16 @@ pub fn cpu_runs_int8() -> bool {
     }
 }
 
-/// Whether this CPU has the 8-bit dot-product instructions (AVX-512 VNNI) that make int8 pay.
-pub fn cpu_has_int8_dot_product() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512vnni")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+/// libtorch prints a one-time deprecation notice on the first fbgemm pack and the first fbgemm
+/// int8 product (the functions work in libtorch 2.4, which this crate pins). A 1 x 1 matrix packed
+/// and multiplied here, with stderr silenced, spends both notices before any output of ours.
+fn spend_fbgemm_notices() -> Result<()> {
+    silence_stderr(|| {
+        let one = Tensor::ones([1, 1], (Kind::Float, tch::Device::Cpu));
+        let layer = QuantizedLinear::new(&one, &Tensor::zeros([1], (Kind::Float, tch::Device::Cpu)))?;
+        let _product = layer.forward(&one);
+        Ok(())
+    })
 }
 
 /// `y = x W^T + b`, dense or int8.
@@ -68,13 +68,13 @@ enum Linear {
 }
 
 impl Linear {
+    /// `weight` and `bias` come already in the working kind (fp32 or bf16); int8 quantizes them.
     fn new(weight: &Tensor, bias: &Tensor, kind: LinearKind) -> Result<Self> {
         Ok(match kind {
-            LinearKind::Fp32 => Linear::Dense { weight: weight.shallow_clone(), bias: bias.shallow_clone() },
-            LinearKind::Bf16 => {
-                Linear::Dense { weight: weight.to_kind(Kind::BFloat16), bias: bias.to_kind(Kind::BFloat16) }
+            LinearKind::Fp32 | LinearKind::Bf16 => {
+                Linear::Dense { weight: weight.shallow_clone(), bias: bias.shallow_clone() }
             }
-            LinearKind::Int8 => Linear::Int8(silence_stderr(|| QuantizedLinear::new(weight, bias))?),
+            LinearKind::Int8 => Linear::Int8(QuantizedLinear::new(weight, bias)?),
         })
     }
 
@@ -156,15 +156,17 @@ pub struct InferenceEncoder {
     embedding_norm: LayerNorm,
     layers: Vec<Layer>,
     heads: i64,
-    pub kind: LinearKind,
 }
 
 impl InferenceEncoder {
     /// Builds the encoder from `embeddings.*` and `encoder.layer.N.*` weights (the Hugging Face
     /// names that the model's `VarStore` uses); the tensors are shared, not copied, for dense layers.
     pub fn new(weights: &HashMap<String, Tensor>, config: &BertConfig, kind: LinearKind) -> Result<Self> {
-        if kind == LinearKind::Int8 && !cpu_runs_int8() {
-            bail!("int8 inference needs a CPU with AVX2 (fbgemm's kernels); use --precision fp32");
+        if kind == LinearKind::Int8 {
+            if !cpu_runs_int8() {
+                bail!("int8 inference needs a CPU with AVX2 (fbgemm's kernels); use --precision fp32");
+            }
+            spend_fbgemm_notices()?;
         }
         let work = if kind == LinearKind::Bf16 { Kind::BFloat16 } else { Kind::Float };
         let get = |name: &str| -> Result<Tensor> {
@@ -198,22 +200,14 @@ impl InferenceEncoder {
                 output_norm: norm(&format!("{p}.output.LayerNorm"))?,
             });
         }
-        let encoder = InferenceEncoder {
+        Ok(InferenceEncoder {
             word: get("embeddings.word_embeddings.weight")?,
             position: get("embeddings.position_embeddings.weight")?,
             token_type: get("embeddings.token_type_embeddings.weight")?,
             embedding_norm: norm("embeddings.LayerNorm")?,
             layers,
             heads: config.num_attention_heads,
-            kind,
-        };
-        if kind == LinearKind::Int8 {
-            // libtorch prints a one-time deprecation notice on the first int8 call of each kind;
-            // a warm-up call here, with stderr silenced, spends it before any output of ours.
-            let ids = Tensor::from_slice(&[0i64, 0]).view([1, 2]);
-            let _warm_up = silence_stderr(|| encoder.forward(&ids, &ids.ones_like()))?;
-        }
-        Ok(encoder)
+        })
     }
 
     /// Token states `[rows, len, hidden]` (fp32, or bf16 under [`LinearKind::Bf16`]) for `[rows, len]` token ids and mask (1 = token).
@@ -243,9 +237,8 @@ impl InferenceEncoder {
     }
 }
 
-/// Runs `f` with file descriptor 2 pointed at /dev/null, then restores it. Used only around the
-/// fbgemm calls whose deprecation notice libtorch prints once (the functions work in libtorch 2.4,
-/// which this crate pins; the notice would only confuse a reader of stance's own messages).
+/// Runs `f` with file descriptor 2 pointed at /dev/null, then restores it. Used only by
+/// [`spend_fbgemm_notices`] (the notice would only confuse a reader of stance's own messages).
 fn silence_stderr<T>(f: impl FnOnce() -> T) -> T {
     // SAFETY: plain descriptor calls; every descriptor opened here is closed here, and fd 2 is
     // restored before returning (if any call fails, stderr is simply left as it was).
