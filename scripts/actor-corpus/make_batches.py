@@ -15,6 +15,10 @@ The third draw (sample_third.py): `--third` batches ids from as10115 on, from ba
 12 to 19 (second reader: primary + 3 among them), and writes assignment-3.json.
 The fourth draw (sample_demands.py): `--fourth` batches ids from as13546 on, from batch 106, to
 readers 20 to 25 (second reader: primary + 2 among them), and writes assignment-4.json.
+The fifth draw (sample_fifth.py): `--fifth` batches ids from as14684 on, from batch 120, in batches
+of about 100 pairs, to readers 26 to 33 (second reader: primary + 3 among them), and writes
+assignment-5.json. Its directed-sentiment items name the marked entity (a person, party, group or
+state) instead of a listed actor.
 """
 import sys
 import json, os, random
@@ -26,17 +30,20 @@ NAMES = {"russia": "Russia", "china": "China", "iran": "Iran", "west": "the West
          "north_korea": "North Korea", "saudi_arabia": "Saudi Arabia", "syria": "Syria", "iraq": "Iraq",
          "venezuela": "Venezuela", "japan": "Japan", "germany": "Germany", "france": "France"}
 N_ANN, BATCH, DOUBLE = 8, 125, 0.11
-SUPPLEMENT, THIRD, FOURTH = "--supplement" in sys.argv, "--third" in sys.argv, "--fourth" in sys.argv
+SUPPLEMENT, THIRD, FOURTH, FIFTH = ("--supplement" in sys.argv, "--third" in sys.argv, "--fourth" in sys.argv,
+                                   "--fifth" in sys.argv)
 FIRST_ID, FIRST_BATCH, ANN0, SHIFT, OUT = (8761, 70, 8, 2, "assignment-2.json") if SUPPLEMENT else \
     (10115, 82, 12, 3, "assignment-3.json") if THIRD else (13546, 106, 20, 2, "assignment-4.json") if FOURTH \
-    else (0, 0, 0, 3, "assignment.json")
-LAST_ID = 10115 if SUPPLEMENT else 13546 if THIRD else 10**9 if FOURTH else 8761
+    else (14684, 120, 26, 3, "assignment-5.json") if FIFTH else (0, 0, 0, 3, "assignment.json")
+LAST_ID = 10115 if SUPPLEMENT else 13546 if THIRD else 14684 if FOURTH else 10**9 if FIFTH else 8761
 if SUPPLEMENT:
     N_ANN, BATCH = 4, 114
 if THIRD:
     N_ANN, BATCH = 8, 143
 if FOURTH:
     N_ANN, BATCH = 6, 95
+if FIFTH:
+    N_ANN, BATCH = 8, 100
 
 def show(p):
     t = p["text"]
@@ -45,7 +52,8 @@ def show(p):
 def block(group):
     lines = []
     for p in group:
-        lines.append(f"{p['id']}\tactor: {NAMES[p['actor']]}\n    {show(p)}")
+        name = f"the marked entity ({p['mention']})" if p["actor"] == "named_entity" else NAMES[p["actor"]]
+        lines.append(f"{p['id']}\tactor: {name}\n    {show(p)}")
     return "\n".join(lines)
 
 pairs = [p for p in map(json.loads, open(f"{ROOT}/pool.jsonl")) if FIRST_ID <= int(p["id"][2:]) < LAST_ID]
@@ -53,7 +61,7 @@ groups = OrderedDict()
 for p in pairs:
     groups.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
 keys = list(groups)
-rng = random.Random(8 if SUPPLEMENT else 9 if THIRD else 10 if FOURTH else 7)
+rng = random.Random(8 if SUPPLEMENT else 9 if THIRD else 10 if FOURTH else 11 if FIFTH else 7)
 rng.shuffle(keys)
 os.makedirs(f"{ROOT}/annotation", exist_ok=True)
 batches, cur = [], []
