@@ -17,7 +17,9 @@ The fourth draw (sample_demands.py): `--fourth` batches ids from as13546 on, fro
 readers 20 to 25 (second reader: primary + 2 among them), and writes assignment-4.json.
 The fifth draw (sample_fifth.py): `--fifth` batches ids from as14684 on, from batch 120, in batches
 of about 100 pairs, to readers 26 to 33 (second reader: primary + 3 among them), and writes
-assignment-5.json. Its directed-sentiment items name the marked entity (a person, party, group or
+assignment-5.json. The sixth draw (sample_sixth.py): `--sixth` batches ids from as20785 on, from batch
+190, in batches of about 90, to readers 34 to 39 (second reader: primary + 2), assignment-6.json.
+The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
 import sys
@@ -32,10 +34,13 @@ NAMES = {"russia": "Russia", "china": "China", "iran": "Iran", "west": "the West
 N_ANN, BATCH, DOUBLE = 8, 125, 0.11
 SUPPLEMENT, THIRD, FOURTH, FIFTH = ("--supplement" in sys.argv, "--third" in sys.argv, "--fourth" in sys.argv,
                                    "--fifth" in sys.argv)
+SIXTH = "--sixth" in sys.argv
 FIRST_ID, FIRST_BATCH, ANN0, SHIFT, OUT = (8761, 70, 8, 2, "assignment-2.json") if SUPPLEMENT else \
     (10115, 82, 12, 3, "assignment-3.json") if THIRD else (13546, 106, 20, 2, "assignment-4.json") if FOURTH \
-    else (14684, 120, 26, 3, "assignment-5.json") if FIFTH else (0, 0, 0, 3, "assignment.json")
-LAST_ID = 10115 if SUPPLEMENT else 13546 if THIRD else 14684 if FOURTH else 10**9 if FIFTH else 8761
+    else (14684, 120, 26, 3, "assignment-5.json") if FIFTH else (20785, 190, 34, 2, "assignment-6.json") if SIXTH \
+    else (0, 0, 0, 3, "assignment.json")
+LAST_ID = 10115 if SUPPLEMENT else 13546 if THIRD else 14684 if FOURTH else 20785 if FIFTH else 10**9 if SIXTH \
+    else 8761
 if SUPPLEMENT:
     N_ANN, BATCH = 4, 114
 if THIRD:
@@ -44,6 +49,8 @@ if FOURTH:
     N_ANN, BATCH = 6, 95
 if FIFTH:
     N_ANN, BATCH = 8, 100
+if SIXTH:
+    N_ANN, BATCH = 6, 90
 
 def show(p):
     t = p["text"]
@@ -61,7 +68,7 @@ groups = OrderedDict()
 for p in pairs:
     groups.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
 keys = list(groups)
-rng = random.Random(8 if SUPPLEMENT else 9 if THIRD else 10 if FOURTH else 11 if FIFTH else 7)
+rng = random.Random(8 if SUPPLEMENT else 9 if THIRD else 10 if FOURTH else 11 if FIFTH else 12 if SIXTH else 7)
 rng.shuffle(keys)
 os.makedirs(f"{ROOT}/annotation", exist_ok=True)
 batches, cur = [], []

@@ -82,12 +82,12 @@ def un_sentences(data, rng):
         out.append(sents)
     return out
 
-def main():
+def main(seed=20261202, un_pairs=UN_PAIRS, bbc_pairs=BBC_PAIRS, reuters_pairs=REUTERS_PAIRS, ds_sentences=DS_SENTENCES):
     data, pool_path = sys.argv[1], sys.argv[2]
     old = [json.loads(l) for l in open(pool_path)]
     used = {(p["source"], p["unit"], p["position"]) for p in old}
     used_text = {p["text"].strip().lower() for p in old}
-    rng = random.Random(20261202)
+    rng = random.Random(seed)
     seen_text = set(used_text)
     chosen = []  # (sentence, split)
 
@@ -105,9 +105,9 @@ def main():
     # 1. UN speeches: per speech up to 3 sentences; 60% of pairs from multi-actor sentences.
     speeches = un_sentences(data, rng)
     got = {"multi": 0, "single": 0}
-    want = {"multi": int(UN_PAIRS * 0.6), "single": UN_PAIRS - int(UN_PAIRS * 0.6)}
+    want = {"multi": int(un_pairs * 0.6), "single": un_pairs - int(un_pairs * 0.6)}
     for sents in speeches:
-        if sum(got.values()) >= UN_PAIRS:
+        if sum(got.values()) >= un_pairs:
             break
         rng.shuffle(sents)
         sents.sort(key=lambda s: (len(s["mentions"]) < 2, not cue(s)))
@@ -126,13 +126,13 @@ def main():
     bbc.sort(key=lambda s: (len(s["mentions"]) < 2, not cue(s)))
     n = 0
     for s in bbc:
-        if n >= BBC_PAIRS:
+        if n >= bbc_pairs:
             break
         n += take(s, split_of(s["unit"]))
     reu = [s for s in news if s["source"] == "reuters-headlines" and len(s["mentions"]) >= 2 and cue(s)]
     n = 0
     for s in reu:
-        if n >= REUTERS_PAIRS:
+        if n >= reuters_pairs:
             break
         n += take(s, split_of(s["unit"]))
     # 4. Directed-sentiment sentences with a directed label: both entities.
@@ -159,7 +159,7 @@ def main():
     rng.shuffle(ds)
     n = 0
     for s in ds:
-        if n >= DS_SENTENCES:
+        if n >= ds_sentences:
             break
         n += take(s, "train") > 0
     # Append as pairs (up to four actors a sentence).
