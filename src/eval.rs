@@ -52,15 +52,77 @@ fn evaluate_actor_corpus(model: &StanceModel, path: &Path, split: Split) -> Resu
         }
     }
     let mut per_source = serde_json::Map::new();
-    for s in ["reuters-headlines", "bbc-news", "newsmtsc-train"] {
+    for s in ["reuters-headlines", "bbc-news", "newsmtsc-train", "un-general-debate", "directed-sentiment-train"] {
         if let Some(r) = subset(&|t| t.source == s) {
             per_source.insert(s.to_string(), serde_json::to_value(r)?);
+        }
+    }
+    // Pairs whose sentence has two or more marked actors, and among them the sentences where the
+    // gold labels differ (the case where one actor's stance can leak into another's).
+    let ids_of = |pred: &dyn Fn(&[usize]) -> bool| -> std::collections::HashSet<&str> {
+        members.iter().filter(|m| pred(m)).flatten().map(|&i| pairs[i].id.as_str()).collect()
+    };
+    let multi = ids_of(&|m| m.len() >= 2);
+    let differing = ids_of(&|m| m.len() >= 2 && m.iter().any(|&i| pairs[i].label != pairs[m[0]].label));
+    let mut per_sentence_kind = serde_json::Map::new();
+    for (name, set) in [("two or more actors", &multi), ("two or more actors, labels differ", &differing)] {
+        if let Some(r) = subset(&|t| set.contains(t.id.as_str())) {
+            per_sentence_kind.insert(name.to_string(), serde_json::to_value(r)?);
         }
     }
     Ok(json!({"file": path.display().to_string(), "task": "actor stance (actor-stance corpus)",
               "split": format!("{split:?}").to_lowercase(), "sentences": xs.len(),
               "report": metrics::report(&names, &gold, &probs), "per_actor_group": per_group,
-              "per_source": per_source}))
+              "per_source": per_source, "per_sentence_kind": per_sentence_kind}))
+}
+
+/// Figures on a behavioural suite ([`crate::datasets::behaviour`]): accuracy per capability, and
+/// per capability the share of minimal pairs whose every target is right in both sentences.
+fn evaluate_behaviour(model: &StanceModel, path: &Path) -> Result<Value> {
+    use std::collections::BTreeMap;
+    let cases = crate::datasets::behaviour::read_suite(path)?;
+    let xs: Vec<crate::datasets::StanceExample> = cases.iter().map(|c| c.example.clone()).collect();
+    let (probs, gold) = stance_predictions(model, &xs)?;
+    // Per case: how many targets, how many right.
+    let mut k = 0;
+    let mut per_cap: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut pairs: BTreeMap<(&str, &str), bool> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for c in &cases {
+        let mut all_right = true;
+        for (j, label) in c.example.labels.iter().enumerate() {
+            let p = probs[k];
+            let predicted = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(1);
+            let right = predicted == gold[k];
+            let e = per_cap.entry(&c.capability).or_default();
+            e.0 += 1;
+            e.1 += usize::from(right);
+            if !right {
+                all_right = false;
+                failures.push(json!({"capability": c.capability, "text": c.example.text, "target": c.mentions[j],
+                                     "gold": label.name(), "got": Stance::ALL[predicted].name()}));
+            }
+            k += 1;
+        }
+        if let Some(pair) = &c.pair {
+            *pairs.entry((&c.capability, pair)).or_insert(true) &= all_right;
+        }
+    }
+    let (mut total, mut right) = (0, 0);
+    let mut capabilities = serde_json::Map::new();
+    for (cap, (n, r)) in &per_cap {
+        total += n;
+        right += r;
+        let ps: Vec<bool> = pairs.iter().filter(|((c, _), _)| c == cap).map(|(_, &ok)| ok).collect();
+        let pair_rate = (!ps.is_empty()).then(|| ps.iter().filter(|&&ok| ok).count() as f64 / ps.len() as f64);
+        capabilities.insert(cap.to_string(), json!({"targets": n, "accuracy": *r as f64 / *n as f64,
+                                                    "pairs": ps.len(), "pairs_both_right": pair_rate}));
+    }
+    let all_pairs = pairs.values().filter(|&&ok| ok).count();
+    Ok(json!({"file": path.display().to_string(), "task": "behavioural suite (minimal pairs)",
+              "cases": cases.len(), "targets": total, "accuracy": right as f64 / total.max(1) as f64,
+              "pairs": pairs.len(), "pairs_both_right": all_pairs as f64 / pairs.len().max(1) as f64,
+              "per_capability": capabilities, "failures": failures}))
 }
 
 /// Evaluates one file, choosing the reader by its extension and content (`.jsonl` NewsMTSC or the
@@ -70,6 +132,7 @@ pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy, spli
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
         "jsonl" if is_actor_corpus(path) => evaluate_actor_corpus(model, path, split),
+        "jsonl" if crate::datasets::behaviour::is_behaviour_suite(path) => evaluate_behaviour(model, path),
         "jsonl" => {
             let mut xs = read_newsmtsc(path)?;
             if split == Split::Validation {

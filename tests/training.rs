@@ -23,6 +23,8 @@ fn loss_falls_on_a_short_run() {
         actor_train: vec![],
         actor_val: vec![],
         actor_corpus: None,
+        directed_train: vec![],
+        directed_val: vec![],
     };
     let opts =
         TrainOptions { batch_size: 8, lr: 1e-4, head_lr: 1e-3, max_tokens: 64, threads: 2, ..TrainOptions::default() };

@@ -30,7 +30,8 @@ pub const OTHER_GROUP: &str = "other states";
 #[serde(deny_unknown_fields)]
 pub struct ActorStancePair {
     pub id: String,
-    /// `bbc-news`, `reuters-headlines` or `newsmtsc-train`.
+    /// `bbc-news`, `reuters-headlines`, `newsmtsc-train`, `un-general-debate` or
+    /// `directed-sentiment-train` (the fifth draw).
     pub source: String,
     /// The source unit: a BBC article id, a headline id, a NewsMTSC line. Splits never cut a unit.
     pub unit: String,
@@ -44,7 +45,8 @@ pub struct ActorStancePair {
     pub start: usize,
     pub end: usize,
     pub mention: String,
-    /// Actor id (`russia`, `china`, `iran`, `west`, `ukraine`, ...).
+    /// Actor id (`russia`, `china`, `iran`, `west`, `ukraine`, ...; `named_entity` for the
+    /// directed-sentiment sentences, whose marked span is any named entity).
     pub actor: String,
     pub split: Split,
     pub label: Stance,

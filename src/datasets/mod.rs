@@ -7,6 +7,8 @@
 //! convention as `stance score`.
 
 pub mod actor_corpus;
+pub mod behaviour;
+pub mod directed;
 
 use std::path::Path;
 

@@ -5,6 +5,13 @@
 //! is one row, so one encoder pass scores all its targets. A sentence longer than `max_tokens` is
 //! cut into windows around its targets; targets too far apart for one window get a window each, so
 //! no target is ever dropped, at the cost of an extra pass for that rare sentence.
+//!
+//! With target markers (a model trained with `--target-markers`), each target gets a row of its
+//! own in which its tokens sit between two marker tokens (`[unused0]` target `[unused1]`), and the
+//! target's token span covers the markers: the encoder then sees which actor is being judged, so
+//! two actors of one sentence can be read apart. A sentence with one target is still one row; a
+//! sentence with k targets costs k rows. A sentence without targets (sentiment only) is one
+//! unmarked row.
 
 use std::path::Path;
 
@@ -59,7 +66,12 @@ pub struct SentenceEncoder {
     max_tokens: usize,
     cls: i64,
     sep: i64,
+    /// The ids of the tokens that open and close a marked target; `None` for models without markers.
+    markers: Option<(i64, i64)>,
 }
+
+/// The vocabulary entries used as target markers: reserved, never produced by the tokenizer.
+pub const MARKER_TOKENS: (&str, &str) = ("[unused0]", "[unused1]");
 
 impl SentenceEncoder {
     /// Loads `tokenizer.json`; `max_tokens` counts `[CLS]` and `[SEP]`.
@@ -82,7 +94,26 @@ impl SentenceEncoder {
         if max_tokens < 8 {
             return Err(anyhow!("max_tokens must be at least 8, got {max_tokens}"));
         }
-        Ok(Self { tokenizer, max_tokens, cls, sep })
+        Ok(Self { tokenizer, max_tokens, cls, sep, markers: None })
+    }
+
+    /// Switches target markers on or off (a model's `target_markers` setting). Fails when the
+    /// tokenizer's vocabulary lacks the marker tokens.
+    pub fn set_target_markers(&mut self, on: bool) -> Result<()> {
+        self.markers = if on {
+            let id = |t: &str| {
+                self.tokenizer.token_to_id(t).map(i64::from).with_context(|| format!("tokenizer has no {t} token"))
+            };
+            Some((id(MARKER_TOKENS.0)?, id(MARKER_TOKENS.1)?))
+        } else {
+            None
+        };
+        Ok(())
+    }
+
+    /// Whether targets are marked in the input (one row per target).
+    pub fn target_markers(&self) -> bool {
+        self.markers.is_some()
     }
 
     pub fn max_tokens(&self) -> usize {
@@ -154,6 +185,9 @@ impl SentenceEncoder {
                 None => return Err(SpanError::NoToken { index, start: s.start, end: s.end }),
             }
         }
+        if let (Some(markers), false) = (self.markers, tok_spans.is_empty()) {
+            return Ok(self.place_marked(ids, &tok_spans, markers));
+        }
         let budget = self.max_tokens - 2;
         let n = ids.len();
         let make_row = |from: usize, to: usize| {
@@ -201,6 +235,39 @@ impl SentenceEncoder {
         }
         Ok(EncodedSentence { rows, targets })
     }
+
+    /// One row per target: `[CLS] ... [M0] target [M1] ... [SEP]`, cut to a window centred on the
+    /// target when the sentence is too long. The target's token span covers both markers.
+    fn place_marked(&self, ids: &[i64], tok_spans: &[(usize, usize)], (open, close): (i64, i64)) -> EncodedSentence {
+        let budget = self.max_tokens - 4;
+        let n = ids.len();
+        let mut rows = Vec::with_capacity(tok_spans.len());
+        let mut targets = Vec::with_capacity(tok_spans.len());
+        for (row, &(a, b)) in tok_spans.iter().enumerate() {
+            // A target longer than the whole window keeps the part that fits.
+            let b = b.min(a + budget);
+            let (from, to) = if n <= budget {
+                (0, n)
+            } else {
+                let centre = (a + b) / 2;
+                let from = centre.saturating_sub(budget / 2).min(n - budget).min(a);
+                (from, (from + budget).max(b))
+            };
+            let mut r = Vec::with_capacity(to - from + 4);
+            r.push(self.cls);
+            r.extend_from_slice(&ids[from..a]);
+            let start = r.len();
+            r.push(open);
+            r.extend_from_slice(&ids[a..b]);
+            r.push(close);
+            let end = r.len();
+            r.extend_from_slice(&ids[b..to]);
+            r.push(self.sep);
+            rows.push(Row { ids: r });
+            targets.push(TargetTokens { row, start, end });
+        }
+        EncodedSentence { rows, targets }
+    }
 }
 
 #[cfg(test)]
@@ -213,7 +280,7 @@ mod tests {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance-minilm/tokenizer.json"),
         );
         let tokenizer = tok.expect("shipped tokenizer.json");
-        SentenceEncoder { tokenizer, max_tokens, cls: 101, sep: 102 }
+        SentenceEncoder { tokenizer, max_tokens, cls: 101, sep: 102, markers: None }
     }
 
     fn one_char_tokens(n: usize) -> (Vec<i64>, Vec<(usize, usize)>) {
@@ -244,6 +311,43 @@ mod tests {
             let want: Vec<i64> = (span.start..span.end).map(|i| 1000 + i as i64).collect();
             assert_eq!(got, want, "target {span:?} maps back to its own tokens");
         }
+    }
+
+    #[test]
+    fn marked_targets_get_a_row_each_with_markers_around_them() {
+        let mut e = fake(16);
+        e.set_target_markers(true).unwrap();
+        let (m0, m1) = e.markers.unwrap();
+        let (ids, offs) = one_char_tokens(5);
+        let s = e.place(&ids, &offs, &[CharSpan { start: 3, end: 4 }, CharSpan { start: 1, end: 2 }]).unwrap();
+        assert_eq!(s.rows.len(), 2);
+        assert_eq!(s.rows[0].ids, vec![101, 1000, 1001, 1002, m0, 1003, m1, 1004, 102]);
+        assert_eq!(s.rows[1].ids, vec![101, 1000, m0, 1001, m1, 1002, 1003, 1004, 102]);
+        assert_eq!(s.targets, vec![TargetTokens { row: 0, start: 4, end: 7 }, TargetTokens { row: 1, start: 2, end: 5 }]);
+        // Without targets (sentiment) the row is unmarked.
+        assert_eq!(e.place(&ids, &offs, &[]).unwrap().rows[0].ids, vec![101, 1000, 1001, 1002, 1003, 1004, 102]);
+    }
+
+    #[test]
+    fn marked_long_sentence_windows_centre_on_each_target() {
+        let mut e = fake(12); // 8 content tokens a row
+        e.set_target_markers(true).unwrap();
+        let (m0, m1) = e.markers.unwrap();
+        let (ids, offs) = one_char_tokens(100);
+        for span in [CharSpan { start: 0, end: 1 }, CharSpan { start: 50, end: 52 }, CharSpan { start: 98, end: 100 }] {
+            let s = e.place(&ids, &offs, &[span]).unwrap();
+            let t = s.targets[0];
+            let row = &s.rows[0].ids;
+            assert!(row.len() <= 12, "{row:?}");
+            assert_eq!(row[t.start], m0);
+            assert_eq!(row[t.end - 1], m1);
+            let inside: Vec<i64> = row[t.start + 1..t.end - 1].to_vec();
+            assert_eq!(inside, (span.start..span.end).map(|i| 1000 + i as i64).collect::<Vec<_>>());
+        }
+        // A target longer than the window is cut to it, markers kept.
+        let s = e.place(&ids, &offs, &[CharSpan { start: 10, end: 40 }]).unwrap();
+        assert!(s.rows[0].ids.len() <= 12);
+        assert_eq!(s.rows[0].ids[s.targets[0].end - 1], m1);
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub struct ModelConfig {
     /// (absent in older model folders: mean pooling only).
     #[serde(default)]
     pub target_attention: bool,
+    /// Whether each target is marked in the encoder's input (`[unused0]` target `[unused1]`, one
+    /// row per target; see [`encode`]). Absent in older model folders: unmarked, one row a sentence.
+    #[serde(default)]
+    pub target_markers: bool,
     /// Where the weights came from (base model, data, command); free-form, for the model card.
     #[serde(default)]
     pub provenance: serde_json::Value,
@@ -62,6 +66,7 @@ impl ModelConfig {
             stance_temperature: 1.0,
             sentiment_temperature: 1.0,
             target_attention,
+            target_markers: false,
             provenance: serde_json::Value::Null,
         }
     }
@@ -218,7 +223,8 @@ impl StanceModel {
             bail!("{}: no model folder there (pass --model DIR or set STANCE_MODEL)", dir.display());
         }
         let config = ModelConfig::read(&dir.join("config.json"))?;
-        let encoder = SentenceEncoder::from_file(&dir.join("tokenizer.json"), config.max_tokens)?;
+        let mut encoder = SentenceEncoder::from_file(&dir.join("tokenizer.json"), config.max_tokens)?;
+        encoder.set_target_markers(config.target_markers).with_context(|| format!("{}", dir.display()))?;
         Ok((config, encoder))
     }
 
@@ -243,6 +249,14 @@ impl StanceModel {
         }
         vs.set_kind(precision.kind());
         Ok(StanceModel { vs, network, encoder, config })
+    }
+
+    /// Turns target markers on or off (training a marked model from an unmarked one: the network is
+    /// the same, only the input changes).
+    pub fn set_target_markers(&mut self, on: bool) -> Result<()> {
+        self.encoder.set_target_markers(on)?;
+        self.config.target_markers = on;
+        Ok(())
     }
 
     /// Builds a fresh model on a Hugging Face BERT folder (`config.json`, `model.safetensors`,

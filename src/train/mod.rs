@@ -87,10 +87,20 @@ pub struct TrainOptions {
     /// query per target over the same encoder pass) besides the mean-pooled target.
     #[arg(long)]
     pub target_attention: bool,
+    /// Mark each target in the encoder's input (`[unused0]` target `[unused1]`), one row per
+    /// target, so that the encoder sees which actor is judged; with --init, switches a model
+    /// trained without markers to them.
+    #[arg(long)]
+    pub target_markers: bool,
     /// Passes over the actor-stance training split per epoch (it is smaller than NewsMTSC and is
     /// the domain the tool is for).
     #[arg(long, default_value_t = 1)]
     pub actor_repeat: usize,
+    /// Directed-sentiment sentences (the entity blamed or praised, as against or favor) sampled per
+    /// epoch from the set's training part; 0 trains without them. A tenth of the set is held out
+    /// either way and reported as "directed" in the validation figures.
+    #[arg(long, default_value_t = 0)]
+    pub directed_per_epoch: usize,
     /// Start from this fine-tuned model folder instead of the base encoder (two-stage training:
     /// for example the NewsMTSC model, then the actor corpus).
     #[arg(long, value_name = "DIR")]
@@ -197,6 +207,10 @@ pub struct TrainData {
     pub actor_val: Vec<StanceExample>,
     /// Where the actor corpus came from (for the provenance), if one was used.
     pub actor_corpus: Option<PathBuf>,
+    /// Directed-sentiment sentences (target only, see [`data::directed`]), split with the seed;
+    /// empty when the file is absent. Sentences also in the actor corpus are left out of both.
+    pub directed_train: Vec<StanceExample>,
+    pub directed_val: Vec<StanceExample>,
 }
 
 impl TrainData {
@@ -212,12 +226,39 @@ impl TrainData {
         let (_, sst2_val) = data::split(&sst2_valid, 2000.0 / sst2_valid.len() as f64, opts.split_seed);
         let tweets = data::read_tweeteval(&root.join("tweeteval-sentiment"), "val")?;
         let (tweet_train, tweet_val) = data::split(&tweets, 0.25, opts.split_seed);
+        let mut read_in_corpus = std::collections::HashSet::new();
         let (actor_train, actor_val) = match actor_corpus {
             Some(path) => {
                 let pairs = actor_corpus::read_actor_corpus(path)?;
+                for p in pairs.iter().filter(|p| p.source == DIRECTED_SOURCE) {
+                    read_in_corpus.insert(p.unit.trim_start_matches("line ").parse::<usize>().unwrap_or(0));
+                }
                 (actor_corpus::sentences(&pairs, Split::Train).0, actor_corpus::sentences(&pairs, Split::Validation).0)
             }
             None => (vec![], vec![]),
+        };
+        let directed_path = root.join(DIRECTED_FILE);
+        let (directed_train, directed_val) = if directed_path.exists() {
+            let set = data::directed::read_directed(&directed_path)?;
+            if !set.unparsed.is_empty() {
+                eprintln!(
+                    "{}: {} directed lines left out, their brackets do not give the two entities (lines {:?}...)",
+                    directed_path.display(),
+                    set.unparsed.len(),
+                    &set.unparsed[..set.unparsed.len().min(5)]
+                );
+            }
+            let xs: Vec<StanceExample> = set
+                .sentences
+                .iter()
+                .filter(|s| !read_in_corpus.contains(&s.line))
+                .map(|s| s.target_example())
+                .collect();
+            data::split(&xs, 0.1, opts.split_seed)
+        } else if opts.directed_per_epoch > 0 {
+            anyhow::bail!("{}: not found (needed by --directed-per-epoch)", directed_path.display());
+        } else {
+            (vec![], vec![])
         };
         Ok(TrainData {
             stance_train,
@@ -229,9 +270,16 @@ impl TrainData {
             actor_train,
             actor_val,
             actor_corpus: actor_corpus.map(Path::to_path_buf),
+            directed_train,
+            directed_val,
         })
     }
 }
+
+/// The directed-sentiment file under the data folder, and the actor-corpus source name of its
+/// sentences that people read (their reader labels take the place of the mapped ones).
+const DIRECTED_FILE: &str = "directed-sentiment/train.txt";
+const DIRECTED_SOURCE: &str = "directed-sentiment-train";
 
 /// Validation figures after one epoch.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -247,6 +295,10 @@ pub struct EpochRecord {
     pub actor_macro_f1: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor_accuracy: Option<f64>,
+    /// Accuracy on the held-out tenth of the directed-sentiment set: the entity blamed read as
+    /// against, the one praised as favor (absent without the file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directed_accuracy: Option<f64>,
     /// The figure that chose the best epoch: NewsMTSC macro F1, or with the actor corpus the mean
     /// of NewsMTSC and actor macro F1.
     #[serde(default)]
@@ -275,6 +327,7 @@ pub struct TrainState {
 enum Job {
     Stance(Vec<usize>),
     Actor(Vec<usize>),
+    Directed(Vec<usize>),
     Sst2(Vec<usize>),
     Tweet(Vec<usize>),
 }
@@ -283,15 +336,17 @@ enum Job {
 struct Encoded {
     stance_train: Vec<EncodedSentence>,
     actor_train: Vec<EncodedSentence>,
+    directed_train: Vec<EncodedSentence>,
     sst2_train: Vec<EncodedSentence>,
     tweet_train: Vec<EncodedSentence>,
 }
 
 impl Encoded {
-    fn new(model: &StanceModel, data: &TrainData) -> Result<Self> {
+    fn new(model: &StanceModel, data: &TrainData, opts: &TrainOptions) -> Result<Self> {
         Ok(Encoded {
             stance_train: encode_stance(model, &data.stance_train)?,
             actor_train: encode_stance(model, &data.actor_train)?,
+            directed_train: if opts.directed_per_epoch > 0 { encode_stance(model, &data.directed_train)? } else { vec![] },
             sst2_train: encode_sentiment(model, &data.sst2_train),
             tweet_train: encode_sentiment(model, &data.tweet_train),
         })
@@ -325,6 +380,12 @@ fn epoch_plan(data: &TrainData, enc: &Encoded, opts: &TrainOptions, epoch: usize
     for _ in 0..opts.actor_repeat {
         let mut idx: Vec<usize> = (0..data.actor_train.len()).collect();
         jobs.extend(bucket(&mut idx, &lens(&enc.actor_train), bs, &mut rng).into_iter().map(Job::Actor));
+    }
+    if opts.directed_per_epoch > 0 {
+        let mut idx: Vec<usize> = (0..data.directed_train.len()).collect();
+        idx.shuffle(&mut rng);
+        idx.truncate(opts.directed_per_epoch);
+        jobs.extend(bucket(&mut idx, &lens(&enc.directed_train), bs, &mut rng).into_iter().map(Job::Directed));
     }
     if !opts.sentiment_tasks {
         jobs.shuffle(&mut rng);
@@ -363,9 +424,10 @@ fn learning_rate_factor(step: usize, total: usize, warmup_fraction: f64) -> f64 
 fn job_loss(model: &StanceModel, data: &TrainData, enc: &Encoded, job: &Job, opts: &TrainOptions) -> Result<Tensor> {
     let device = model.vs.device();
     match job {
-        Job::Stance(ix) | Job::Actor(ix) => {
+        Job::Stance(ix) | Job::Actor(ix) | Job::Directed(ix) => {
             let (e, d) = match job {
                 Job::Stance(_) => (&enc.stance_train, &data.stance_train),
+                Job::Directed(_) => (&enc.directed_train, &data.directed_train),
                 _ => (&enc.actor_train, &data.actor_train),
             };
             let members: Vec<&EncodedSentence> = ix.iter().map(|&i| &e[i]).collect();
@@ -398,6 +460,8 @@ pub struct Validation {
     pub actor: Option<Report>,
     pub actor_probs: Vec<[f32; 3]>,
     pub actor_gold: Vec<usize>,
+    /// Accuracy on the held-out directed-sentiment tenth; `None` without the file.
+    pub directed_accuracy: Option<f64>,
     pub sst2_accuracy: f64,
     pub tweet: Report,
     pub tweet_probs: Vec<[f32; 3]>,
@@ -422,6 +486,8 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
     let stance = metrics::report(&names, &stance_gold, &stance_probs);
     let (actor_probs, actor_gold) = stance_predictions(model, &data.actor_val)?;
     let actor = (!actor_gold.is_empty()).then(|| metrics::report(&names, &actor_gold, &actor_probs));
+    let (directed_probs, directed_gold) = stance_predictions(model, &data.directed_val)?;
+    let directed_accuracy = (!directed_gold.is_empty()).then(|| metrics::report(&names, &directed_gold, &directed_probs).accuracy);
 
     let texts = |xs: &[SentimentExample]| xs.iter().map(|x| x.text.clone()).collect::<Vec<_>>();
     let sst2_probs = sentiment_probs(model, &texts(&data.sst2_val), policy)?;
@@ -437,6 +503,7 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
         actor,
         actor_probs,
         actor_gold,
+        directed_accuracy,
         sst2_accuracy: sst2_acc,
         tweet,
         tweet_probs,
@@ -493,9 +560,12 @@ pub fn train(
     };
     let mut model = model;
     model.config.max_tokens = opts.max_tokens;
+    if opts.target_markers && !model.config.target_markers {
+        model.set_target_markers(true)?;
+    }
 
     let t0 = Instant::now();
-    let enc = Encoded::new(&model, data)?;
+    let enc = Encoded::new(&model, data, opts)?;
     log(&format!(
         "encoded {} NewsMTSC + {} actor-stance + {} SST-2 + {} TweetEval training sentences in {:.1}s",
         enc.stance_train.len(),
@@ -552,6 +622,7 @@ pub fn train(
             tweet_accuracy: v.tweet.accuracy,
             actor_macro_f1: v.actor.as_ref().map(|a| a.macro_f1),
             actor_accuracy: v.actor.as_ref().map(|a| a.accuracy),
+            directed_accuracy: v.directed_accuracy,
             selection: v.selection(),
             seconds: t_epoch.elapsed().as_secs_f64(),
         };
@@ -692,7 +763,7 @@ fn training_data_description(data: &TrainData, opts: &TrainOptions) -> Vec<Strin
 /// the tests to show that training lowers the loss.
 pub fn short_run_losses(model: &StanceModel, data: &TrainData, opts: &TrainOptions, steps: usize) -> Result<Vec<f64>> {
     tch::manual_seed(opts.seed as i64);
-    let enc = Encoded::new(model, data)?;
+    let enc = Encoded::new(model, data, opts)?;
     let mut opt = nn::AdamW { wd: opts.weight_decay, ..Default::default() }.build(&model.vs, opts.lr)?;
     opt.set_lr_group(1, opts.head_lr);
     let mut losses = Vec::new();
