@@ -115,8 +115,11 @@ fn evaluate_behaviour(model: &StanceModel, path: &Path) -> Result<Value> {
         right += r;
         let ps: Vec<bool> = pairs.iter().filter(|((c, _), _)| c == cap).map(|(_, &ok)| ok).collect();
         let pair_rate = (!ps.is_empty()).then(|| ps.iter().filter(|&&ok| ok).count() as f64 / ps.len() as f64);
-        capabilities.insert(cap.to_string(), json!({"targets": n, "accuracy": *r as f64 / *n as f64,
-                                                    "pairs": ps.len(), "pairs_both_right": pair_rate}));
+        capabilities.insert(
+            cap.to_string(),
+            json!({"targets": n, "accuracy": *r as f64 / *n as f64,
+                                                    "pairs": ps.len(), "pairs_both_right": pair_rate}),
+        );
     }
     let all_pairs = pairs.values().filter(|&&ok| ok).count();
     Ok(json!({"file": path.display().to_string(), "task": "behavioural suite (minimal pairs)",

@@ -71,9 +71,12 @@ enum Command {
     ///
     /// `.jsonl` in NewsMTSC format gives target stance accuracy, macro F1, per-class figures and
     /// ECE; the actor-stance corpus (`data/actor-stance/corpus.jsonl`) gives the same figures on the
-    /// split chosen by --split, overall and per actor group (Russia, China, Iran, the West, other
-    /// states) with confusion matrices; `.tsv` in SST-2 format gives binary sentiment accuracy; a
-    /// TweetEval prefix such as `DATA/tweeteval-sentiment/val` gives three-way sentiment figures.
+    /// split chosen by --split, overall, per actor group (Russia, China, Iran, the West, other
+    /// states), per source and for sentences with two or more actors, with confusion matrices; a
+    /// behavioural suite (`tests/behaviour/suite.jsonl`: minimal pairs, one capability each) gives
+    /// accuracy per capability and the share of pairs right in both sentences; `.tsv` in SST-2
+    /// format gives binary sentiment accuracy; a TweetEval prefix such as
+    /// `DATA/tweeteval-sentiment/val` gives three-way sentiment figures.
     Eval {
         /// Files to evaluate.
         #[arg(required = true)]

@@ -71,11 +71,10 @@ pub fn read_suite(path: &Path) -> Result<Vec<BehaviourCase>> {
         let mut labels = Vec::new();
         let mut mentions = Vec::new();
         for (k, t) in r.targets.iter().enumerate() {
-            let label = Stance::ALL
-                .iter()
-                .copied()
-                .find(|l| l.name() == t.label)
-                .with_context(|| format!("{}: targets[{k}].label: '{}' is not against/neutral/favor", at(), t.label))?;
+            let label =
+                Stance::ALL.iter().copied().find(|l| l.name() == t.label).with_context(|| {
+                    format!("{}: targets[{k}].label: '{}' is not against/neutral/favor", at(), t.label)
+                })?;
             let nth = t.occurrence.unwrap_or(1).max(1);
             let Some((byte, _)) = r.text.match_indices(&t.mention).nth(nth - 1) else {
                 bail!("{}: targets[{k}].mention: '{}' (occurrence {nth}) is not in the text", at(), t.mention);
@@ -116,7 +115,11 @@ mod tests {
         let cases = read_suite(&p).unwrap();
         assert_eq!(cases[0].example.spans, vec![CharSpan { start: 15, end: 21 }]);
         assert_eq!(cases[0].example.labels, vec![Stance::Against]);
-        std::fs::write(&p, "{\"capability\":\"c\",\"text\":\"a\",\"targets\":[{\"mention\":\"b\",\"label\":\"favor\"}]}\n").unwrap();
+        std::fs::write(
+            &p,
+            "{\"capability\":\"c\",\"text\":\"a\",\"targets\":[{\"mention\":\"b\",\"label\":\"favor\"}]}\n",
+        )
+        .unwrap();
         let e = format!("{:#}", read_suite(&p).unwrap_err());
         assert!(e.contains("suite.jsonl:1") && e.contains("targets[0].mention"), "{e}");
     }

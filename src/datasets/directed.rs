@@ -140,7 +140,10 @@ mod tests {
         assert_eq!(set.undirected, 1);
         assert!(set.unparsed.is_empty());
         let s = &set.sentences;
-        assert_eq!((s[0].text.as_str(), s[0].target, s[0].stance), ("Tokyo protested to Beijing.", CharSpan { start: 19, end: 26 }, Stance::Against));
+        assert_eq!(
+            (s[0].text.as_str(), s[0].target, s[0].stance),
+            ("Tokyo protested to Beijing.", CharSpan { start: 19, end: 26 }, Stance::Against)
+        );
         assert_eq!(s[0].holder, CharSpan { start: 0, end: 5 });
         assert_eq!((s[1].target, s[1].stance), (CharSpan { start: 0, end: 5 }, Stance::Favor));
         // Character offsets, not bytes.

@@ -323,7 +323,10 @@ mod tests {
         assert_eq!(s.rows.len(), 2);
         assert_eq!(s.rows[0].ids, vec![101, 1000, 1001, 1002, m0, 1003, m1, 1004, 102]);
         assert_eq!(s.rows[1].ids, vec![101, 1000, m0, 1001, m1, 1002, 1003, 1004, 102]);
-        assert_eq!(s.targets, vec![TargetTokens { row: 0, start: 4, end: 7 }, TargetTokens { row: 1, start: 2, end: 5 }]);
+        assert_eq!(
+            s.targets,
+            vec![TargetTokens { row: 0, start: 4, end: 7 }, TargetTokens { row: 1, start: 2, end: 5 }]
+        );
         // Without targets (sentiment) the row is unmarked.
         assert_eq!(e.place(&ids, &offs, &[]).unwrap().rows[0].ids, vec![101, 1000, 1001, 1002, 1003, 1004, 102]);
     }

@@ -346,7 +346,11 @@ impl Encoded {
         Ok(Encoded {
             stance_train: encode_stance(model, &data.stance_train)?,
             actor_train: encode_stance(model, &data.actor_train)?,
-            directed_train: if opts.directed_per_epoch > 0 { encode_stance(model, &data.directed_train)? } else { vec![] },
+            directed_train: if opts.directed_per_epoch > 0 {
+                encode_stance(model, &data.directed_train)?
+            } else {
+                vec![]
+            },
             sst2_train: encode_sentiment(model, &data.sst2_train),
             tweet_train: encode_sentiment(model, &data.tweet_train),
         })
@@ -487,7 +491,8 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
     let (actor_probs, actor_gold) = stance_predictions(model, &data.actor_val)?;
     let actor = (!actor_gold.is_empty()).then(|| metrics::report(&names, &actor_gold, &actor_probs));
     let (directed_probs, directed_gold) = stance_predictions(model, &data.directed_val)?;
-    let directed_accuracy = (!directed_gold.is_empty()).then(|| metrics::report(&names, &directed_gold, &directed_probs).accuracy);
+    let directed_accuracy =
+        (!directed_gold.is_empty()).then(|| metrics::report(&names, &directed_gold, &directed_probs).accuracy);
 
     let texts = |xs: &[SentimentExample]| xs.iter().map(|x| x.text.clone()).collect::<Vec<_>>();
     let sst2_probs = sentiment_probs(model, &texts(&data.sst2_val), policy)?;
