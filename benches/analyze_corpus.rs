@@ -15,13 +15,13 @@
 use std::path::Path;
 use std::time::Instant;
 
-use stance::actors::Lexicon;
-use stance::analyze::{analyze, AnalyzeOptions, Input};
-use stance::corpus::Document;
+use stance::input::Document;
 use stance::model::{resolve_model_dir, StanceModel};
-use stance::report::JsonSink;
+use stance::output::JsonSink;
+use stance::run::analyze::{analyze, AnalyzeOptions, Input};
 use stance::score::BatchPolicy;
 use stance::score::ModelScorer;
+use stance::text::actors::Lexicon;
 use tch::Device;
 
 mod util;

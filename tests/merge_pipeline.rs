@@ -8,13 +8,13 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::KeywordScorer;
-use stance::actors::Lexicon;
-use stance::analyze::{analyze, AnalyzeOptions, Input};
-use stance::corpus::{read_corpus, CorpusOptions};
-use stance::groups::{By, Granularity, Grouping};
-use stance::partial::{merge, PartialHeader, PartialSink, PARTIAL_VERSION};
-use stance::report::tidy::TidyCsvSink;
-use stance::report::{CsvSink, JsonSink, JsonlSink, Sink, TableSink, SCHEMA_VERSION};
+use stance::aggregate::groups::{By, Granularity, Grouping};
+use stance::input::{read_corpus, CorpusOptions};
+use stance::output::tidy::TidyCsvSink;
+use stance::output::{CsvSink, JsonSink, JsonlSink, Sink, TableSink, SCHEMA_VERSION};
+use stance::run::analyze::{analyze, AnalyzeOptions, Input};
+use stance::run::partial::{merge, PartialHeader, PartialSink, PARTIAL_VERSION};
+use stance::text::actors::Lexicon;
 
 const FORMATS: [&str; 5] = ["json", "jsonl", "csv", "tidy-csv", "table"];
 

@@ -1,5 +1,5 @@
 //! `stance analyze`: documents in, per-actor profiles per document, group and corpus out, in the
-//! format asked for (the JSON contract is documented in src/report/mod.rs), on stdout or into a
+//! format asked for (the JSON contract is documented in src/output/mod.rs), on stdout or into a
 //! file that appears only when the run completes.
 
 use std::io::{IsTerminal, Write};
@@ -9,11 +9,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::{load_lexicon, run_pipeline, with_output, InputArgs};
-use stance::analyze::AnalyzeOptions;
-use stance::groups::{By, Grouping};
-use stance::partial::{lexicon_fingerprint, model_fingerprint, PartialHeader, PartialSink, PARTIAL_VERSION};
-use stance::report::tidy::{TidyCsvSink, TidyJsonlSink};
-use stance::report::{CsvSink, JsonSink, JsonlSink, Sink, TableSink, SCHEMA_VERSION};
+use stance::aggregate::groups::{By, Grouping};
+use stance::output::tidy::{TidyCsvSink, TidyJsonlSink};
+use stance::output::{CsvSink, JsonSink, JsonlSink, Sink, TableSink, SCHEMA_VERSION};
+use stance::run::analyze::AnalyzeOptions;
+use stance::run::partial::{lexicon_fingerprint, model_fingerprint, PartialHeader, PartialSink, PARTIAL_VERSION};
 
 #[derive(clap::Args)]
 pub struct AnalyzeArgs {
@@ -40,7 +40,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "DIR", requires = "output")]
     pub checkpoint: Option<PathBuf>,
     /// Documents between checkpoints (rounded up to whole chunks).
-    #[arg(long, default_value_t = stance::checkpoint::DEFAULT_CHECKPOINT_EVERY, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    #[arg(long, default_value_t = stance::run::checkpoint::DEFAULT_CHECKPOINT_EVERY, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub checkpoint_every: usize,
     /// With `--format partial`: this input's place among the shards of a larger input (0, 1, 2,
     /// ...), which `stance merge` orders them by.
@@ -52,7 +52,7 @@ pub struct AnalyzeArgs {
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
-    /// One JSON document (schema in src/report/mod.rs and the README).
+    /// One JSON document (schema in src/output/mod.rs and the README).
     Json,
     /// JSON Lines, `{"type": ..., "data": ...}` per line, streamed.
     Jsonl,
@@ -60,14 +60,14 @@ pub enum OutputFormat {
     Csv,
     /// A readable table.
     Table,
-    /// Tidy long format for dashboards: one CSV row per group x actor (src/report/tidy.rs).
+    /// Tidy long format for dashboards: one CSV row per group x actor (src/output/tidy.rs).
     TidyCsv,
     /// The tidy rows as JSON Lines.
     TidyJsonl,
     /// One self-contained HTML page (works offline): groups x actors, stance over time, two groups
     /// compared (with `stance compare`'s test on up to the 20 largest groups), and the evidence.
     Html,
-    /// The mergeable state of the run (documents and exact sums, src/partial.rs), for `stance
+    /// The mergeable state of the run (documents and exact sums, src/run/partial.rs), for `stance
     /// merge`: shards of a corpus analysed apart, on one machine or many, merge into the output of
     /// one run.
     Partial,
@@ -91,7 +91,7 @@ pub fn sink<'a>(
         OutputFormat::TidyCsv if to_stdout => Box::new(TidyCsvSink::with_trailer(out)),
         OutputFormat::TidyCsv => Box::new(TidyCsvSink::new(out)),
         OutputFormat::TidyJsonl => Box::new(TidyJsonlSink::new(out)),
-        OutputFormat::Html => Box::new(super::page::HtmlSink::new(out, grouping.clone())),
+        OutputFormat::Html => Box::new(super::report::HtmlSink::new(out, grouping.clone())),
         OutputFormat::Partial => Box::new(PartialSink::new(out, header()?)),
     })
 }
@@ -133,7 +133,7 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
             let (summary, _) = with_output(a.output.as_ref(), |out| {
                 let mut sink =
                     sink(format, false, out, &grouping, || Ok(PartialHeader { shard: a.shard, ..partial.1.clone() }))?;
-                stance::partial::merge(std::slice::from_ref(&partial.0), sink.as_mut())
+                stance::run::partial::merge(std::slice::from_ref(&partial.0), sink.as_mut())
             })?;
             summary
         }
@@ -152,7 +152,7 @@ fn run_with_checkpoint(
     opts: AnalyzeOptions,
     header: PartialHeader,
 ) -> Result<(PathBuf, PartialHeader)> {
-    use stance::checkpoint::Checkpoint;
+    use stance::run::checkpoint::Checkpoint;
     let i = &a.input;
     if i.inputs.iter().any(|x| x == "-") {
         anyhow::bail!("--checkpoint cannot resume a run that reads stdin: name the input files");
@@ -173,7 +173,7 @@ fn run_with_checkpoint(
         "author": i.author, "csv": [&i.csv_id, &i.csv_author, &i.csv_date, &i.csv_title, &i.csv_text],
         "model": header.model, "lexicon": header.lexicon,
     });
-    let command = stance::partial::fingerprint(&[command.to_string().as_bytes()]);
+    let command = stance::run::partial::fingerprint(&[command.to_string().as_bytes()]);
     let every = a.checkpoint_every.div_ceil(i.chunk) * i.chunk;
     let (mut checkpoint, state) = Checkpoint::open(dir, command, every)?;
     let path = checkpoint.partial_path();
@@ -188,7 +188,7 @@ fn run_with_checkpoint(
                 eprintln!("stance: resuming from {} after {} records", dir.display(), s.records);
             }
             let ids = checkpoint.document_ids()?;
-            Some(Box::new(stance::totals::Totals::restore(
+            Some(Box::new(stance::aggregate::totals::Totals::restore(
                 snapshot,
                 opts.grouping.clone(),
                 opts.evidence,
@@ -199,8 +199,8 @@ fn run_with_checkpoint(
     };
     let mut partial = PartialSink::new(std::io::BufWriter::new(file), header.clone());
     let summary = {
-        let mut after = |t: &stance::totals::Totals, s: &mut dyn Sink| checkpoint.after_chunk(t, s);
-        let from = stance::analyze::Start::Resume { totals: resumed, after_chunk: &mut after };
+        let mut after = |t: &stance::aggregate::totals::Totals, s: &mut dyn Sink| checkpoint.after_chunk(t, s);
+        let from = stance::run::analyze::Start::Resume { totals: resumed, after_chunk: &mut after };
         super::run_pipeline_from(i, opts, &mut partial, from)?
     };
     checkpoint.complete(summary.records, &mut partial)?;

@@ -8,10 +8,12 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 
 use super::{run_pipeline, InputArgs};
-use stance::analyze::AnalyzeOptions;
-use stance::compare::{compare, read_analysis, write_csv, write_table, CompareSettings, Gathered, DEFAULT_MAX_PAIRS};
-use stance::groups::{By, Grouping};
-use stance::stats::{CompareOptions, Correction};
+use stance::aggregate::compare::{
+    compare, read_analysis, write_csv, write_table, CompareSettings, Gathered, DEFAULT_MAX_PAIRS,
+};
+use stance::aggregate::groups::{By, Grouping};
+use stance::aggregate::stats::{CompareOptions, Correction};
+use stance::run::analyze::AnalyzeOptions;
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
@@ -68,7 +70,7 @@ fn parse_alpha(s: &str) -> Result<f64, String> {
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CompareFormat {
-    /// One JSON document (schema in src/compare.rs and the README).
+    /// One JSON document (schema in src/aggregate/compare.rs and the README).
     Json,
     /// One row per comparison.
     Csv,

@@ -1,5 +1,5 @@
 //! `stance merge`: partial results (`stance analyze --format partial`) of shards of a corpus,
-//! merged into the output one run over the whole corpus gives (src/partial.rs).
+//! merged into the output one run over the whole corpus gives (src/run/partial.rs).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use super::analyze::{default_format, sink, OutputFormat};
 use super::with_output;
-use stance::groups::Grouping;
+use stance::aggregate::groups::Grouping;
 
 #[derive(clap::Args)]
 pub struct MergeArgs {
@@ -28,13 +28,13 @@ pub struct MergeArgs {
 }
 
 pub fn run(a: MergeArgs) -> Result<ExitCode> {
-    let first = stance::partial::read_header(&a.partials[0])?;
+    let first = stance::run::partial::read_header(&a.partials[0])?;
     let grouping = Grouping::from_names(&first.by)?;
     let format = a.format.unwrap_or_else(|| default_format(a.output.as_ref()));
-    let header = || Ok(stance::partial::PartialHeader { shard: a.shard, actors: Vec::new(), ..first.clone() });
+    let header = || Ok(stance::run::partial::PartialHeader { shard: a.shard, actors: Vec::new(), ..first.clone() });
     let (summary, across) = with_output(a.output.as_ref(), |out| {
         let mut sink = sink(format, a.output.is_none(), out, &grouping, header)?;
-        stance::partial::merge(&a.partials, sink.as_mut())
+        stance::run::partial::merge(&a.partials, sink.as_mut())
     })?;
     eprintln!(
         "stance: merged {} partials: documents {}, failed {}, ids in more than one shard {across}",

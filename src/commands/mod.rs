@@ -8,7 +8,7 @@ pub mod analyze;
 pub mod compare;
 pub mod eval;
 pub mod merge;
-pub mod page;
+pub mod report;
 pub mod score;
 
 use std::io::IsTerminal;
@@ -20,9 +20,9 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tch::Device;
 
-use stance::analyze::{AnalyzeOptions, Input};
 use stance::model::{resolve_model_dir, StanceModel};
-use stance::report::{escape_controls, Sink, Summary};
+use stance::output::{escape_controls, Sink, Summary};
+use stance::run::analyze::{AnalyzeOptions, Input};
 use stance::score::{BatchPolicy, ModelScorer};
 
 /// Options shared by the commands that run the model.
@@ -121,7 +121,7 @@ pub struct InputArgs {
     /// line, .csv with a header), or `-` for stdin. `analyze` with none reads the bundled seed essay.
     pub inputs: Vec<String>,
     /// Actors file (TOML) that extends the default actors or, with `mode = "replace"`, replaces
-    /// them; see src/actors/default.toml for the format.
+    /// them; see src/text/actors/default.toml for the format.
     #[arg(long, value_name = "FILE")]
     pub actors: Option<PathBuf>,
     /// Author for documents that name none (plain files, records without `author`).
@@ -133,11 +133,11 @@ pub struct InputArgs {
     /// Documents per processing chunk, 1 to 100000: the unit a model worker takes (memory holds at
     /// most two chunks per worker). Keep it fixed to compare runs byte for byte: it decides which
     /// sentences share a model batch, which can move a 4th decimal.
-    #[arg(long, default_value_t = stance::analyze::DEFAULT_CHUNK_DOCS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    #[arg(long, default_value_t = stance::run::analyze::DEFAULT_CHUNK_DOCS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub chunk: usize,
     /// Format of stdin; default: JSONL if it starts with `{`, else one text document.
     #[arg(long, value_enum)]
-    pub stdin_format: Option<stance::corpus::Format>,
+    pub stdin_format: Option<stance::input::Format>,
     /// CSV column holding the text.
     #[arg(long, default_value = "text")]
     pub csv_text: String,
@@ -178,16 +178,16 @@ pub fn rate_style(template: &str) -> ProgressStyle {
 
 /// The actors of the run: the defaults, or as `--actors` extends or replaces them (warning about
 /// an alias claimed by two actors).
-pub fn load_lexicon(a: &InputArgs) -> Result<stance::actors::Lexicon> {
+pub fn load_lexicon(a: &InputArgs) -> Result<stance::text::actors::Lexicon> {
     Ok(match &a.actors {
         Some(p) => {
-            let lexicon = stance::actors::Lexicon::with_file(p)?;
+            let lexicon = stance::text::actors::Lexicon::with_file(p)?;
             for w in lexicon.shared_aliases() {
                 eprintln!("stance: warning: {}: {}", p.display(), escape_controls(&w));
             }
             lexicon
         }
-        None => stance::actors::Lexicon::default_actors(),
+        None => stance::text::actors::Lexicon::default_actors(),
     })
 }
 
@@ -237,17 +237,17 @@ pub fn with_output<T>(path: Option<&PathBuf>, write: impl FnOnce(&mut dyn Write)
 /// Reads the input named by `a` (the seed essay when none), runs the pipeline over it into `sink`
 /// with a progress spinner, and prints a summary line on stderr unless `--quiet`.
 pub fn run_pipeline(a: &InputArgs, opts: AnalyzeOptions, sink: &mut dyn Sink) -> Result<Summary> {
-    run_pipeline_from(a, opts, sink, stance::analyze::Start::Fresh)
+    run_pipeline_from(a, opts, sink, stance::run::analyze::Start::Fresh)
 }
 
-/// [`run_pipeline`] from a checkpoint ([`stance::analyze::Start`]).
+/// [`run_pipeline`] from a checkpoint ([`stance::run::analyze::Start`]).
 pub fn run_pipeline_from(
     a: &InputArgs,
     opts: AnalyzeOptions,
     sink: &mut dyn Sink,
-    from: stance::analyze::Start<'_>,
+    from: stance::run::analyze::Start<'_>,
 ) -> Result<Summary> {
-    use stance::corpus::{CorpusOptions, CsvColumns};
+    use stance::input::{CorpusOptions, CsvColumns};
 
     let lexicon = load_lexicon(a)?;
     let copts = CorpusOptions {
@@ -262,15 +262,15 @@ pub fn run_pipeline_from(
         stdin_format: a.stdin_format,
     };
     let (records, walk) = if a.inputs.is_empty() {
-        let r = stance::corpus::read_stream(
+        let r = stance::input::read_stream(
             Box::new(SEED_TEXT.as_bytes()),
             SEED_NAME.to_string(),
-            Some(stance::corpus::Format::Text),
+            Some(stance::input::Format::Text),
             &copts,
         );
         (r, Default::default())
     } else {
-        stance::corpus::read_corpus(&a.inputs, &copts)
+        stance::input::read_corpus(&a.inputs, &copts)
     };
     let scorer = a.workers.scorer(&a.model)?;
     let bar = if a.quiet || !std::io::stderr().is_terminal() {
@@ -288,7 +288,7 @@ pub fn run_pipeline_from(
         bar.inc(docs as u64);
         bar.set_message(format!("{sentences} sentences"));
     };
-    let summary = stance::analyze::analyze_from(
+    let summary = stance::run::analyze::analyze_from(
         Input { records, skipped_files: walk.skipped_files },
         &lexicon,
         &scorer,
@@ -317,18 +317,18 @@ pub fn run_pipeline_from(
 
 /// Prints each input error on stderr as it happens, then hands it to the real sink.
 pub struct ErrorEcho<'a> {
-    pub inner: &'a mut dyn stance::report::Sink,
+    pub inner: &'a mut dyn stance::output::Sink,
     pub bar: &'a ProgressBar,
 }
 
-impl stance::report::Sink for ErrorEcho<'_> {
-    fn begin(&mut self, actors: &[stance::report::ActorInfo]) -> Result<()> {
+impl stance::output::Sink for ErrorEcho<'_> {
+    fn begin(&mut self, actors: &[stance::output::ActorInfo]) -> Result<()> {
         self.inner.begin(actors)
     }
-    fn document(&mut self, d: &stance::report::DocumentReport) -> Result<()> {
+    fn document(&mut self, d: &stance::output::DocumentReport) -> Result<()> {
         self.inner.document(d)
     }
-    fn error(&mut self, e: &stance::corpus::InputError) -> Result<()> {
+    fn error(&mut self, e: &stance::input::InputError) -> Result<()> {
         self.bar.suspend(|| eprintln!("stance: {}", escape_controls(&e.to_string())));
         self.inner.error(e)
     }
@@ -339,10 +339,10 @@ impl stance::report::Sink for ErrorEcho<'_> {
     fn flush(&mut self) -> Result<()> {
         self.inner.flush()
     }
-    fn totals(&mut self, totals: &stance::totals::TotalsSnapshot) -> Result<()> {
+    fn totals(&mut self, totals: &stance::aggregate::totals::TotalsSnapshot) -> Result<()> {
         self.inner.totals(totals)
     }
-    fn finish(&mut self, end: &stance::report::Closing) -> Result<()> {
+    fn finish(&mut self, end: &stance::output::Closing) -> Result<()> {
         self.inner.finish(end)
     }
 }

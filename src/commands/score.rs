@@ -1,5 +1,5 @@
 //! `stance score`: sentences with given target spans in (JSONL), one scored line per input line
-//! out, in order (src/score_jsonl.rs has the line formats).
+//! out, in order (src/score/lines.rs has the line formats).
 
 use std::io::{BufReader, IsTerminal};
 use std::process::ExitCode;
@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::{rate_style, ModelArgs, WorkerArgs};
-use stance::report::escape_controls;
+use stance::output::escape_controls;
 
 pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) -> Result<ExitCode> {
     let scorer = workers.scorer(&model)?;
@@ -24,10 +24,10 @@ pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) ->
     let mut progress = |n: usize| bar.inc(n as u64);
     let summary = if input == "-" {
         let stdin = std::io::stdin().lock();
-        stance::score_jsonl::score_stream(&scorer, stdin, stdout, "<stdin>", &mut errors, &mut progress)?
+        stance::score::lines::score_stream(&scorer, stdin, stdout, "<stdin>", &mut errors, &mut progress)?
     } else {
         let f = std::fs::File::open(&input).with_context(|| format!("{input}: cannot open"))?;
-        stance::score_jsonl::score_stream(&scorer, BufReader::new(f), stdout, &input, &mut errors, &mut progress)?
+        stance::score::lines::score_stream(&scorer, BufReader::new(f), stdout, &input, &mut errors, &mut progress)?
     };
     bar.finish_and_clear();
     if !quiet {

@@ -42,10 +42,11 @@ use std::io::Write;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{ActorProfile, ActorSums};
-use crate::corpus::{Document, InputError};
-use crate::groups::GroupingReport;
+use crate::aggregate::groups::GroupingReport;
+use crate::aggregate::sums::{ActorProfile, ActorSums};
+use crate::input::{Document, InputError};
 
+pub mod page;
 pub mod tidy;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -96,7 +97,7 @@ pub struct DocumentReport {
     pub date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub title: Option<String>,
-    pub meta: crate::corpus::Meta,
+    pub meta: crate::input::Meta,
     pub sentences: usize,
     pub actor_sentences: usize,
     pub mentions: usize,
@@ -221,7 +222,7 @@ pub trait Sink {
         Ok(())
     }
     /// The run's mergeable sums, just before `finish` (a partial result keeps them).
-    fn totals(&mut self, _totals: &crate::totals::TotalsSnapshot) -> Result<()> {
+    fn totals(&mut self, _totals: &crate::aggregate::totals::TotalsSnapshot) -> Result<()> {
         Ok(())
     }
     fn finish(&mut self, end: &Closing) -> Result<()>;
@@ -544,7 +545,8 @@ impl<W: Write> Sink for TableSink<W> {
         writeln!(self.out, "Stance = P(favor) - P(against), averaged over the sentences that mention the actor.\n")?;
         self.table(&corpus.actors)?;
         let by = end.grouping.by.join(", ");
-        let heading = if by == crate::groups::DEFAULT_BY { "Author".to_string() } else { format!("Group ({by})") };
+        let heading =
+            if by == crate::aggregate::groups::DEFAULT_BY { "Author".to_string() } else { format!("Group ({by})") };
         for g in end.groups.iter().filter(|g| g.documents > 0) {
             writeln!(
                 self.out,

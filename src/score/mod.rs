@@ -10,6 +10,8 @@
 //! activations of a batch share one quantization range, so a sentence's scores move a little with
 //! its batch-mates; batches are planned from the input alone, so output is still deterministic.
 
+pub mod lines;
+
 use std::borrow::Cow;
 use std::sync::Mutex;
 

@@ -1,5 +1,5 @@
 //! The dashboard page: `stance report ANALYSIS.json` and `stance analyze --format html` write one
-//! self-contained HTML file (src/page/) from an analysis and, where there is one, a comparison.
+//! self-contained HTML file (src/output/page/) from an analysis and, where there is one, a comparison.
 
 use std::io::{BufReader, Write};
 use std::path::PathBuf;
@@ -9,11 +9,11 @@ use anyhow::{Context, Result};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use stance::compare::{compare, CompareSettings, Gathered, DEFAULT_MAX_PAIRS};
-use stance::corpus::InputError;
-use stance::groups::Grouping;
-use stance::report::{ActorInfo, Closing, DocumentReport, JsonSink, Sink};
-use stance::stats::CompareOptions;
+use stance::aggregate::compare::{compare, CompareSettings, Gathered, DEFAULT_MAX_PAIRS};
+use stance::aggregate::groups::Grouping;
+use stance::aggregate::stats::CompareOptions;
+use stance::input::InputError;
+use stance::output::{ActorInfo, Closing, DocumentReport, JsonSink, Sink};
 
 /// Groups that the page of `analyze --format html` compares (every pair), the largest by documents.
 pub const PAGE_COMPARED_GROUPS: usize = 20;
@@ -54,7 +54,7 @@ pub fn run(a: ReportArgs) -> Result<ExitCode> {
     let analysis: WithoutDocuments = read_json(&a.analysis)?;
     let analysis = serde_json::Value::Object(analysis.rest);
     let compare: Option<serde_json::Value> = a.compare.as_ref().map(read_json).transpose()?;
-    let page = stance::page::render(&analysis, compare.as_ref())
+    let page = stance::output::page::render(&analysis, compare.as_ref())
         .with_context(|| format!("{}: not the output of `stance analyze --format json`", a.analysis.display()))?;
     match &a.output {
         Some(p) => std::fs::write(p, page).with_context(|| format!("{}: cannot write", p.display()))?,
@@ -106,7 +106,7 @@ impl<W: Write> Sink for HtmlSink<W> {
         } else {
             None
         };
-        self.out.write_all(stance::page::render(&analysis, compared.as_ref())?.as_bytes())?;
+        self.out.write_all(stance::output::page::render(&analysis, compared.as_ref())?.as_bytes())?;
         self.out.flush()?;
         Ok(())
     }

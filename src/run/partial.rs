@@ -28,11 +28,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, ensure, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::actors::Lexicon;
-use crate::corpus::InputError;
-use crate::groups::Grouping;
-use crate::report::{ActorInfo, Closing, DocumentReport, ErrorReport, Sink, SCHEMA_VERSION};
-use crate::totals::{Totals, TotalsSnapshot};
+use crate::aggregate::groups::Grouping;
+use crate::aggregate::totals::{Totals, TotalsSnapshot};
+use crate::input::InputError;
+use crate::output::{ActorInfo, Closing, DocumentReport, ErrorReport, Sink, SCHEMA_VERSION};
+use crate::text::actors::Lexicon;
 
 pub const PARTIAL_VERSION: u32 = 1;
 
@@ -171,7 +171,7 @@ pub fn read_header(path: &Path) -> Result<PartialHeader> {
 
 /// Merges the partials at `paths` into `sink`; returns the merged summary and the number of
 /// documents whose id an earlier shard had (the first 10 are named in warnings).
-pub fn merge(paths: &[PathBuf], sink: &mut dyn Sink) -> Result<(crate::report::Summary, usize)> {
+pub fn merge(paths: &[PathBuf], sink: &mut dyn Sink) -> Result<(crate::output::Summary, usize)> {
     ensure!(!paths.is_empty(), "no partials to merge");
     let mut shards: Vec<(PartialHeader, &PathBuf)> =
         paths.iter().map(|p| Ok((read_header(p)?, p))).collect::<Result<_>>()?;
@@ -234,7 +234,7 @@ pub fn merge(paths: &[PathBuf], sink: &mut dyn Sink) -> Result<(crate::report::S
                             e.record += offset;
                         }
                     }
-                    let h = crate::totals::id_hash(&d.id);
+                    let h = crate::aggregate::totals::id_hash(&d.id);
                     match first_shard.get(&h) {
                         Some(&s) if s != header.shard => {
                             across += 1;

@@ -20,8 +20,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{neutralise_formula, ActorInfo, Closing, DocumentReport, GroupReport, Sink};
-use crate::corpus::InputError;
-use crate::groups::LABEL_SEPARATOR;
+use crate::aggregate::groups::LABEL_SEPARATOR;
+use crate::input::InputError;
 
 /// The columns, in order.
 pub const TIDY_HEADER: [&str; 15] = [

@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, HashSet};
 use anyhow::{ensure, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::ActorSums;
-use crate::groups::{GroupKey, Grouping, MAX_FILLED_GROUPS};
-use crate::report::{ActorInfo, AuthorReport, Closing, CorpusReport, GroupReport, Sink, Summary};
+use crate::aggregate::groups::{GroupKey, Grouping, MAX_FILLED_GROUPS};
+use crate::aggregate::sums::ActorSums;
+use crate::output::{ActorInfo, AuthorReport, Closing, CorpusReport, GroupReport, Sink, Summary};
 
 /// Duplicate-id warnings printed; further duplicates are counted in `summary.duplicate_ids`.
 pub const MAX_DUPLICATE_WARNINGS: usize = 10;
