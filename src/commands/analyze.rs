@@ -8,12 +8,13 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::{load_lexicon, run_pipeline, with_output, InputArgs};
+use super::{resolve, run_pipeline, with_output, InputArgs};
 use stance::aggregate::groups::{By, Grouping};
 use stance::output::tidy::{TidyCsvSink, TidyJsonlSink};
-use stance::output::{CsvSink, JsonSink, JsonlSink, Sink, TableSink, SCHEMA_VERSION};
-use stance::run::analyze::AnalyzeOptions;
-use stance::run::partial::{lexicon_fingerprint, model_fingerprint, PartialHeader, PartialSink, PARTIAL_VERSION};
+use stance::output::{CsvSink, JsonSink, JsonlSink, Sink, TableSink};
+use stance::run::analyze::Start;
+use stance::run::partial::{PartialHeader, PartialSink};
+use stance::run::Run;
 
 #[derive(clap::Args)]
 pub struct AnalyzeArgs {
@@ -106,75 +107,37 @@ pub fn default_format(output: Option<&PathBuf>) -> OutputFormat {
 }
 
 pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
-    let grouping = Grouping::new(a.by.clone())?;
+    let run = resolve(a.input.flags(a.by.clone(), a.evidence))?;
     let format = a.format.unwrap_or_else(|| default_format(a.output.as_ref()));
-    let header = || -> Result<PartialHeader> {
-        let model_dir = stance::model::resolve_model_dir(a.input.model.model.as_deref());
-        Ok(PartialHeader {
-            partial_version: PARTIAL_VERSION,
-            schema_version: SCHEMA_VERSION,
-            shard: a.shard,
-            model: model_fingerprint(&model_dir, a.input.model.precision().resolve().name())?,
-            lexicon: lexicon_fingerprint(&load_lexicon(&a.input)?),
-            by: grouping.names(),
-            evidence: a.evidence,
-            actors: Vec::new(),
-        })
-    };
-    let opts = AnalyzeOptions {
-        chunk_docs: a.input.chunk,
-        evidence: a.evidence,
-        strict: a.input.strict,
-        grouping: grouping.clone(),
-    };
+    let grouping = run.grouping();
     let summary = match &a.checkpoint {
         Some(dir) => {
-            let partial = run_with_checkpoint(&a, dir, opts, header()?)?;
+            let partial = run_with_checkpoint(&a, &run, dir)?;
+            let header = PartialHeader { shard: a.shard, ..partial.1.clone() };
             let (summary, _) = with_output(a.output.as_ref(), |out| {
-                let mut sink =
-                    sink(format, false, out, &grouping, || Ok(PartialHeader { shard: a.shard, ..partial.1.clone() }))?;
+                let mut sink = sink(format, false, out, grouping, || Ok(header))?;
                 stance::run::partial::merge(std::slice::from_ref(&partial.0), sink.as_mut())
             })?;
             summary
         }
         None => with_output(a.output.as_ref(), |out| {
-            let mut sink = sink(format, a.output.is_none(), out, &grouping, header)?;
-            run_pipeline(&a.input, opts, sink.as_mut())
+            let mut sink = sink(format, a.output.is_none(), out, grouping, || run.partial_header(a.shard))?;
+            run_pipeline(&run, sink.as_mut(), Start::Fresh, a.input.quiet)
         })?,
     };
     Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// Runs (or goes on with) the pipeline into the checkpoint's partial; returns its path and header.
-fn run_with_checkpoint(
-    a: &AnalyzeArgs,
-    dir: &std::path::Path,
-    opts: AnalyzeOptions,
-    header: PartialHeader,
-) -> Result<(PathBuf, PartialHeader)> {
+fn run_with_checkpoint(a: &AnalyzeArgs, run: &Run, dir: &std::path::Path) -> Result<(PathBuf, PartialHeader)> {
     use stance::run::checkpoint::Checkpoint;
-    let i = &a.input;
-    if i.inputs.iter().any(|x| x == "-") {
+    if run.inputs.iter().any(|x| x == "-") {
         anyhow::bail!("--checkpoint cannot resume a run that reads stdin: name the input files");
     }
-    // Inputs are known by path, size and modification time: a changed file is another command.
-    let inputs: Vec<serde_json::Value> = i
-        .inputs
-        .iter()
-        .map(|p| {
-            let m = std::fs::metadata(p).ok();
-            let modified =
-                m.as_ref().and_then(|m| m.modified().ok()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-            serde_json::json!([p, m.map(|m| m.len()), modified.map(|d| d.as_nanos().to_string())])
-        })
-        .collect();
-    let command = serde_json::json!({
-        "inputs": inputs, "by": header.by, "evidence": header.evidence, "chunk": i.chunk, "strict": i.strict,
-        "author": i.author, "csv": [&i.csv_id, &i.csv_author, &i.csv_date, &i.csv_title, &i.csv_text],
-        "model": header.model, "lexicon": header.lexicon,
-    });
-    let command = stance::run::partial::fingerprint(&[command.to_string().as_bytes()]);
-    let every = a.checkpoint_every.div_ceil(i.chunk) * i.chunk;
+    let header = run.partial_header(a.shard)?;
+    let command = run.command_fingerprint(&header);
+    let chunk = run.options.chunk_docs;
+    let every = a.checkpoint_every.div_ceil(chunk) * chunk;
     let (mut checkpoint, state) = Checkpoint::open(dir, command, every)?;
     let path = checkpoint.partial_path();
     if state.as_ref().is_some_and(|s| s.complete) {
@@ -184,14 +147,14 @@ fn run_with_checkpoint(
     let resumed = match state {
         Some(s) => {
             let snapshot = s.totals.ok_or_else(|| anyhow::anyhow!("{}: a checkpoint without totals", dir.display()))?;
-            if !i.quiet {
+            if !a.input.quiet {
                 eprintln!("stance: resuming from {} after {} records", dir.display(), s.records);
             }
             let ids = checkpoint.document_ids()?;
             Some(Box::new(stance::aggregate::totals::Totals::restore(
                 snapshot,
-                opts.grouping.clone(),
-                opts.evidence,
+                run.grouping().clone(),
+                run.options.evidence,
                 ids.into_iter(),
             )?))
         }
@@ -200,8 +163,8 @@ fn run_with_checkpoint(
     let mut partial = PartialSink::new(std::io::BufWriter::new(file), header.clone());
     let summary = {
         let mut after = |t: &stance::aggregate::totals::Totals, s: &mut dyn Sink| checkpoint.after_chunk(t, s);
-        let from = stance::run::analyze::Start::Resume { totals: resumed, after_chunk: &mut after };
-        super::run_pipeline_from(i, opts, &mut partial, from)?
+        let from = Start::Resume { totals: resumed, after_chunk: &mut after };
+        run_pipeline(run, &mut partial, from, a.input.quiet)?
     };
     checkpoint.complete(summary.records, &mut partial)?;
     Ok((path, header))

@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use super::analyze::{default_format, sink, OutputFormat};
 use super::with_output;
-use stance::aggregate::groups::Grouping;
+use stance::run::partial::{PartialHeader, Partials};
 
 #[derive(clap::Args)]
 pub struct MergeArgs {
@@ -28,13 +28,13 @@ pub struct MergeArgs {
 }
 
 pub fn run(a: MergeArgs) -> Result<ExitCode> {
-    let first = stance::run::partial::read_header(&a.partials[0])?;
-    let grouping = Grouping::from_names(&first.by)?;
+    let partials = Partials::open(&a.partials)?;
     let format = a.format.unwrap_or_else(|| default_format(a.output.as_ref()));
-    let header = || Ok(stance::run::partial::PartialHeader { shard: a.shard, actors: Vec::new(), ..first.clone() });
+    let header = PartialHeader { shard: a.shard, actors: Vec::new(), ..partials.header().clone() };
+    let grouping = partials.grouping().clone();
     let (summary, across) = with_output(a.output.as_ref(), |out| {
-        let mut sink = sink(format, a.output.is_none(), out, &grouping, header)?;
-        stance::run::partial::merge(&a.partials, sink.as_mut())
+        let mut sink = sink(format, a.output.is_none(), out, &grouping, || Ok(header))?;
+        partials.merge(sink.as_mut())
     })?;
     eprintln!(
         "stance: merged {} partials: documents {}, failed {}, ids in more than one shard {across}",

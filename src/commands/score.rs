@@ -8,10 +8,17 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::{rate_style, ModelArgs, WorkerArgs};
+use stance::model::Precision;
 use stance::output::escape_controls;
+use stance::run::ModelSetup;
 
 pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) -> Result<ExitCode> {
-    let scorer = workers.scorer(&model)?;
+    let mut warnings = Vec::new();
+    let setup = ModelSetup::resolve(&model.flags(Some(&workers)), Precision::Auto, &mut warnings);
+    for w in &warnings {
+        eprintln!("stance: warning: {w}");
+    }
+    let scorer = setup.scorer()?;
     let stdout = std::io::stdout().lock();
     let bar = if quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
@@ -37,7 +44,7 @@ pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) ->
             summary.scored,
             summary.targets,
             summary.failed,
-            model.precision().name()
+            scorer.precision().name()
         );
     }
     Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })

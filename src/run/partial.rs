@@ -169,112 +169,144 @@ pub fn read_header(path: &Path) -> Result<PartialHeader> {
     Ok(h)
 }
 
-/// Merges the partials at `paths` into `sink`; returns the merged summary and the number of
-/// documents whose id an earlier shard had (the first 10 are named in warnings).
-pub fn merge(paths: &[PathBuf], sink: &mut dyn Sink) -> Result<(crate::output::Summary, usize)> {
-    ensure!(!paths.is_empty(), "no partials to merge");
-    let mut shards: Vec<(PartialHeader, &PathBuf)> =
-        paths.iter().map(|p| Ok((read_header(p)?, p))).collect::<Result<_>>()?;
-    let (first, first_path) = shards[0].clone();
-    for (h, p) in &shards[1..] {
-        let differs = |what: &str, a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| {
-            anyhow::anyhow!(
-                "{} and {} differ in {what} ({a:?} against {b:?}): they come from different runs and do not merge",
-                first_path.display(),
-                p.display()
-            )
-        };
-        if h.model != first.model {
-            return Err(differs("the model (or its precision)", &first.model, &h.model));
-        }
-        if h.lexicon != first.lexicon || h.actors != first.actors {
-            return Err(differs("the actors file", &first.lexicon, &h.lexicon));
-        }
-        if h.by != first.by {
-            return Err(differs("--by", &first.by, &h.by));
-        }
-        if h.evidence != first.evidence {
-            return Err(differs("--evidence", &first.evidence, &h.evidence));
-        }
-    }
-    shards.sort_by_key(|(h, _)| h.shard);
-    for w in shards.windows(2) {
-        if w[0].0.shard == w[1].0.shard {
-            bail!(
-                "{} and {} are both shard {}: give each shard its place in the input with --shard N",
-                w[0].1.display(),
-                w[1].1.display(),
-                w[0].0.shard
-            );
-        }
-    }
-    let mut totals = Totals::new(first.actors.len(), 0, Grouping::from_names(&first.by)?, first.evidence);
-    sink.begin(&first.actors)?;
-    let mut first_shard: HashMap<u64, u64> = HashMap::new();
-    let mut across = 0usize;
-    for (header, path) in &shards {
-        let offset = totals.summary.records;
-        let name = path.display();
-        let mut records = 0usize;
-        let mut snapshot = None;
-        for (i, line) in open(path)?.lines().enumerate().skip(1) {
-            let line = line.with_context(|| format!("{name}:{}: cannot read", i + 1))?;
-            ensure!(snapshot.is_none(), "{name}:{}: a line after the totals", i + 1);
-            let raw: RawLine =
-                serde_json::from_str(&line).with_context(|| format!("{name}:{}: not a partial line", i + 1))?;
-            let at = || format!("{name}:{}", i + 1);
-            match raw.kind.as_str() {
-                "document" => {
-                    let mut d: DocumentReport = serde_json::from_str(raw.data.get()).with_context(at)?;
-                    records += 1;
-                    ensure!(d.record == records, "{}: record {} where {records} was expected", at(), d.record);
-                    d.record += offset;
-                    for p in d.actors.values_mut() {
-                        for e in p.evidence.against.iter_mut().chain(p.evidence.favor.iter_mut()) {
-                            e.record += offset;
-                        }
-                    }
-                    let h = crate::aggregate::totals::id_hash(&d.id);
-                    match first_shard.get(&h) {
-                        Some(&s) if s != header.shard => {
-                            across += 1;
-                            if across <= 10 {
-                                sink.warning(&format!(
-                                    "document id '{}' is in shard {s} and in shard {} ({name})",
-                                    d.id, header.shard
-                                ))?;
-                            }
-                        }
-                        Some(_) => {}
-                        None => {
-                            first_shard.insert(h, header.shard);
-                        }
-                    }
-                    totals.check_id(&d.id, d.record, sink)?;
-                    sink.document(&d)?;
-                }
-                "error" => {
-                    let e: ErrorReport = serde_json::from_str(raw.data.get()).with_context(at)?;
-                    records += 1;
-                    sink.error(&InputError { source: e.source, line: e.line, message: e.message })?;
-                }
-                "totals" => {
-                    let t: TotalsSnapshot = serde_json::from_str(raw.data.get()).with_context(at)?;
-                    snapshot = Some(t);
-                }
-                other => bail!("{}: a line of type '{other}', which partials do not have", at()),
+/// Partials to merge, their headers read and checked against each other, in shard order.
+pub struct Partials<'a> {
+    shards: Vec<(PartialHeader, &'a PathBuf)>,
+    grouping: Grouping,
+}
+
+impl<'a> Partials<'a> {
+    /// Reads the headers of the partials at `paths` and refuses partials of different runs or of
+    /// the same shard.
+    pub fn open(paths: &'a [PathBuf]) -> Result<Self> {
+        ensure!(!paths.is_empty(), "no partials to merge");
+        let mut shards: Vec<(PartialHeader, &PathBuf)> =
+            paths.iter().map(|p| Ok((read_header(p)?, p))).collect::<Result<_>>()?;
+        let (first, first_path) = shards[0].clone();
+        for (h, p) in &shards[1..] {
+            let differs = |what: &str, a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| {
+                anyhow::anyhow!(
+                    "{} and {} differ in {what} ({a:?} against {b:?}): they come from different runs and do not merge",
+                    first_path.display(),
+                    p.display()
+                )
+            };
+            if h.model != first.model {
+                return Err(differs("the model (or its precision)", &first.model, &h.model));
+            }
+            if h.lexicon != first.lexicon || h.actors != first.actors {
+                return Err(differs("the actors file", &first.lexicon, &h.lexicon));
+            }
+            if h.by != first.by {
+                return Err(differs("--by", &first.by, &h.by));
+            }
+            if h.evidence != first.evidence {
+                return Err(differs("--evidence", &first.evidence, &h.evidence));
             }
         }
-        let Some(snapshot) = snapshot else {
-            bail!("{name}: no totals line: the run that wrote this partial did not finish");
-        };
-        ensure!(
-            snapshot.summary.records == records,
-            "{name}: the totals count {} records, the lines {records}",
-            snapshot.summary.records
-        );
-        totals.absorb(snapshot, offset).with_context(|| name.to_string())?;
+        shards.sort_by_key(|(h, _)| h.shard);
+        for w in shards.windows(2) {
+            if w[0].0.shard == w[1].0.shard {
+                bail!(
+                    "{} and {} are both shard {}: give each shard its place in the input with --shard N",
+                    w[0].1.display(),
+                    w[1].1.display(),
+                    w[0].0.shard
+                );
+            }
+        }
+        let grouping = Grouping::from_names(&first.by)?;
+        Ok(Partials { shards, grouping })
     }
-    let summary = totals.finish(&first.actors, sink)?;
-    Ok((summary, across))
+
+    /// The header the partials share (that of the first shard).
+    pub fn header(&self) -> &PartialHeader {
+        &self.shards[0].0
+    }
+
+    /// The `--by` keys the partials were made with.
+    pub fn grouping(&self) -> &Grouping {
+        &self.grouping
+    }
+
+    /// Merges the partials into `sink`; returns the merged summary and the number of documents
+    /// whose id an earlier shard had (the first 10 are named in warnings).
+    pub fn merge(self, sink: &mut dyn Sink) -> Result<(crate::output::Summary, usize)> {
+        let Partials { shards, grouping } = self;
+        let first = shards[0].0.clone();
+        let mut totals = Totals::new(first.actors.len(), 0, grouping, first.evidence);
+        sink.begin(&first.actors)?;
+        let mut first_shard: HashMap<u64, u64> = HashMap::new();
+        let mut across = 0usize;
+        for (header, path) in &shards {
+            let offset = totals.summary.records;
+            let name = path.display();
+            let mut records = 0usize;
+            let mut snapshot = None;
+            for (i, line) in open(path)?.lines().enumerate().skip(1) {
+                let line = line.with_context(|| format!("{name}:{}: cannot read", i + 1))?;
+                ensure!(snapshot.is_none(), "{name}:{}: a line after the totals", i + 1);
+                let raw: RawLine =
+                    serde_json::from_str(&line).with_context(|| format!("{name}:{}: not a partial line", i + 1))?;
+                let at = || format!("{name}:{}", i + 1);
+                match raw.kind.as_str() {
+                    "document" => {
+                        let mut d: DocumentReport = serde_json::from_str(raw.data.get()).with_context(at)?;
+                        records += 1;
+                        ensure!(d.record == records, "{}: record {} where {records} was expected", at(), d.record);
+                        d.record += offset;
+                        for p in d.actors.values_mut() {
+                            for e in p.evidence.against.iter_mut().chain(p.evidence.favor.iter_mut()) {
+                                e.record += offset;
+                            }
+                        }
+                        let h = crate::aggregate::totals::id_hash(&d.id);
+                        match first_shard.get(&h) {
+                            Some(&s) if s != header.shard => {
+                                across += 1;
+                                if across <= 10 {
+                                    sink.warning(&format!(
+                                        "document id '{}' is in shard {s} and in shard {} ({name})",
+                                        d.id, header.shard
+                                    ))?;
+                                }
+                            }
+                            Some(_) => {}
+                            None => {
+                                first_shard.insert(h, header.shard);
+                            }
+                        }
+                        totals.check_id(&d.id, d.record, sink)?;
+                        sink.document(&d)?;
+                    }
+                    "error" => {
+                        let e: ErrorReport = serde_json::from_str(raw.data.get()).with_context(at)?;
+                        records += 1;
+                        sink.error(&InputError { source: e.source, line: e.line, message: e.message })?;
+                    }
+                    "totals" => {
+                        let t: TotalsSnapshot = serde_json::from_str(raw.data.get()).with_context(at)?;
+                        snapshot = Some(t);
+                    }
+                    other => bail!("{}: a line of type '{other}', which partials do not have", at()),
+                }
+            }
+            let Some(snapshot) = snapshot else {
+                bail!("{name}: no totals line: the run that wrote this partial did not finish");
+            };
+            ensure!(
+                snapshot.summary.records == records,
+                "{name}: the totals count {} records, the lines {records}",
+                snapshot.summary.records
+            );
+            totals.absorb(snapshot, offset).with_context(|| name.to_string())?;
+        }
+        let summary = totals.finish(&first.actors, sink)?;
+        Ok((summary, across))
+    }
+}
+
+/// Merges the partials at `paths` into `sink` ([`Partials::open`], then [`Partials::merge`]).
+pub fn merge(paths: &[PathBuf], sink: &mut dyn Sink) -> Result<(crate::output::Summary, usize)> {
+    Partials::open(paths)?.merge(sink)
 }
