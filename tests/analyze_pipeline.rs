@@ -519,7 +519,7 @@ fn groups_and_time_buckets_add_up() {
     let (records, walk) = read_corpus(&[f], &CorpusOptions::default());
     let mut out = Vec::new();
     {
-        let mut sink = stance::output::tidy::TidyJsonlSink::new(&mut out);
+        let mut sink = stance::output::tidy::TidyJsonlSink::new(&mut out, &opts.grouping);
         analyze(
             Input { records, skipped_files: walk.skipped_files },
             &Lexicon::default_actors(),

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::groups::{GroupKey, Grouping, GroupingReport};
 use crate::aggregate::stats::{self, CompareOptions, DocumentTable, Outcome, Request};
-use crate::input::{InputError, Meta};
-use crate::output::{escape_controls, neutralise_formula, ActorInfo, Closing, DocumentReport, Sink};
+use crate::input::Meta;
+use crate::output::{escape_controls, neutralise_formula, ActorInfo, DocumentReport, Sink};
 
 pub const COMPARE_SCHEMA_VERSION: u32 = 1;
 /// Pairs of groups compared at most in one run, unless `--max-pairs` says otherwise.
@@ -133,12 +133,6 @@ impl Sink for Gathered {
                 .collect(),
         };
         self.add(&numbers)
-    }
-    fn error(&mut self, _e: &InputError) -> Result<()> {
-        Ok(())
-    }
-    fn finish(&mut self, _end: &Closing) -> Result<()> {
-        Ok(())
     }
 }
 

@@ -2,18 +2,17 @@
 //! format asked for (the JSON contract is documented in src/output/mod.rs), on stdout or into a
 //! file that appears only when the run completes.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
 use super::{resolve, run_pipeline, with_output, InputArgs};
-use stance::aggregate::groups::{By, Grouping};
-use stance::output::tidy::{TidyCsvSink, TidyJsonlSink};
-use stance::output::{CsvSink, JsonSink, JsonlSink, Sink, TableSink};
+use stance::aggregate::groups::By;
+use stance::output::format::OutputFormat;
+use stance::output::partial::{PartialHeader, PartialSink};
+use stance::output::Sink;
 use stance::run::analyze::Start;
-use stance::run::partial::{PartialHeader, PartialSink};
 use stance::run::Run;
 
 #[derive(clap::Args)]
@@ -51,77 +50,21 @@ pub struct AnalyzeArgs {
     pub input: InputArgs,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    /// One JSON document (schema in src/output/mod.rs and the README).
-    Json,
-    /// JSON Lines, `{"type": ..., "data": ...}` per line, streamed.
-    Jsonl,
-    /// One row per document x mentioned actor.
-    Csv,
-    /// A readable table.
-    Table,
-    /// Tidy long format for dashboards: one CSV row per group x actor (src/output/tidy.rs).
-    TidyCsv,
-    /// The tidy rows as JSON Lines.
-    TidyJsonl,
-    /// One self-contained HTML page (works offline): groups x actors, stance over time, two groups
-    /// compared (with `stance compare`'s test on up to the 20 largest groups), and the evidence.
-    Html,
-    /// The mergeable state of the run (documents and exact sums, src/run/partial.rs), for `stance
-    /// merge`: shards of a corpus analysed apart, on one machine or many, merge into the output of
-    /// one run.
-    Partial,
-}
-
-/// The sink for `format`, writing to `out` (`to_stdout`: CSV ends with its completion line).
-/// `header` is the partial header (used by `Partial`).
-pub fn sink<'a>(
-    format: OutputFormat,
-    to_stdout: bool,
-    out: &'a mut dyn Write,
-    grouping: &Grouping,
-    header: impl FnOnce() -> Result<PartialHeader>,
-) -> Result<Box<dyn Sink + 'a>> {
-    Ok(match format {
-        OutputFormat::Json => Box::new(JsonSink::new(out)),
-        OutputFormat::Jsonl => Box::new(JsonlSink::new(out)),
-        OutputFormat::Csv if to_stdout => Box::new(CsvSink::with_trailer(out)),
-        OutputFormat::Csv => Box::new(CsvSink::new(out)),
-        OutputFormat::Table => Box::new(TableSink::new(out)),
-        OutputFormat::TidyCsv if to_stdout => Box::new(TidyCsvSink::with_trailer(out)),
-        OutputFormat::TidyCsv => Box::new(TidyCsvSink::new(out)),
-        OutputFormat::TidyJsonl => Box::new(TidyJsonlSink::new(out)),
-        OutputFormat::Html => Box::new(super::report::HtmlSink::new(out, grouping.clone())),
-        OutputFormat::Partial => Box::new(PartialSink::new(out, header()?)),
-    })
-}
-
-/// The default format: a table for a person at a terminal, JSON for a program or a file.
-pub fn default_format(output: Option<&PathBuf>) -> OutputFormat {
-    if output.is_none() && std::io::stdout().is_terminal() {
-        OutputFormat::Table
-    } else {
-        OutputFormat::Json
-    }
-}
-
 pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     let run = resolve(a.input.flags(a.by.clone(), a.evidence))?;
-    let format = a.format.unwrap_or_else(|| default_format(a.output.as_ref()));
-    let grouping = run.grouping();
+    let format = a.format.unwrap_or_else(|| OutputFormat::default_for(a.output.is_some()));
     let summary = match &a.checkpoint {
         Some(dir) => {
             let partial = run_with_checkpoint(&a, &run, dir)?;
             let header = PartialHeader { shard: a.shard, ..partial.1.clone() };
             let (summary, _) = with_output(a.output.as_ref(), |out| {
-                let mut sink = sink(format, false, out, grouping, || Ok(header))?;
+                let mut sink = run.sink(format, out, false, || Ok(header))?;
                 stance::run::partial::merge(std::slice::from_ref(&partial.0), sink.as_mut())
             })?;
             summary
         }
         None => with_output(a.output.as_ref(), |out| {
-            let mut sink = sink(format, a.output.is_none(), out, grouping, || run.partial_header(a.shard))?;
+            let mut sink = run.sink(format, out, a.output.is_none(), || run.partial_header(a.shard))?;
             run_pipeline(&run, sink.as_mut(), Start::Fresh, a.input.quiet)
         })?,
     };

@@ -287,9 +287,6 @@ impl stance::output::Sink for ErrorEcho<'_> {
     fn flush(&mut self) -> Result<()> {
         self.inner.flush()
     }
-    fn totals(&mut self, totals: &stance::aggregate::totals::TotalsSnapshot) -> Result<()> {
-        self.inner.totals(totals)
-    }
     fn finish(&mut self, end: &stance::output::Closing) -> Result<()> {
         self.inner.finish(end)
     }

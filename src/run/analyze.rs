@@ -180,7 +180,9 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
                     }
                 };
                 let prep = prepared.next().context("one preparation per document")?;
-                totals.check_id(&doc.id, ordinal, sink)?;
+                if let Some(w) = totals.check_id(&doc.id, ordinal) {
+                    sink.warning(&w)?;
+                }
                 let (sums, mentions) =
                     document_sums(doc, ordinal, prep, &mut scores, totals.n_actors(), opts.evidence)?;
                 sink.document(&DocumentReport::new(
@@ -201,7 +203,7 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
             after_chunk(&totals, sink)
         },
     )?;
-    totals.finish(&infos, sink)
+    crate::output::close(totals, &infos, sink)
 }
 
 /// The next `chunk_docs` records, in input order (so errors and documents stream out in order);

@@ -2,7 +2,8 @@
 //! once from [`RunFlags`] (the flags as the user gave them, plain data): it finds the model folder,
 //! makes the precision concrete, loads the actors, checks the grouping and lays out the workers,
 //! and then hands out what the stages need (the scorer, the records, the partial header, the
-//! fingerprints), so nothing below it sees the command line and nothing is worked out twice.
+//! fingerprints, the sink of an output format), so nothing below it sees the command line and
+//! nothing is worked out twice.
 //! [`analyze`] runs input -> text -> score -> aggregate -> output over chunks of records, on the
 //! ordered worker [`pool`]; [`partial`] merges the partials of shards; [`checkpoint`] saves a run's
 //! state so a killed run resumes.
@@ -15,6 +16,7 @@ pub mod checkpoint;
 pub mod partial;
 pub mod pool;
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
@@ -23,11 +25,13 @@ use tch::Device;
 use crate::aggregate::groups::{By, Grouping};
 use crate::input::{CorpusOptions, Format, Record, WalkReport};
 use crate::model::{resolve_model_dir, Precision, StanceModel};
+use crate::output::format::{OutputFormat, SinkContext};
+use crate::output::partial::{PartialHeader, PARTIAL_VERSION};
 use crate::output::{escape_controls, Sink, Summary, SCHEMA_VERSION};
 use crate::score::{BatchPolicy, ModelScorer, SentenceScorer};
 use crate::text::actors::Lexicon;
 use analyze::{AnalyzeOptions, Input, Start};
-use partial::{lexicon_fingerprint, model_fingerprint, PartialHeader, PARTIAL_VERSION};
+use partial::{lexicon_fingerprint, model_fingerprint};
 
 /// The model flags as given: folder, precision, threads, workers, batch limits.
 #[derive(Debug, Clone, Default)]
@@ -266,6 +270,18 @@ impl Run {
             "model": header.model, "lexicon": header.lexicon,
         });
         partial::fingerprint(&[command.to_string().as_bytes()])
+    }
+
+    /// The sink of `format` for this run, writing to `out` (`to_stdout`: a stream, not a file that
+    /// appears only when complete). `header` gives the partial header, if the format needs one.
+    pub fn sink<'a>(
+        &self,
+        format: OutputFormat,
+        out: &'a mut dyn Write,
+        to_stdout: bool,
+        header: impl FnOnce() -> Result<PartialHeader>,
+    ) -> Result<Box<dyn Sink + 'a>> {
+        format.build(out, &SinkContext { to_stdout, grouping: self.grouping() }, header)
     }
 
     /// Runs the analysis of `input` with `scorer` into `sink`, from `start`.

@@ -1,15 +1,5 @@
-//! Partial results (`stance analyze --format partial`) and their merge (`stance merge`). A partial
-//! is JSON Lines:
-//!
-//! ```text
-//! {"type": "partial",  "data": {"partial_version": 1, "schema_version": 1, "shard": N,
-//!                               "model": fingerprint, "lexicon": fingerprint, "by": [...],
-//!                               "evidence": k, "actors": [...]}}
-//! {"type": "document", "data": DocumentReport}        every document and error, in input order,
-//! {"type": "error",    "data": ErrorReport}           with records counted within the shard
-//! {"type": "totals",   "data": TotalsSnapshot}        exact integer sums; last line: its absence
-//!                                                     means the run did not finish
-//! ```
+//! The merge of partial results (`stance merge`; the partial format and its sink are in
+//! [`crate::output::partial`]), and the fingerprints that tell partials of different runs apart.
 //!
 //! `merge` reads any number of partials, refuses ones made with another model, lexicon, grouping,
 //! evidence count or format version, orders them by `shard` (the shard's place in the whole input),
@@ -22,36 +12,18 @@
 //! running totals and 8 bytes per document id.
 
 use std::collections::HashMap;
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::aggregate::groups::Grouping;
 use crate::aggregate::totals::{Totals, TotalsSnapshot};
 use crate::input::InputError;
-use crate::output::{ActorInfo, Closing, DocumentReport, ErrorReport, Sink, SCHEMA_VERSION};
+use crate::output::partial::{PartialHeader, PARTIAL_VERSION};
+use crate::output::{close, DocumentReport, ErrorReport, Sink, SCHEMA_VERSION};
 use crate::text::actors::Lexicon;
-
-pub const PARTIAL_VERSION: u32 = 1;
-
-/// What a partial was made with; partials merge only when all of it but `shard` agrees.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PartialHeader {
-    pub partial_version: u32,
-    pub schema_version: u32,
-    /// The shard's place in the whole input (0, 1, 2, ...).
-    pub shard: u64,
-    /// Fingerprint of the model's files and the precision.
-    pub model: String,
-    /// Fingerprint of the actors and their aliases.
-    pub lexicon: String,
-    pub by: Vec<String>,
-    pub evidence: usize,
-    pub actors: Vec<ActorInfo>,
-}
 
 /// A 64-bit FNV-1a hash as 16 hex digits: stable across builds and platforms (std's hasher is not).
 pub fn fingerprint(parts: &[&[u8]]) -> String {
@@ -86,56 +58,6 @@ pub fn model_fingerprint(dir: &Path, precision: &str) -> Result<String> {
     parts.push(bytes[bytes.len() - edge..].to_vec());
     let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
     Ok(fingerprint(&refs))
-}
-
-#[derive(Serialize)]
-struct Line<'a, T> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    data: T,
-}
-
-/// Writes a partial (`--format partial`).
-pub struct PartialSink<W: Write> {
-    out: W,
-    header: PartialHeader,
-}
-
-impl<W: Write> PartialSink<W> {
-    /// `header.actors` is filled in by `begin`.
-    pub fn new(out: W, header: PartialHeader) -> Self {
-        PartialSink { out, header }
-    }
-    fn line(&mut self, kind: &str, data: impl Serialize) -> Result<()> {
-        serde_json::to_writer(&mut self.out, &Line { kind, data })?;
-        self.out.write_all(b"\n")?;
-        Ok(())
-    }
-}
-
-impl<W: Write> Sink for PartialSink<W> {
-    fn begin(&mut self, actors: &[ActorInfo]) -> Result<()> {
-        self.header.actors = actors.to_vec();
-        let header = self.header.clone();
-        self.line("partial", header)
-    }
-    fn document(&mut self, d: &DocumentReport) -> Result<()> {
-        self.line("document", d)
-    }
-    fn error(&mut self, e: &InputError) -> Result<()> {
-        self.line("error", ErrorReport::from(e))
-    }
-    fn flush(&mut self) -> Result<()> {
-        self.out.flush()?;
-        Ok(())
-    }
-    fn totals(&mut self, totals: &TotalsSnapshot) -> Result<()> {
-        self.line("totals", totals)
-    }
-    fn finish(&mut self, _end: &Closing) -> Result<()> {
-        self.out.flush()?;
-        Ok(())
-    }
 }
 
 #[derive(Deserialize)]
@@ -276,7 +198,9 @@ impl<'a> Partials<'a> {
                                 first_shard.insert(h, header.shard);
                             }
                         }
-                        totals.check_id(&d.id, d.record, sink)?;
+                        if let Some(w) = totals.check_id(&d.id, d.record) {
+                            sink.warning(&w)?;
+                        }
                         sink.document(&d)?;
                     }
                     "error" => {
@@ -301,7 +225,7 @@ impl<'a> Partials<'a> {
             );
             totals.absorb(snapshot, offset).with_context(|| name.to_string())?;
         }
-        let summary = totals.finish(&first.actors, sink)?;
+        let summary = close(totals, &first.actors, sink)?;
         Ok((summary, across))
     }
 }
