@@ -6,10 +6,11 @@
 //! encoder pass per sentence scores every mention) -> [`aggregate`] (mergeable per-actor sums,
 //! summed per document, per group and for the corpus; the statistics that compare groups) ->
 //! [`output`] (the JSON contract, its sinks, the tidy rows and the dashboard page). [`run`] drives
-//! them: the analysis over a worker pool, the partial results that merge across shards, and the
-//! checkpoints that let a killed run resume. Beside the pipeline, [`train`] (`stance train`) and
-//! [`eval`] (`stance eval`, with its metrics) read [`datasets`] (the labelled data); [`labels`] is
-//! the fixed class order every stage shares.
+//! them: [`run::Run`] settles a command's flags once; the analysis runs over a worker pool; partial
+//! results merge across shards; checkpoints let a killed run resume. Beside the pipeline,
+//! [`train`] (`stance train`) and [`eval`] (`stance eval`, with its metrics) read [`datasets`] (the
+//! labelled data); [`labels`] is the fixed class order every stage shares. `docs/architecture.md`
+//! draws the stages, the `Run` and the data between them, and says where each kind of change goes.
 
 pub mod aggregate;
 pub mod input;
