@@ -2,7 +2,10 @@
 //! (7,600; `\` line breaks and ` #36;` dollar signs undone), repeated `FACTOR` times (default 1)
 //! with distinct ids, streamed through the pipeline into the JSON sink (output discarded).
 //!
-//! Prints documents/s, sentences/s, scored mentions/s (model load kept apart), the resident memory
+//! The run is settled as `stance analyze` settles it ([`stance::run::Run`]): the same model folder,
+//! precision, worker layout and chunk.
+//!
+//! Prints documents/s, sentences/s, scored mentions/s (model load, every worker's copy, kept apart), the resident memory
 //! after each pass over the items, and the process's peak resident memory; run with factor 1 and 4
 //! to see that memory does not grow with the corpus.
 //!
@@ -15,14 +18,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use stance::actors::Lexicon;
-use stance::analyze::{analyze, AnalyzeOptions, Input};
-use stance::corpus::Document;
-use stance::model::{resolve_model_dir, StanceModel};
-use stance::report::JsonSink;
-use stance::score::BatchPolicy;
-use stance::score::ModelScorer;
-use tch::Device;
+use stance::input::Document;
+use stance::output::JsonSink;
+use stance::run::analyze::{Input, Start};
+use stance::run::{ModelFlags, Run, RunFlags};
 
 mod util;
 use util::peak_rss_mib;
@@ -32,9 +31,8 @@ fn main() {
     let numbers: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let factor = numbers.first().copied().unwrap_or(1);
     // Two workers unless told otherwise, as `stance analyze` on a machine with two or more cores.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = numbers.get(1).copied().unwrap_or(cores.min(2)).max(1);
-    let chunk_docs = numbers.get(2).copied().unwrap_or(AnalyzeOptions::default().chunk_docs);
+    let workers = numbers.get(1).map(|&w| w.max(1));
+    let chunk = numbers.get(2).copied().unwrap_or(RunFlags::default().chunk);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/agnews/test.tsv");
     let Ok(raw) = std::fs::read_to_string(&path) else {
         eprintln!("SKIP: {} is absent", path.display());
@@ -44,10 +42,17 @@ fn main() {
         .lines()
         .map(|l| l.rsplit_once('\t').map_or(l, |(t, _)| t).replace(" #36;", " $").replace('\\', "\n"))
         .collect();
-    let precision = util::precision_arg();
-    let dir = resolve_model_dir(None);
+    let flags = RunFlags {
+        model: ModelFlags { precision: Some(util::precision_arg()), workers, ..ModelFlags::default() },
+        chunk,
+        ..RunFlags::default()
+    };
+    let run = Run::resolve(flags).expect("the run settles");
+    for w in &run.warnings {
+        eprintln!("warning: {w}");
+    }
     let t_load = Instant::now();
-    let model = StanceModel::load_for_inference(&dir, Device::Cpu, precision).expect("model loads");
+    let scorer = run.scorer().expect("model loads");
     let load_s = t_load.elapsed().as_secs_f64();
     let rss_after_load = peak_rss_mib();
     let n = texts.len();
@@ -61,43 +66,33 @@ fn main() {
             meta: Default::default(),
         })
     });
-    let mut models = vec![model];
-    models.extend(
-        (1..workers).map(|_| StanceModel::load_for_inference(&dir, Device::Cpu, precision).expect("model loads")),
-    );
-    let torch_threads = (cores / workers).max(1);
-    let scorer = ModelScorer::new(models, BatchPolicy::default(), torch_threads as i32).expect("a model");
     let mut sink = JsonSink::new(std::io::sink());
     let mut done = 0usize;
     let t = Instant::now();
-    let summary = analyze(
-        Input { records, skipped_files: 0 },
-        &Lexicon::default_actors(),
-        &scorer,
-        AnalyzeOptions { chunk_docs, ..AnalyzeOptions::default() },
-        &mut sink,
-        &mut |d, _| {
-            // Resident memory after each pass over the 7,600 items: flat when memory is bounded.
-            done += d;
-            if done % n < d {
-                println!("after {done} documents: resident memory {:.0} MiB", util::current_rss_mib());
-            }
-        },
-    )
-    .expect("analysis runs");
+    let mut progress = |d: usize, _| {
+        // Resident memory after each pass over the 7,600 items: flat when memory is bounded.
+        done += d;
+        if done % n < d {
+            println!("after {done} documents: resident memory {:.0} MiB", util::current_rss_mib());
+        }
+    };
+    let input = Input { records, skipped_files: 0 };
+    let summary = run.analyze(&scorer, input, &mut sink, &mut progress, Start::Fresh).expect("analysis runs");
     let secs = t.elapsed().as_secs_f64();
     println!(
         "corpus: AG News test x{factor}: {} documents, {} sentences, {} scored sentences, {} mentions",
         summary.documents, summary.sentences, summary.scored_sentences, summary.mentions
     );
-    println!("model load: {load_s:.2}s (peak RSS after load {rss_after_load:.0} MiB)");
+    println!("model load ({} copies): {load_s:.2}s (peak RSS after load {rss_after_load:.0} MiB)", run.model.workers);
     println!(
-        "analyze: {secs:.1}s = {:.1} documents/s, {:.1} sentences/s, {:.1} scored sentences/s, {:.1} mentions/s (precision {}, workers {workers}, torch threads {torch_threads} each, rayon threads {}, chunk {chunk_docs}, batch 16)",
+        "analyze: {secs:.1}s = {:.1} documents/s, {:.1} sentences/s, {:.1} scored sentences/s, {:.1} mentions/s (precision {}, workers {}, torch threads {} each, rayon threads {}, chunk {chunk}, batch 16)",
         summary.documents as f64 / secs,
         summary.sentences as f64 / secs,
         summary.scored_sentences as f64 / secs,
         summary.mentions as f64 / secs,
-        precision.name(),
+        scorer.precision().name(),
+        run.model.workers,
+        run.model.torch_threads,
         rayon::current_num_threads()
     );
     println!("peak resident memory: {:.0} MiB", peak_rss_mib());

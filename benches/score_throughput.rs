@@ -29,17 +29,17 @@ fn main() {
         eprintln!("SKIP: {} is absent", path.display());
         return;
     };
-    let lexicon = stance::actors::Lexicon::default_actors();
-    let matcher = stance::actors::ActorMatcher::new(&lexicon).expect("default lexicon");
+    let lexicon = stance::text::actors::Lexicon::default_actors();
+    let matcher = stance::text::actors::ActorMatcher::new(&lexicon).expect("default lexicon");
     let args: Vec<String> = std::env::args().collect();
     let write_to = args.iter().position(|a| a == "--write-score-input").and_then(|i| args.get(i + 1)).cloned();
     let limit = if write_to.is_some() { usize::MAX } else { 1000 };
     let mut inputs: Vec<(String, Vec<CharSpan>)> = Vec::new();
     'items: for line in raw.lines() {
         let item = line.rsplit_once('\t').map_or(line, |(t, _)| t).replace(" #36;", " $").replace('\\', "\n");
-        for s in stance::segment::split_sentences(&item) {
+        for s in stance::text::segment::split_sentences(&item) {
             let sentence = &item[s.start..s.end];
-            let mut offsets = stance::span::CharOffsets::new(sentence);
+            let mut offsets = stance::text::span::CharOffsets::new(sentence);
             let spans: Vec<CharSpan> = matcher.find(sentence).iter().map(|m| offsets.span(m.span())).collect();
             if !spans.is_empty() {
                 inputs.push((sentence.to_string(), spans));

@@ -1,38 +1,26 @@
 //! `stance`: target-aware stance and sentiment toward geopolitical actors.
 //!
-//! The modules follow the pipeline: [`corpus`] (records from files, folders, stdin) ->
-//! [`segment`] (sentences with offsets) -> [`actors`] (mentions, with the alias that matched) ->
-//! [`model`] + [`score`] (one encoder pass per sentence scores every mention) -> [`aggregate`]
-//! (mergeable per-actor sums, summed per document, per [`groups`] key and for the corpus) ->
-//! [`report`] (the JSON contract and its sinks), driven by [`analyze`], whose run state is
-//! [`totals`] and whose stages run side by side through [`pipeline`]. [`partial`] writes and merges that state across shards, and [`checkpoint`] saves it
-//! so a killed run resumes. [`compare`] tests whether groups differ, with the statistics in
-//! [`stats`]; [`page`] renders the dashboard. Beside it:
-//! [`score_jsonl`] (`stance score`), [`eval`] (`stance eval`) and [`train`] (`stance train`),
-//! which read [`datasets`] (the labelled data) and report [`metrics`];
-//! [`labels`] (the fixed class order) and [`span`] (byte and character spans, and the one
-//! conversion between them) are the base every stage shares.
+//! The folders follow the pipeline, in the order the data flows: [`input`] (records from files,
+//! folders, stdin) -> [`text`] (sentences with offsets, actor mentions with the alias that matched,
+//! and the byte and character spans every stage points back with) -> [`model`] + [`score`] (one
+//! encoder pass per sentence scores every mention) -> [`aggregate`] (mergeable per-actor sums,
+//! summed per document, per group and for the corpus; the statistics that compare groups) ->
+//! [`output`] (the JSON contract, its sinks, the tidy rows and the dashboard page). [`run`] drives
+//! them: [`run::Run`] settles a command's flags once; the analysis runs over a worker pool; partial
+//! results merge across shards; checkpoints let a killed run resume. Beside the pipeline,
+//! [`train`] (`stance train`) and [`eval`] (`stance eval`, with its metrics) read [`datasets`] (the
+//! labelled data); [`labels`] is the fixed class order every stage shares. `docs/architecture.md`
+//! draws the stages, the `Run` and the data between them, and says where each kind of change goes.
 
-pub mod actors;
 pub mod aggregate;
-pub mod analyze;
-pub mod checkpoint;
-pub mod compare;
-pub mod corpus;
+pub mod input;
+pub mod model;
+pub mod output;
+pub mod run;
+pub mod score;
+pub mod text;
+
 pub mod datasets;
 pub mod eval;
-pub mod groups;
 pub mod labels;
-pub mod metrics;
-pub mod model;
-pub mod page;
-pub mod partial;
-pub mod pipeline;
-pub mod report;
-pub mod score;
-pub mod score_jsonl;
-pub mod segment;
-pub mod span;
-pub mod stats;
-pub mod totals;
 pub mod train;

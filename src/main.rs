@@ -13,9 +13,9 @@ use clap::{Parser, Subcommand};
 use commands::analyze::AnalyzeArgs;
 use commands::compare::CompareArgs;
 use commands::eval::SplitArg;
-use commands::page::ReportArgs;
+use commands::report::ReportArgs;
 use commands::ModelArgs;
-use stance::report::escape_controls;
+use stance::output::escape_controls;
 
 /// Target-aware stance and sentiment toward geopolitical actors.
 #[derive(Parser)]
@@ -134,7 +134,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Analyze(a) => commands::analyze::run(a),
         Command::Compare(a) => commands::compare::run(a),
-        Command::Report(a) => commands::page::run(a),
+        Command::Report(a) => commands::report::run(a),
         Command::Merge(a) => commands::merge::run(a),
         Command::Score { input, model, workers, quiet } => commands::score::run(input, model, workers, quiet),
         Command::Eval { files, split, model } => commands::eval::run(files, split, model),

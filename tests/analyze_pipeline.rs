@@ -8,10 +8,10 @@ use std::io::Write;
 
 use anyhow::Result;
 use common::KeywordScorer;
-use stance::actors::Lexicon;
-use stance::analyze::{analyze, AnalyzeOptions, Input};
-use stance::corpus::{read_corpus, CorpusOptions};
-use stance::report::{JsonSink, Summary};
+use stance::input::{read_corpus, CorpusOptions};
+use stance::output::{JsonSink, Summary};
+use stance::run::analyze::{analyze, AnalyzeOptions, Input};
+use stance::text::actors::Lexicon;
 
 fn run(paths: &[String], opts: AnalyzeOptions, copts: &CorpusOptions) -> (Result<Summary>, serde_json::Value, String) {
     run_with(paths, opts, copts, &KeywordScorer)
@@ -464,7 +464,7 @@ mod mirror {
 /// documents lacking a key are counted, and the tidy rows carry the JSON's numbers.
 #[test]
 fn groups_and_time_buckets_add_up() {
-    use stance::groups::{By, Grouping};
+    use stance::aggregate::groups::{By, Grouping};
     let dir = tempfile::tempdir().unwrap();
     let f = write(
         dir.path(),
@@ -485,7 +485,8 @@ fn groups_and_time_buckets_add_up() {
         )
         .as_bytes(),
     );
-    let grouping = Grouping::new(vec![By::Meta("party".into()), By::Date(stance::groups::Granularity::Year)]).unwrap();
+    let grouping =
+        Grouping::new(vec![By::Meta("party".into()), By::Date(stance::aggregate::groups::Granularity::Year)]).unwrap();
     let opts = AnalyzeOptions { grouping, ..AnalyzeOptions::default() };
     let (res, j, _) = run(std::slice::from_ref(&f), opts.clone(), &CorpusOptions::default());
     res.unwrap();
@@ -518,7 +519,7 @@ fn groups_and_time_buckets_add_up() {
     let (records, walk) = read_corpus(&[f], &CorpusOptions::default());
     let mut out = Vec::new();
     {
-        let mut sink = stance::report::tidy::TidyJsonlSink::new(&mut out);
+        let mut sink = stance::output::tidy::TidyJsonlSink::new(&mut out, &opts.grouping);
         analyze(
             Input { records, skipped_files: walk.skipped_files },
             &Lexicon::default_actors(),
@@ -529,7 +530,7 @@ fn groups_and_time_buckets_add_up() {
         )
         .unwrap();
     }
-    let rows: Vec<stance::report::tidy::TidyRow> =
+    let rows: Vec<stance::output::tidy::TidyRow> =
         String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(rows.len(), 9 * 4);
     let row = rows.iter().find(|r| r.group == "D" && r.bucket == "2001" && r.actor == "russia").unwrap();

@@ -5,13 +5,13 @@
 mod common;
 
 use common::KeywordScorer;
-use stance::actors::Lexicon;
-use stance::analyze::{analyze, AnalyzeOptions, Input};
-use stance::compare::{compare, read_analysis, CompareReport, CompareSettings, Gathered, Status};
-use stance::corpus::{read_corpus, CorpusOptions};
-use stance::groups::{By, Grouping};
-use stance::report::{JsonSink, JsonlSink, Sink};
-use stance::stats::CompareOptions;
+use stance::aggregate::compare::{compare, read_analysis, CompareReport, CompareSettings, Gathered, Status};
+use stance::aggregate::groups::{By, Grouping};
+use stance::aggregate::stats::CompareOptions;
+use stance::input::{read_corpus, CorpusOptions};
+use stance::output::{JsonSink, JsonlSink, Sink};
+use stance::run::analyze::{analyze, AnalyzeOptions, Input};
+use stance::text::actors::Lexicon;
 
 /// 24 documents per party. Party D writes "bad" about Russia in 3 sentences of 4, party R in 1 of
 /// 4; both write about China the same way; Iran appears in two R documents only.
@@ -153,7 +153,7 @@ fn the_thread_count_does_not_change_a_byte() {
 #[test]
 fn groups_can_be_chosen_and_unknown_ones_are_named() {
     let (_dir, path) = corpus_file();
-    let year = Grouping::new(vec![By::Date(stance::groups::Granularity::Year)]).unwrap();
+    let year = Grouping::new(vec![By::Date(stance::aggregate::groups::Granularity::Year)]).unwrap();
     let mut gathered = Gathered::new(year.clone());
     let (records, walk) = read_corpus(&[path], &CorpusOptions::default());
     let opts = AnalyzeOptions { grouping: year, ..AnalyzeOptions::default() };
@@ -179,7 +179,7 @@ fn groups_can_be_chosen_and_unknown_ones_are_named() {
     assert!(err.contains("--groups"), "{err}");
 }
 
-/// The compare JSON decodes into mirror structs of the documented schema (README, src/compare.rs),
+/// The compare JSON decodes into mirror structs of the documented schema (README, src/aggregate/compare.rs),
 /// which refuse unknown fields: a field added or renamed without the docs and tests fails here.
 #[test]
 fn compare_json_decodes_into_the_documented_schema() {

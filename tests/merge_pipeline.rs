@@ -8,24 +8,29 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::KeywordScorer;
-use stance::actors::Lexicon;
-use stance::analyze::{analyze, AnalyzeOptions, Input};
-use stance::corpus::{read_corpus, CorpusOptions};
-use stance::groups::{By, Granularity, Grouping};
-use stance::partial::{merge, PartialHeader, PartialSink, PARTIAL_VERSION};
-use stance::report::tidy::TidyCsvSink;
-use stance::report::{CsvSink, JsonSink, JsonlSink, Sink, TableSink, SCHEMA_VERSION};
+use stance::aggregate::groups::{By, Granularity, Grouping};
+use stance::input::{read_corpus, CorpusOptions};
+use stance::output::format::{OutputFormat, SinkContext};
+use stance::output::partial::{PartialHeader, PartialSink, PARTIAL_VERSION};
+use stance::output::{JsonSink, Sink, SCHEMA_VERSION};
+use stance::run::analyze::{analyze, AnalyzeOptions, Input};
+use stance::run::partial::merge;
+use stance::text::actors::Lexicon;
 
 const FORMATS: [&str; 5] = ["json", "jsonl", "csv", "tidy-csv", "table"];
 
+/// The sink each format builds, as `stance analyze --output FILE` and `stance merge` build it.
 fn sink<'a>(format: &str, out: &'a mut Vec<u8>) -> Box<dyn Sink + 'a> {
-    match format {
-        "json" => Box::new(JsonSink::new(out)),
-        "jsonl" => Box::new(JsonlSink::new(out)),
-        "csv" => Box::new(CsvSink::new(out)),
-        "tidy-csv" => Box::new(TidyCsvSink::new(out)),
-        _ => Box::new(TableSink::new(out)),
-    }
+    let format = match format {
+        "json" => OutputFormat::Json,
+        "jsonl" => OutputFormat::Jsonl,
+        "csv" => OutputFormat::Csv,
+        "tidy-csv" => OutputFormat::TidyCsv,
+        _ => OutputFormat::Table,
+    };
+    let grouping = grouping();
+    let cx = SinkContext { to_stdout: false, grouping: &grouping };
+    format.build(out, &cx, || unreachable!("not a partial")).unwrap()
 }
 
 fn grouping() -> Grouping {

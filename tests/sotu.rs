@@ -110,7 +110,7 @@ fn parties_decades_compare_and_tidy_rows() {
     assert!(trailer.starts_with("# stance complete; records "), "{trailer}");
     let mut rows = csv::Reader::from_reader(body.as_bytes());
     let header: Vec<String> = rows.headers().unwrap().iter().map(String::from).collect();
-    assert_eq!(header, stance::report::tidy::TIDY_HEADER);
+    assert_eq!(header, stance::output::tidy::TIDY_HEADER);
     let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), groups.len() * 4);
     let d1950 = groups.iter().find(|g| g["label"] == "Democratic · 1950s").unwrap();

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stance::corpus::{read_stream, CorpusOptions, Format};
+use stance::input::{read_stream, CorpusOptions, Format};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
             Ok(doc) => {
                 assert!(!doc.id.is_empty());
                 if let Some(d) = &doc.date {
-                    assert!(stance::corpus::check_date(d).is_ok(), "a document came out with a bad date {d:?}");
+                    assert!(stance::input::check_date(d).is_ok(), "a document came out with a bad date {d:?}");
                 }
             }
             Err(e) => assert_eq!(e.source, "fuzz"),

@@ -4,8 +4,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stance::actors::{ActorMatcher, Lexicon};
-use stance::segment::split_sentences;
+use stance::text::actors::{ActorMatcher, Lexicon};
+use stance::text::segment::split_sentences;
 
 fuzz_target!(|text: &str| {
     thread_local! {

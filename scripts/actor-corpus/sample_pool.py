@@ -22,7 +22,7 @@ import gzip, hashlib, json, random, re, sys
 from collections import defaultdict
 
 ACTORS = {
-    # the four defaults (as src/actors/default.toml)
+    # the four defaults (as src/text/actors/default.toml)
     "russia": ["Russia", "Russian", "Russians", "Russian Federation", "Moscow", "Kremlin", "Vladimir Putin", "Putin",
                "Sergei Lavrov", "Lavrov", "Dmitry Medvedev", "Medvedev", "Duma", "Gazprom", "Rosneft", "Soviet Union", "Soviet"],
     "china": ["China", "Chinese", "PRC", "People's Republic of China", "Beijing", "Xi Jinping", "Hu Jintao", "Wen Jiabao",

@@ -1,19 +1,19 @@
 //! `stance analyze`: documents in, per-actor profiles per document, group and corpus out, in the
-//! format asked for (the JSON contract is documented in src/report/mod.rs), on stdout or into a
+//! format asked for (the JSON contract is documented in src/output/mod.rs), on stdout or into a
 //! file that appears only when the run completes.
 
-use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::{load_lexicon, run_pipeline, with_output, InputArgs};
-use stance::analyze::AnalyzeOptions;
-use stance::groups::{By, Grouping};
-use stance::partial::{lexicon_fingerprint, model_fingerprint, PartialHeader, PartialSink, PARTIAL_VERSION};
-use stance::report::tidy::{TidyCsvSink, TidyJsonlSink};
-use stance::report::{CsvSink, JsonSink, JsonlSink, Sink, TableSink, SCHEMA_VERSION};
+use super::{resolve, run_pipeline, with_output, InputArgs};
+use stance::aggregate::groups::By;
+use stance::output::format::OutputFormat;
+use stance::output::partial::{PartialHeader, PartialSink};
+use stance::output::Sink;
+use stance::run::analyze::Start;
+use stance::run::Run;
 
 #[derive(clap::Args)]
 pub struct AnalyzeArgs {
@@ -40,7 +40,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "DIR", requires = "output")]
     pub checkpoint: Option<PathBuf>,
     /// Documents between checkpoints (rounded up to whole chunks).
-    #[arg(long, default_value_t = stance::checkpoint::DEFAULT_CHECKPOINT_EVERY, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    #[arg(long, default_value_t = stance::run::checkpoint::DEFAULT_CHECKPOINT_EVERY, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub checkpoint_every: usize,
     /// With `--format partial`: this input's place among the shards of a larger input (0, 1, 2,
     /// ...), which `stance merge` orders them by.
@@ -50,131 +50,37 @@ pub struct AnalyzeArgs {
     pub input: InputArgs,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    /// One JSON document (schema in src/report/mod.rs and the README).
-    Json,
-    /// JSON Lines, `{"type": ..., "data": ...}` per line, streamed.
-    Jsonl,
-    /// One row per document x mentioned actor.
-    Csv,
-    /// A readable table.
-    Table,
-    /// Tidy long format for dashboards: one CSV row per group x actor (src/report/tidy.rs).
-    TidyCsv,
-    /// The tidy rows as JSON Lines.
-    TidyJsonl,
-    /// One self-contained HTML page (works offline): groups x actors, stance over time, two groups
-    /// compared (with `stance compare`'s test on up to the 20 largest groups), and the evidence.
-    Html,
-    /// The mergeable state of the run (documents and exact sums, src/partial.rs), for `stance
-    /// merge`: shards of a corpus analysed apart, on one machine or many, merge into the output of
-    /// one run.
-    Partial,
-}
-
-/// The sink for `format`, writing to `out` (`to_stdout`: CSV ends with its completion line).
-/// `header` is the partial header (used by `Partial`).
-pub fn sink<'a>(
-    format: OutputFormat,
-    to_stdout: bool,
-    out: &'a mut dyn Write,
-    grouping: &Grouping,
-    header: impl FnOnce() -> Result<PartialHeader>,
-) -> Result<Box<dyn Sink + 'a>> {
-    Ok(match format {
-        OutputFormat::Json => Box::new(JsonSink::new(out)),
-        OutputFormat::Jsonl => Box::new(JsonlSink::new(out)),
-        OutputFormat::Csv if to_stdout => Box::new(CsvSink::with_trailer(out)),
-        OutputFormat::Csv => Box::new(CsvSink::new(out)),
-        OutputFormat::Table => Box::new(TableSink::new(out)),
-        OutputFormat::TidyCsv if to_stdout => Box::new(TidyCsvSink::with_trailer(out)),
-        OutputFormat::TidyCsv => Box::new(TidyCsvSink::new(out)),
-        OutputFormat::TidyJsonl => Box::new(TidyJsonlSink::new(out)),
-        OutputFormat::Html => Box::new(super::page::HtmlSink::new(out, grouping.clone())),
-        OutputFormat::Partial => Box::new(PartialSink::new(out, header()?)),
-    })
-}
-
-/// The default format: a table for a person at a terminal, JSON for a program or a file.
-pub fn default_format(output: Option<&PathBuf>) -> OutputFormat {
-    if output.is_none() && std::io::stdout().is_terminal() {
-        OutputFormat::Table
-    } else {
-        OutputFormat::Json
-    }
-}
-
 pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
-    let grouping = Grouping::new(a.by.clone())?;
-    let format = a.format.unwrap_or_else(|| default_format(a.output.as_ref()));
-    let header = || -> Result<PartialHeader> {
-        let model_dir = stance::model::resolve_model_dir(a.input.model.model.as_deref());
-        Ok(PartialHeader {
-            partial_version: PARTIAL_VERSION,
-            schema_version: SCHEMA_VERSION,
-            shard: a.shard,
-            model: model_fingerprint(&model_dir, a.input.model.precision().resolve().name())?,
-            lexicon: lexicon_fingerprint(&load_lexicon(&a.input)?),
-            by: grouping.names(),
-            evidence: a.evidence,
-            actors: Vec::new(),
-        })
-    };
-    let opts = AnalyzeOptions {
-        chunk_docs: a.input.chunk,
-        evidence: a.evidence,
-        strict: a.input.strict,
-        grouping: grouping.clone(),
-    };
+    let run = resolve(a.input.flags(a.by.clone(), a.evidence))?;
+    let format = a.format.unwrap_or_else(|| OutputFormat::default_for(a.output.is_some()));
     let summary = match &a.checkpoint {
         Some(dir) => {
-            let partial = run_with_checkpoint(&a, dir, opts, header()?)?;
+            let partial = run_with_checkpoint(&a, &run, dir)?;
+            let header = PartialHeader { shard: a.shard, ..partial.1.clone() };
             let (summary, _) = with_output(a.output.as_ref(), |out| {
-                let mut sink =
-                    sink(format, false, out, &grouping, || Ok(PartialHeader { shard: a.shard, ..partial.1.clone() }))?;
-                stance::partial::merge(std::slice::from_ref(&partial.0), sink.as_mut())
+                let mut sink = run.sink(format, out, false, || Ok(header))?;
+                stance::run::partial::merge(std::slice::from_ref(&partial.0), sink.as_mut())
             })?;
             summary
         }
         None => with_output(a.output.as_ref(), |out| {
-            let mut sink = sink(format, a.output.is_none(), out, &grouping, header)?;
-            run_pipeline(&a.input, opts, sink.as_mut())
+            let mut sink = run.sink(format, out, a.output.is_none(), || run.partial_header(a.shard))?;
+            run_pipeline(&run, sink.as_mut(), Start::Fresh, a.input.quiet)
         })?,
     };
     Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
 /// Runs (or goes on with) the pipeline into the checkpoint's partial; returns its path and header.
-fn run_with_checkpoint(
-    a: &AnalyzeArgs,
-    dir: &std::path::Path,
-    opts: AnalyzeOptions,
-    header: PartialHeader,
-) -> Result<(PathBuf, PartialHeader)> {
-    use stance::checkpoint::Checkpoint;
-    let i = &a.input;
-    if i.inputs.iter().any(|x| x == "-") {
+fn run_with_checkpoint(a: &AnalyzeArgs, run: &Run, dir: &std::path::Path) -> Result<(PathBuf, PartialHeader)> {
+    use stance::run::checkpoint::Checkpoint;
+    if run.inputs.iter().any(|x| x == "-") {
         anyhow::bail!("--checkpoint cannot resume a run that reads stdin: name the input files");
     }
-    // Inputs are known by path, size and modification time: a changed file is another command.
-    let inputs: Vec<serde_json::Value> = i
-        .inputs
-        .iter()
-        .map(|p| {
-            let m = std::fs::metadata(p).ok();
-            let modified =
-                m.as_ref().and_then(|m| m.modified().ok()).and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-            serde_json::json!([p, m.map(|m| m.len()), modified.map(|d| d.as_nanos().to_string())])
-        })
-        .collect();
-    let command = serde_json::json!({
-        "inputs": inputs, "by": header.by, "evidence": header.evidence, "chunk": i.chunk, "strict": i.strict,
-        "author": i.author, "csv": [&i.csv_id, &i.csv_author, &i.csv_date, &i.csv_title, &i.csv_text],
-        "model": header.model, "lexicon": header.lexicon,
-    });
-    let command = stance::partial::fingerprint(&[command.to_string().as_bytes()]);
-    let every = a.checkpoint_every.div_ceil(i.chunk) * i.chunk;
+    let header = run.partial_header(a.shard)?;
+    let command = run.command_fingerprint(&header);
+    let chunk = run.options.chunk_docs;
+    let every = a.checkpoint_every.div_ceil(chunk) * chunk;
     let (mut checkpoint, state) = Checkpoint::open(dir, command, every)?;
     let path = checkpoint.partial_path();
     if state.as_ref().is_some_and(|s| s.complete) {
@@ -184,14 +90,14 @@ fn run_with_checkpoint(
     let resumed = match state {
         Some(s) => {
             let snapshot = s.totals.ok_or_else(|| anyhow::anyhow!("{}: a checkpoint without totals", dir.display()))?;
-            if !i.quiet {
+            if !a.input.quiet {
                 eprintln!("stance: resuming from {} after {} records", dir.display(), s.records);
             }
             let ids = checkpoint.document_ids()?;
-            Some(Box::new(stance::totals::Totals::restore(
+            Some(Box::new(stance::aggregate::totals::Totals::restore(
                 snapshot,
-                opts.grouping.clone(),
-                opts.evidence,
+                run.grouping().clone(),
+                run.options.evidence,
                 ids.into_iter(),
             )?))
         }
@@ -199,9 +105,9 @@ fn run_with_checkpoint(
     };
     let mut partial = PartialSink::new(std::io::BufWriter::new(file), header.clone());
     let summary = {
-        let mut after = |t: &stance::totals::Totals, s: &mut dyn Sink| checkpoint.after_chunk(t, s);
-        let from = stance::analyze::Start::Resume { totals: resumed, after_chunk: &mut after };
-        super::run_pipeline_from(i, opts, &mut partial, from)?
+        let mut after = |t: &stance::aggregate::totals::Totals, s: &mut dyn Sink| checkpoint.after_chunk(t, s);
+        let from = Start::Resume { totals: resumed, after_chunk: &mut after };
+        run_pipeline(run, &mut partial, from, a.input.quiet)?
     };
     checkpoint.complete(summary.records, &mut partial)?;
     Ok((path, header))

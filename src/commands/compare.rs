@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 
-use super::{run_pipeline, InputArgs};
-use stance::analyze::AnalyzeOptions;
-use stance::compare::{compare, read_analysis, write_csv, write_table, CompareSettings, Gathered, DEFAULT_MAX_PAIRS};
-use stance::groups::{By, Grouping};
-use stance::stats::{CompareOptions, Correction};
+use super::{resolve, run_pipeline, InputArgs};
+use stance::aggregate::compare::{
+    compare, read_analysis, write_csv, write_table, CompareSettings, Gathered, DEFAULT_MAX_PAIRS,
+};
+use stance::aggregate::groups::{By, Grouping};
+use stance::aggregate::stats::{CompareOptions, Correction};
 
 #[derive(clap::Args)]
 pub struct CompareArgs {
@@ -68,7 +69,7 @@ fn parse_alpha(s: &str) -> Result<f64, String> {
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum CompareFormat {
-    /// One JSON document (schema in src/compare.rs and the README).
+    /// One JSON document (schema in src/aggregate/compare.rs and the README).
     Json,
     /// One row per comparison.
     Csv,
@@ -76,28 +77,30 @@ pub enum CompareFormat {
     Table,
 }
 
-/// Gathers the per-document profiles for `grouping`, from `--analysis` or by running the pipeline.
-pub fn gather(analysis: Option<&PathBuf>, input: &InputArgs, grouping: Grouping) -> Result<Gathered> {
-    let mut gathered = Gathered::new(grouping.clone());
-    match analysis {
-        Some(p) if p.as_os_str() == "-" => read_analysis(std::io::stdin().lock(), "<stdin>", &mut gathered)?,
-        Some(p) => {
-            let f = std::fs::File::open(p).with_context(|| format!("{}: cannot open", p.display()))?;
-            read_analysis(BufReader::new(f), &p.display().to_string(), &mut gathered)?
+/// Gathers the per-document profiles for `by`, from `--analysis` or by running the pipeline.
+pub fn gather(analysis: Option<&PathBuf>, input: &InputArgs, by: Vec<By>) -> Result<Gathered> {
+    let grouping = Grouping::new(by.clone())?;
+    let Some(p) = analysis else {
+        if input.inputs.is_empty() {
+            bail!("give the documents to compare, or --analysis FILE (the output of `stance analyze`)");
         }
-        None => {
-            if input.inputs.is_empty() {
-                bail!("give the documents to compare, or --analysis FILE (the output of `stance analyze`)");
-            }
-            let opts = AnalyzeOptions { chunk_docs: input.chunk, evidence: 0, strict: input.strict, grouping };
-            run_pipeline(input, opts, &mut gathered)?;
-        }
+        // No evidence: a comparison reads only the per-document numbers.
+        let run = resolve(input.flags(by, 0))?;
+        let mut gathered = Gathered::new(grouping);
+        run_pipeline(&run, &mut gathered, stance::run::analyze::Start::Fresh, input.quiet)?;
+        return Ok(gathered);
+    };
+    let mut gathered = Gathered::new(grouping);
+    if p.as_os_str() == "-" {
+        read_analysis(std::io::stdin().lock(), "<stdin>", &mut gathered)?;
+    } else {
+        let f = std::fs::File::open(p).with_context(|| format!("{}: cannot open", p.display()))?;
+        read_analysis(BufReader::new(f), &p.display().to_string(), &mut gathered)?;
     }
     Ok(gathered)
 }
 
 pub fn run(a: CompareArgs) -> Result<ExitCode> {
-    let grouping = Grouping::new(a.by.clone())?;
     let statistics = CompareOptions {
         resamples: a.resamples,
         seed: a.seed,
@@ -106,7 +109,7 @@ pub fn run(a: CompareArgs) -> Result<ExitCode> {
         min_sentences: a.min_sentences,
         min_documents: a.min_documents,
     };
-    let gathered = gather(a.analysis.as_ref(), &a.input, grouping)?;
+    let gathered = gather(a.analysis.as_ref(), &a.input, a.by.clone())?;
     let settings = CompareSettings { statistics, groups: a.groups.clone(), max_pairs: a.max_pairs };
     let report = compare(&gathered, &settings)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 use super::ModelArgs;
-use stance::model::resolve_model_dir;
+use stance::model::Precision;
+use stance::run::ModelSetup;
 
 /// A split of the actor-stance corpus, as a flag value.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -28,16 +29,16 @@ impl From<SplitArg> for stance::datasets::actor_corpus::Split {
     }
 }
 
-pub fn run(files: Vec<PathBuf>, split: SplitArg, mut model: ModelArgs) -> Result<ExitCode> {
-    model.precision.get_or_insert(stance::model::Precision::Fp32);
-    let m = model.load()?;
+pub fn run(files: Vec<PathBuf>, split: SplitArg, model: ModelArgs) -> Result<ExitCode> {
+    // fp32 unless asked: the model card's figures. One model, so no worker layout to warn about.
+    let setup = ModelSetup::resolve(&model.flags(None), Precision::Fp32, &mut Vec::new());
+    let m = setup.load()?;
     let mut out = Vec::new();
     for f in &files {
-        out.push(stance::eval::evaluate_file(&m, f, model.policy(), split.into())?);
+        out.push(stance::eval::evaluate_file(&m, f, setup.policy, split.into())?);
     }
     let mut stdout = std::io::stdout().lock();
-    let report =
-        serde_json::json!({"model": resolve_model_dir(model.model.as_deref()).display().to_string(), "results": out});
+    let report = serde_json::json!({"model": setup.dir.display().to_string(), "results": out});
     writeln!(stdout, "{}", serde_json::to_string_pretty(&report)?)?;
     Ok(ExitCode::SUCCESS)
 }

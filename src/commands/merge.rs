@@ -1,14 +1,15 @@
-//! `stance merge`: partial results (`stance analyze --format partial`) of shards of a corpus,
-//! merged into the output one run over the whole corpus gives (src/partial.rs).
+//! `stance merge`: partial results (`stance analyze --format partial`, src/output/partial.rs) of
+//! shards of a corpus, merged into the output one run over the whole corpus gives (src/run/partial.rs).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use super::analyze::{default_format, sink, OutputFormat};
 use super::with_output;
-use stance::groups::Grouping;
+use stance::output::format::{OutputFormat, SinkContext};
+use stance::output::partial::PartialHeader;
+use stance::run::partial::Partials;
 
 #[derive(clap::Args)]
 pub struct MergeArgs {
@@ -28,13 +29,14 @@ pub struct MergeArgs {
 }
 
 pub fn run(a: MergeArgs) -> Result<ExitCode> {
-    let first = stance::partial::read_header(&a.partials[0])?;
-    let grouping = Grouping::from_names(&first.by)?;
-    let format = a.format.unwrap_or_else(|| default_format(a.output.as_ref()));
-    let header = || Ok(stance::partial::PartialHeader { shard: a.shard, actors: Vec::new(), ..first.clone() });
+    let partials = Partials::open(&a.partials)?;
+    let format = a.format.unwrap_or_else(|| OutputFormat::default_for(a.output.is_some()));
+    let header = PartialHeader { shard: a.shard, actors: Vec::new(), ..partials.header().clone() };
+    let grouping = partials.grouping().clone();
     let (summary, across) = with_output(a.output.as_ref(), |out| {
-        let mut sink = sink(format, a.output.is_none(), out, &grouping, header)?;
-        stance::partial::merge(&a.partials, sink.as_mut())
+        let cx = SinkContext { to_stdout: a.output.is_none(), grouping: &grouping };
+        let mut sink = format.build(out, &cx, || Ok(header))?;
+        partials.merge(sink.as_mut())
     })?;
     eprintln!(
         "stance: merged {} partials: documents {}, failed {}, ids in more than one shard {across}",

@@ -1,6 +1,7 @@
 //! The commands of the `stance` binary, each in its own file, over the library's stages; this file
-//! holds what they share: the model flags, the input flags, and [`run_pipeline`], which reads the
-//! input, runs the model over it and hands every result to a sink, with progress on stderr.
+//! holds what they share: the model flags and the input flags (clap's view of them, turned into the
+//! library's plain [`ModelFlags`] and [`RunFlags`], which [`stance::run::Run`] settles once), and
+//! [`run_pipeline`], which runs a settled [`Run`] into a sink with progress on stderr.
 //!
 //! Invariant: data goes to stdout (or the file named by a flag), progress and errors to stderr.
 
@@ -8,7 +9,7 @@ pub mod analyze;
 pub mod compare;
 pub mod eval;
 pub mod merge;
-pub mod page;
+pub mod report;
 pub mod score;
 
 use std::io::IsTerminal;
@@ -18,12 +19,12 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use tch::Device;
 
-use stance::analyze::{AnalyzeOptions, Input};
-use stance::model::{resolve_model_dir, StanceModel};
-use stance::report::{escape_controls, Sink, Summary};
-use stance::score::{BatchPolicy, ModelScorer};
+use stance::input::{CorpusOptions, CsvColumns};
+use stance::output::{escape_controls, Sink, Summary};
+use stance::run::analyze::{Input, Start};
+use stance::run::{ModelFlags, Run, RunFlags};
+use stance::score::BatchPolicy;
 
 /// Options shared by the commands that run the model.
 #[derive(clap::Args)]
@@ -58,19 +59,19 @@ pub struct ModelArgs {
 }
 
 impl ModelArgs {
-    pub fn load(&self) -> Result<StanceModel> {
-        if let Some(t) = self.threads {
-            tch::set_num_threads(t);
+    /// The flags as the library takes them (`workers`: `--workers`, where the command has it).
+    pub fn flags(&self, workers: Option<&WorkerArgs>) -> ModelFlags {
+        ModelFlags {
+            dir: self.model.clone(),
+            precision: self.precision,
+            threads: self.threads,
+            workers: workers.and_then(|w| w.workers),
+            policy: BatchPolicy {
+                max_sentences: self.batch_size,
+                max_tokens: self.batch_tokens,
+                ..BatchPolicy::default()
+            },
         }
-        let dir = resolve_model_dir(self.model.as_deref());
-        StanceModel::load_for_inference(&dir, Device::Cpu, self.precision())
-    }
-    /// The precision asked for, else `auto`.
-    pub fn precision(&self) -> stance::model::Precision {
-        self.precision.unwrap_or(stance::model::Precision::Auto)
-    }
-    pub fn policy(&self) -> BatchPolicy {
-        BatchPolicy { max_sentences: self.batch_size, max_tokens: self.batch_tokens, ..BatchPolicy::default() }
     }
 }
 
@@ -87,41 +88,13 @@ pub struct WorkerArgs {
     pub workers: Option<usize>,
 }
 
-impl WorkerArgs {
-    /// Loads one model per worker and sets each worker's libtorch threads.
-    pub fn scorer(&self, model: &ModelArgs) -> Result<ModelScorer> {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let workers = match self.workers {
-            Some(w) if w > cores => {
-                eprintln!("stance: warning: --workers {w} is more than the {cores} cores here; using {cores} (each worker holds a copy of the model)");
-                cores
-            }
-            Some(w) => w,
-            None => cores.min(DEFAULT_WORKERS),
-        };
-        let torch_threads = model.threads.unwrap_or((cores / workers).max(1) as i32);
-        // The copies load side by side, so a second worker adds little to start-up.
-        let models = std::thread::scope(|s| {
-            let loading: Vec<_> = (0..workers).map(|_| s.spawn(|| model.load())).collect();
-            loading
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("loading a model copy panicked"))))
-                .collect::<Result<Vec<_>>>()
-        })?;
-        ModelScorer::new(models, model.policy(), torch_threads)
-    }
-}
-
-/// Model workers when --workers is not given (and the machine has that many cores).
-const DEFAULT_WORKERS: usize = 2;
-
 #[derive(clap::Args)]
 pub struct InputArgs {
     /// Files or folders (walked recursively; .txt/.md one document each, .jsonl one record per
     /// line, .csv with a header), or `-` for stdin. `analyze` with none reads the bundled seed essay.
     pub inputs: Vec<String>,
     /// Actors file (TOML) that extends the default actors or, with `mode = "replace"`, replaces
-    /// them; see src/actors/default.toml for the format.
+    /// them; see src/text/actors/default.toml for the format.
     #[arg(long, value_name = "FILE")]
     pub actors: Option<PathBuf>,
     /// Author for documents that name none (plain files, records without `author`).
@@ -133,11 +106,11 @@ pub struct InputArgs {
     /// Documents per processing chunk, 1 to 100000: the unit a model worker takes (memory holds at
     /// most two chunks per worker). Keep it fixed to compare runs byte for byte: it decides which
     /// sentences share a model batch, which can move a 4th decimal.
-    #[arg(long, default_value_t = stance::analyze::DEFAULT_CHUNK_DOCS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    #[arg(long, default_value_t = stance::run::analyze::DEFAULT_CHUNK_DOCS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub chunk: usize,
     /// Format of stdin; default: JSONL if it starts with `{`, else one text document.
     #[arg(long, value_enum)]
-    pub stdin_format: Option<stance::corpus::Format>,
+    pub stdin_format: Option<stance::input::Format>,
     /// CSV column holding the text.
     #[arg(long, default_value = "text")]
     pub csv_text: String,
@@ -162,9 +135,40 @@ pub struct InputArgs {
     pub model: ModelArgs,
 }
 
-/// The seed essay the project was created from, analysed when `stance analyze` gets no input.
-const SEED_NAME: &str = "seeds/000_204bb2dc5e8ef806.txt";
-const SEED_TEXT: &str = include_str!("../../seeds/000_204bb2dc5e8ef806.txt");
+impl InputArgs {
+    /// The flags as the library takes them, with the command's `--by` and evidence count.
+    pub fn flags(&self, by: Vec<stance::aggregate::groups::By>, evidence: usize) -> RunFlags {
+        RunFlags {
+            model: self.model.flags(Some(&self.workers)),
+            inputs: self.inputs.clone(),
+            actors: self.actors.clone(),
+            corpus: CorpusOptions {
+                author: self.author.clone(),
+                csv: CsvColumns {
+                    id: self.csv_id.clone(),
+                    author: self.csv_author.clone(),
+                    date: self.csv_date.clone(),
+                    title: self.csv_title.clone(),
+                    text: self.csv_text.clone(),
+                },
+                stdin_format: self.stdin_format,
+            },
+            chunk: self.chunk,
+            evidence,
+            strict: self.strict,
+            by,
+        }
+    }
+}
+
+/// Settles the run and prints its warnings (each once) on stderr.
+pub fn resolve(flags: RunFlags) -> Result<Run> {
+    let run = Run::resolve(flags)?;
+    for w in &run.warnings {
+        eprintln!("stance: warning: {w}");
+    }
+    Ok(run)
+}
 
 /// A spinner style whose `{rate}` shows a whole number per second.
 pub fn rate_style(template: &str) -> ProgressStyle {
@@ -174,21 +178,6 @@ pub fn rate_style(template: &str) -> ProgressStyle {
             let _ = write!(w, "{:.0}/s", state.per_sec());
         },
     )
-}
-
-/// The actors of the run: the defaults, or as `--actors` extends or replaces them (warning about
-/// an alias claimed by two actors).
-pub fn load_lexicon(a: &InputArgs) -> Result<stance::actors::Lexicon> {
-    Ok(match &a.actors {
-        Some(p) => {
-            let lexicon = stance::actors::Lexicon::with_file(p)?;
-            for w in lexicon.shared_aliases() {
-                eprintln!("stance: warning: {}: {}", p.display(), escape_controls(&w));
-            }
-            lexicon
-        }
-        None => stance::actors::Lexicon::default_actors(),
-    })
 }
 
 /// Runs `write` on stdout, or on a temporary file beside `path` that is renamed to `path` only when
@@ -234,46 +223,12 @@ pub fn with_output<T>(path: Option<&PathBuf>, write: impl FnOnce(&mut dyn Write)
     Ok(value)
 }
 
-/// Reads the input named by `a` (the seed essay when none), runs the pipeline over it into `sink`
-/// with a progress spinner, and prints a summary line on stderr unless `--quiet`.
-pub fn run_pipeline(a: &InputArgs, opts: AnalyzeOptions, sink: &mut dyn Sink) -> Result<Summary> {
-    run_pipeline_from(a, opts, sink, stance::analyze::Start::Fresh)
-}
-
-/// [`run_pipeline`] from a checkpoint ([`stance::analyze::Start`]).
-pub fn run_pipeline_from(
-    a: &InputArgs,
-    opts: AnalyzeOptions,
-    sink: &mut dyn Sink,
-    from: stance::analyze::Start<'_>,
-) -> Result<Summary> {
-    use stance::corpus::{CorpusOptions, CsvColumns};
-
-    let lexicon = load_lexicon(a)?;
-    let copts = CorpusOptions {
-        author: a.author.clone(),
-        csv: CsvColumns {
-            id: a.csv_id.clone(),
-            author: a.csv_author.clone(),
-            date: a.csv_date.clone(),
-            title: a.csv_title.clone(),
-            text: a.csv_text.clone(),
-        },
-        stdin_format: a.stdin_format,
-    };
-    let (records, walk) = if a.inputs.is_empty() {
-        let r = stance::corpus::read_stream(
-            Box::new(SEED_TEXT.as_bytes()),
-            SEED_NAME.to_string(),
-            Some(stance::corpus::Format::Text),
-            &copts,
-        );
-        (r, Default::default())
-    } else {
-        stance::corpus::read_corpus(&a.inputs, &copts)
-    };
-    let scorer = a.workers.scorer(&a.model)?;
-    let bar = if a.quiet || !std::io::stderr().is_terminal() {
+/// Runs `run` over its input into `sink` with a progress spinner (from a checkpoint if `from`
+/// says so), and prints a summary line on stderr unless `quiet`.
+pub fn run_pipeline(run: &Run, sink: &mut dyn Sink, from: Start<'_>, quiet: bool) -> Result<Summary> {
+    let (records, walk) = run.records();
+    let scorer = run.scorer()?;
+    let bar = if quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
         let b = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -288,17 +243,10 @@ pub fn run_pipeline_from(
         bar.inc(docs as u64);
         bar.set_message(format!("{sentences} sentences"));
     };
-    let summary = stance::analyze::analyze_from(
-        Input { records, skipped_files: walk.skipped_files },
-        &lexicon,
-        &scorer,
-        opts,
-        &mut error_sink,
-        &mut progress,
-        from,
-    )?;
+    let input = Input { records, skipped_files: walk.skipped_files };
+    let summary = run.analyze(&scorer, input, &mut error_sink, &mut progress, from)?;
     bar.finish_and_clear();
-    if !a.quiet {
+    if !quiet {
         let secs = start.elapsed().as_secs_f64();
         eprintln!(
             "stance: documents {}, sentences {}, scored {} ({} mentions), failed {}, files skipped {}, in {:.1}s ({})",
@@ -309,7 +257,7 @@ pub fn run_pipeline_from(
             summary.failed,
             walk.skipped_files,
             secs,
-            a.model.precision().name()
+            scorer.precision().name()
         );
     }
     Ok(summary)
@@ -317,18 +265,18 @@ pub fn run_pipeline_from(
 
 /// Prints each input error on stderr as it happens, then hands it to the real sink.
 pub struct ErrorEcho<'a> {
-    pub inner: &'a mut dyn stance::report::Sink,
+    pub inner: &'a mut dyn stance::output::Sink,
     pub bar: &'a ProgressBar,
 }
 
-impl stance::report::Sink for ErrorEcho<'_> {
-    fn begin(&mut self, actors: &[stance::report::ActorInfo]) -> Result<()> {
+impl stance::output::Sink for ErrorEcho<'_> {
+    fn begin(&mut self, actors: &[stance::output::ActorInfo]) -> Result<()> {
         self.inner.begin(actors)
     }
-    fn document(&mut self, d: &stance::report::DocumentReport) -> Result<()> {
+    fn document(&mut self, d: &stance::output::DocumentReport) -> Result<()> {
         self.inner.document(d)
     }
-    fn error(&mut self, e: &stance::corpus::InputError) -> Result<()> {
+    fn error(&mut self, e: &stance::input::InputError) -> Result<()> {
         self.bar.suspend(|| eprintln!("stance: {}", escape_controls(&e.to_string())));
         self.inner.error(e)
     }
@@ -339,10 +287,7 @@ impl stance::report::Sink for ErrorEcho<'_> {
     fn flush(&mut self) -> Result<()> {
         self.inner.flush()
     }
-    fn totals(&mut self, totals: &stance::totals::TotalsSnapshot) -> Result<()> {
-        self.inner.totals(totals)
-    }
-    fn finish(&mut self, end: &stance::report::Closing) -> Result<()> {
+    fn finish(&mut self, end: &stance::output::Closing) -> Result<()> {
         self.inner.finish(end)
     }
 }

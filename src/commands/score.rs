@@ -1,5 +1,5 @@
 //! `stance score`: sentences with given target spans in (JSONL), one scored line per input line
-//! out, in order (src/score_jsonl.rs has the line formats).
+//! out, in order (src/score/lines.rs has the line formats).
 
 use std::io::{BufReader, IsTerminal};
 use std::process::ExitCode;
@@ -8,10 +8,17 @@ use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::{rate_style, ModelArgs, WorkerArgs};
-use stance::report::escape_controls;
+use stance::model::Precision;
+use stance::output::escape_controls;
+use stance::run::ModelSetup;
 
 pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) -> Result<ExitCode> {
-    let scorer = workers.scorer(&model)?;
+    let mut warnings = Vec::new();
+    let setup = ModelSetup::resolve(&model.flags(Some(&workers)), Precision::Auto, &mut warnings);
+    for w in &warnings {
+        eprintln!("stance: warning: {w}");
+    }
+    let scorer = setup.scorer()?;
     let stdout = std::io::stdout().lock();
     let bar = if quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
@@ -24,10 +31,10 @@ pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) ->
     let mut progress = |n: usize| bar.inc(n as u64);
     let summary = if input == "-" {
         let stdin = std::io::stdin().lock();
-        stance::score_jsonl::score_stream(&scorer, stdin, stdout, "<stdin>", &mut errors, &mut progress)?
+        stance::score::lines::score_stream(&scorer, stdin, stdout, "<stdin>", &mut errors, &mut progress)?
     } else {
         let f = std::fs::File::open(&input).with_context(|| format!("{input}: cannot open"))?;
-        stance::score_jsonl::score_stream(&scorer, BufReader::new(f), stdout, &input, &mut errors, &mut progress)?
+        stance::score::lines::score_stream(&scorer, BufReader::new(f), stdout, &input, &mut errors, &mut progress)?
     };
     bar.finish_and_clear();
     if !quiet {
@@ -37,7 +44,7 @@ pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) ->
             summary.scored,
             summary.targets,
             summary.failed,
-            model.precision().name()
+            scorer.precision().name()
         );
     }
     Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })

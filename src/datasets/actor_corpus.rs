@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StanceExample;
 use crate::labels::Stance;
-use crate::span::CharSpan;
+use crate::text::span::CharSpan;
 
 /// The corpus shipped with the project, relative to the crate root.
 pub const DEFAULT_ACTOR_CORPUS: &str = "data/actor-stance/corpus.jsonl";

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::StanceExample;
 use crate::labels::{LabelSet, Stance};
-use crate::span::CharSpan;
+use crate::text::span::CharSpan;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

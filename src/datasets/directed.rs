@@ -20,7 +20,7 @@ use anyhow::{bail, Context, Result};
 
 use super::StanceExample;
 use crate::labels::Stance;
-use crate::span::CharSpan;
+use crate::text::span::CharSpan;
 
 /// One sentence with a directed label: the entity blamed or praised and the stance toward it.
 #[derive(Debug, Clone, PartialEq)]

@@ -19,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 
 use crate::labels::{Sentiment, Stance};
-use crate::span::CharSpan;
+use crate::text::span::CharSpan;
 
 /// A sentence with targets and a gold stance for each.
 #[derive(Debug, Clone)]

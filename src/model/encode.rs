@@ -18,7 +18,7 @@ use std::path::Path;
 use anyhow::{anyhow, Context, Result};
 use tokenizers::Tokenizer;
 
-pub use crate::span::CharSpan;
+pub use crate::text::span::CharSpan;
 
 /// Why a target span could not be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -20,9 +20,9 @@ use tch::{nn, Device, Kind, Tensor};
 
 use crate::datasets::actor_corpus::{self, Split};
 use crate::datasets::{self as data, SentimentExample, StanceExample};
+use crate::eval::metrics::binary_sentiment_accuracy;
+use crate::eval::metrics::{self, Report};
 use crate::labels::{LabelSet, Sentiment, Stance};
-use crate::metrics::binary_sentiment_accuracy;
-use crate::metrics::{self, Report};
 use crate::model::{Batch, EncodedSentence, StanceModel};
 use crate::score::{encode_stance, stance_predictions};
 use crate::score::{sentiment_probs, BatchPolicy};

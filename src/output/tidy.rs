@@ -20,8 +20,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{neutralise_formula, ActorInfo, Closing, DocumentReport, GroupReport, Sink};
-use crate::corpus::InputError;
-use crate::groups::LABEL_SEPARATOR;
+use crate::aggregate::groups::{Grouping, LABEL_SEPARATOR};
 
 /// The columns, in order.
 pub const TIDY_HEADER: [&str; 15] = [
@@ -99,26 +98,30 @@ pub fn rows(group: &GroupReport, date_position: Option<usize>, actors: &[ActorIn
         .collect()
 }
 
-fn date_position(end: &Closing) -> Option<usize> {
-    end.grouping.by.iter().position(|b| b.starts_with("date:"))
-}
-
 /// `--format tidy-csv`.
 pub struct TidyCsvSink<W: Write> {
     out: csv::Writer<W>,
     actors: Vec<ActorInfo>,
+    date_position: Option<usize>,
     trailer: bool,
 }
 
 impl<W: Write> TidyCsvSink<W> {
-    pub fn new(out: W) -> Self {
-        TidyCsvSink { out: csv::Writer::from_writer(out), actors: Vec::new(), trailer: false }
+    /// Rows of the groups of `grouping` (its time key, if any, becomes the `bucket` column).
+    pub fn new(out: W, grouping: &Grouping) -> Self {
+        TidyCsvSink {
+            out: csv::Writer::from_writer(out),
+            actors: Vec::new(),
+            date_position: grouping.date_position(),
+            trailer: false,
+        }
     }
     /// Ends the output with the completion line ([`super::csv_trailer`]).
-    pub fn with_trailer(out: W) -> Self {
+    pub fn with_trailer(out: W, grouping: &Grouping) -> Self {
         TidyCsvSink {
             out: csv::WriterBuilder::new().flexible(true).from_writer(out),
             actors: Vec::new(),
+            date_position: grouping.date_position(),
             trailer: true,
         }
     }
@@ -133,11 +136,8 @@ impl<W: Write> Sink for TidyCsvSink<W> {
     fn document(&mut self, _d: &DocumentReport) -> Result<()> {
         Ok(())
     }
-    fn error(&mut self, _e: &InputError) -> Result<()> {
-        Ok(())
-    }
     fn finish(&mut self, end: &Closing) -> Result<()> {
-        let t = date_position(end);
+        let t = self.date_position;
         let cell = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
         for g in &end.groups {
             for r in rows(g, t, &self.actors) {
@@ -173,11 +173,13 @@ impl<W: Write> Sink for TidyCsvSink<W> {
 pub struct TidyJsonlSink<W: Write> {
     out: W,
     actors: Vec<ActorInfo>,
+    date_position: Option<usize>,
 }
 
 impl<W: Write> TidyJsonlSink<W> {
-    pub fn new(out: W) -> Self {
-        TidyJsonlSink { out, actors: Vec::new() }
+    /// Rows of the groups of `grouping`, as [`TidyCsvSink::new`].
+    pub fn new(out: W, grouping: &Grouping) -> Self {
+        TidyJsonlSink { out, actors: Vec::new(), date_position: grouping.date_position() }
     }
 }
 
@@ -189,11 +191,8 @@ impl<W: Write> Sink for TidyJsonlSink<W> {
     fn document(&mut self, _d: &DocumentReport) -> Result<()> {
         Ok(())
     }
-    fn error(&mut self, _e: &InputError) -> Result<()> {
-        Ok(())
-    }
     fn finish(&mut self, end: &Closing) -> Result<()> {
-        let t = date_position(end);
+        let t = self.date_position;
         for g in &end.groups {
             for r in rows(g, t, &self.actors) {
                 serde_json::to_writer(&mut self.out, &r)?;

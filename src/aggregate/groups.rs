@@ -14,7 +14,7 @@ use anyhow::{bail, Result};
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
 
-use crate::corpus::{Document, Meta};
+use crate::input::{Document, Meta};
 
 /// The grouping used when none is given.
 pub const DEFAULT_BY: &str = "author";

@@ -4,6 +4,8 @@
 //! (JSONL whose records carry `actor` and `label`) gives stance figures on one split, overall and per
 //! actor group. Output is JSON.
 
+pub mod metrics;
+
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -11,9 +13,8 @@ use serde_json::{json, Value};
 
 use crate::datasets::actor_corpus::{self, Split, DEFAULT_ACTOR_GROUPS, OTHER_GROUP};
 use crate::datasets::{read_newsmtsc, read_sst2, read_tweeteval};
+use crate::eval::metrics::binary_sentiment_accuracy;
 use crate::labels::{LabelSet, Sentiment, Stance};
-use crate::metrics;
-use crate::metrics::binary_sentiment_accuracy;
 use crate::model::{EncodedSentence, StanceModel};
 use crate::score::stance_predictions;
 use crate::score::{score_encoded, sentiment_probs, BatchPolicy};

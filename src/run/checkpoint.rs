@@ -1,7 +1,7 @@
 //! `--checkpoint DIR`: a long run that survives being killed. The run writes a partial
-//! (src/partial.rs) into `DIR/partial.jsonl` as it goes and, every N documents at a chunk boundary,
-//! saves `DIR/state.json`: how many records are done, how many bytes of the partial hold them, and
-//! the totals so far. Started again with the same command, the run cuts the partial back to the
+//! (src/output/partial.rs) into `DIR/partial.jsonl` as it goes and, every N documents at a chunk
+//! boundary, saves `DIR/state.json`: how many records are done, how many bytes of the partial hold
+//! them, and the totals so far. Started again with the same command, the run cuts the partial back to the
 //! saved length, skips the records done and goes on; at the end the partial is merged into the
 //! output. So nothing is lost or counted twice, and since chunks start at the same records, the
 //! output is the bytes of an uninterrupted run.
@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::report::{DocumentReport, Sink};
-use crate::totals::{Totals, TotalsSnapshot};
+use crate::aggregate::totals::{Totals, TotalsSnapshot};
+use crate::output::{DocumentReport, Sink};
 
 pub const CHECKPOINT_VERSION: u32 = 1;
 /// Documents between checkpoints unless `--checkpoint-every` says otherwise.

@@ -5,12 +5,22 @@
 //! `<script type="application/json">` element. The analysis goes in without its `documents` array,
 //! so the page grows with the number of groups, not with the corpus.
 //!
+//! [`HtmlSink`] is `stance analyze --format html`: it writes the page at the end of a run.
+//!
 //! Invariant: the page shows the JSON's numbers as given and never runs corpus text as HTML. The
 //! embedded JSON cannot close its `<script>` element (`<`, `>`, `&`, U+2028 and U+2029 are written
 //! as `\u` escapes), and the page's script inserts every text of the data with `textContent`.
 
+use std::io::Write;
+
 use anyhow::{bail, Context, Result};
 use serde_json::{Map, Value};
+
+use crate::aggregate::compare::{compare, CompareSettings, Gathered, DEFAULT_MAX_PAIRS};
+use crate::aggregate::groups::Grouping;
+use crate::aggregate::stats::CompareOptions;
+use crate::input::InputError;
+use crate::output::{ActorInfo, Closing, DocumentReport, JsonSink, Sink};
 
 /// The page template; [`PLACEHOLDER`] marks where the data goes.
 const TEMPLATE: &str = include_str!("page.html");
@@ -60,6 +70,54 @@ fn script_safe(json: &str) -> String {
         }
     }
     out
+}
+
+/// Groups that the page of `analyze --format html` compares (every pair), the largest by documents.
+pub const PAGE_COMPARED_GROUPS: usize = 20;
+
+/// `analyze --format html`: keeps the analysis (without its documents) and the per-document
+/// numbers a comparison needs, and writes the page when the run ends.
+pub struct HtmlSink<W: Write> {
+    out: W,
+    json: JsonSink<Vec<u8>>,
+    gathered: Gathered,
+}
+
+impl<W: Write> HtmlSink<W> {
+    pub fn new(out: W, grouping: Grouping) -> Self {
+        HtmlSink { out, json: JsonSink::new(Vec::new()), gathered: Gathered::new(grouping) }
+    }
+}
+
+impl<W: Write> Sink for HtmlSink<W> {
+    fn begin(&mut self, actors: &[ActorInfo]) -> Result<()> {
+        self.gathered.begin(actors)?;
+        self.json.begin(actors)
+    }
+    fn document(&mut self, d: &DocumentReport) -> Result<()> {
+        self.gathered.document(d)
+    }
+    fn error(&mut self, e: &InputError) -> Result<()> {
+        self.json.error(e)
+    }
+    fn finish(&mut self, end: &Closing) -> Result<()> {
+        self.json.finish(end)?;
+        let json = std::mem::take(self.json.get_mut());
+        let analysis: serde_json::Value = serde_json::from_slice(&json)?;
+        let mut largest: Vec<_> = end.groups.iter().filter(|g| g.documents > 0).collect();
+        largest.sort_by(|a, b| b.documents.cmp(&a.documents).then_with(|| a.key.cmp(&b.key)));
+        let groups: Vec<String> = largest.iter().take(PAGE_COMPARED_GROUPS).map(|g| g.label.clone()).collect();
+        let compared = if groups.len() >= 2 {
+            let settings =
+                CompareSettings { statistics: CompareOptions::default(), groups, max_pairs: DEFAULT_MAX_PAIRS };
+            Some(serde_json::to_value(compare(&self.gathered, &settings)?)?)
+        } else {
+            None
+        };
+        self.out.write_all(render(&analysis, compared.as_ref())?.as_bytes())?;
+        self.out.flush()?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
-use crate::corpus::{json_error, json_message, take_byte_order_mark, utf16_message, Encoding, Meta, RawJson};
+use crate::input::{json_error, json_message, take_byte_order_mark, utf16_message, Encoding, Meta, RawJson};
 
 use crate::labels::{LabelSet, Sentiment, Stance};
 use crate::model::{CharSpan, EncodedSentence, SentenceEncoder};
@@ -157,7 +157,7 @@ const CHUNK_LINES: usize = 1024;
 /// Scores every line of `input` to `output`. `source` names the input in error messages; `errors`
 /// receives one line per bad input line; `progress` the number of lines scored, per chunk. Lines
 /// are read and written here while the scorer's workers parse, tokenize and score chunks side by
-/// side (src/pipeline.rs); output stays in input order.
+/// side (src/run/pool.rs); output stays in input order.
 pub fn score_stream(
     scorer: &ModelScorer,
     input: impl BufRead,
@@ -243,6 +243,6 @@ pub fn score_stream(
         Ok(())
     };
     let workers = scorer.workers();
-    crate::pipeline::ordered(workers, 2 * workers, |_| scorer.start_worker(), read_chunk, score_chunk, write_chunk)?;
+    crate::run::pool::ordered(workers, 2 * workers, |_| scorer.start_worker(), read_chunk, score_chunk, write_chunk)?;
     Ok(summary)
 }

@@ -22,8 +22,8 @@ pub struct Mention {
 
 impl Mention {
     /// Where the mention is in the searched text.
-    pub fn span(&self) -> crate::span::ByteSpan {
-        crate::span::ByteSpan { start: self.start, end: self.end }
+    pub fn span(&self) -> crate::text::span::ByteSpan {
+        crate::text::span::ByteSpan { start: self.start, end: self.end }
     }
 }
 

@@ -1,7 +1,8 @@
 //! The mergeable state of a run: per-author, per-group and corpus sums, the grouping counts and
-//! the summary. `analyze` adds documents to it; `merge` adds the snapshots of partial runs to it
-//! (moving their input positions past the shards before them); both end by turning it into the
-//! profiles a sink writes ([`Totals::finish`]).
+//! the [`Summary`]. `analyze` adds documents to it; `merge` adds the snapshots of partial runs to it
+//! (moving their input positions past the shards before them); both end by handing it to the
+//! output stage, which turns it into the profiles a sink writes (`crate::output::close`). It knows
+//! nothing of sinks: a duplicate id comes back as a warning to pass on.
 //!
 //! Invariant: every sum is an integer and every merge is associative and commutative, so a run
 //! over the whole input and the merge of its shards (in their input order) give the same profiles.
@@ -11,9 +12,27 @@ use std::collections::{BTreeMap, HashSet};
 use anyhow::{ensure, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::ActorSums;
-use crate::groups::{GroupKey, Grouping, MAX_FILLED_GROUPS};
-use crate::report::{ActorInfo, AuthorReport, Closing, CorpusReport, GroupReport, Sink, Summary};
+use crate::aggregate::groups::{GroupKey, Grouping};
+use crate::aggregate::sums::ActorSums;
+
+/// Counts of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    /// Records read: documents plus failures.
+    pub records: usize,
+    pub documents: usize,
+    pub failed: usize,
+    pub skipped_files: usize,
+    pub sentences: usize,
+    /// Sentences that mention an actor (each went through the model once).
+    pub scored_sentences: usize,
+    pub mentions: usize,
+    pub documents_without_author: usize,
+    /// Documents whose id an earlier document already had (their `record` tells them apart).
+    #[serde(default)]
+    pub duplicate_ids: usize,
+}
 
 /// Duplicate-id warnings printed; further duplicates are counted in `summary.duplicate_ids`.
 pub const MAX_DUPLICATE_WARNINGS: usize = 10;
@@ -78,10 +97,10 @@ impl Totals {
         self.corpus.len()
     }
 
-    /// Counts (and, for the first few, warns about) a document id seen before.
-    pub fn check_id(&mut self, id: &str, ordinal: usize, sink: &mut dyn Sink) -> Result<()> {
+    /// Counts a document id seen before; for the first few, returns the warning to pass on.
+    pub fn check_id(&mut self, id: &str, ordinal: usize) -> Option<String> {
         if self.seen_ids.insert(id_hash(id)) {
-            return Ok(());
+            return None;
         }
         self.summary.duplicate_ids += 1;
         let n = self.summary.duplicate_ids;
@@ -91,11 +110,11 @@ impl Totals {
             } else {
                 ""
             };
-            sink.warning(&format!(
+            return Some(format!(
                 "duplicate document id '{id}' (record {ordinal}); its evidence is told apart by \"record\"{more}"
-            ))?;
+            ));
         }
-        Ok(())
+        None
     }
 
     /// Merges one document's sums into its author's, its group's and the corpus's.
@@ -195,32 +214,23 @@ impl Totals {
         Ok(())
     }
 
-    /// Hands the totals to the sink ([`Sink::totals`]), then writes the author, group and corpus
-    /// profiles and the summary ([`Sink::finish`]).
-    pub fn finish(self, actors: &[ActorInfo], sink: &mut dyn Sink) -> Result<Summary> {
-        sink.totals(&self.snapshot())?;
-        let authors: Vec<AuthorReport> =
-            self.authors.iter().map(|(name, (n, sums))| AuthorReport::new(name, *n, sums, actors)).collect();
-        let seen: Vec<GroupKey> = self.groups.keys().cloned().collect();
-        let (keys, filled) = self.grouping.with_empty_buckets(&seen, MAX_FILLED_GROUPS);
-        if !filled {
-            sink.warning(&format!(
-                "empty time buckets are not listed: they would make more than {MAX_FILLED_GROUPS} groups \
-                 (use a coarser date: bucket)"
-            ))?;
-        }
-        let empty = vec![ActorSums::default(); self.corpus.len()];
-        let groups: Vec<GroupReport> = keys
-            .iter()
-            .map(|key| {
-                let (n, sums) = self.groups.get(key).map_or((0, &empty), |(n, s)| (*n, s));
-                GroupReport::new(self.grouping.parts(key), self.grouping.label(key), n, sums, actors)
-            })
-            .collect();
-        let grouping = self.grouping.report(&self.missing);
-        let corpus = CorpusReport::new(&self.summary, &self.corpus, actors);
-        let end = Closing { authors, grouping, groups, corpus, summary: self.summary };
-        sink.finish(&end)?;
-        Ok(end.summary)
+    /// Per author: documents and sums, by author.
+    pub fn authors(&self) -> &BTreeMap<String, (u64, Vec<ActorSums>)> {
+        &self.authors
+    }
+
+    /// Per group key seen: documents and sums, in key order.
+    pub fn groups(&self) -> &BTreeMap<GroupKey, (u64, Vec<ActorSums>)> {
+        &self.groups
+    }
+
+    /// Per `--by` key, the documents that lacked it.
+    pub fn missing(&self) -> &[usize] {
+        &self.missing
+    }
+
+    /// The corpus sums.
+    pub fn corpus(&self) -> &[ActorSums] {
+        &self.corpus
     }
 }

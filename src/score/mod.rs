@@ -10,6 +10,8 @@
 //! activations of a batch share one quantization range, so a sentence's scores move a little with
 //! its batch-mates; batches are planned from the input alone, so output is still deterministic.
 
+pub mod lines;
+
 use std::borrow::Cow;
 use std::sync::Mutex;
 
@@ -18,7 +20,7 @@ use anyhow::{ensure, Context, Result};
 use crate::datasets::StanceExample;
 use crate::labels::{argmax, LabelSet, Sentiment, Stance};
 use crate::model::encode::TargetTokens;
-use crate::model::{calibrated_probs, Batch, CharSpan, EncodedSentence, StanceModel};
+use crate::model::{calibrated_probs, Batch, CharSpan, EncodedSentence, Precision, StanceModel};
 use rayon::prelude::*;
 
 /// Probabilities for one sentence: its sentiment, and the stance toward each target in input order.
@@ -319,13 +321,25 @@ pub struct ModelScorer {
     models: Vec<Mutex<StanceModel>>,
     policy: BatchPolicy,
     torch_threads: i32,
+    precision: Precision,
 }
 
 impl ModelScorer {
-    /// `models` must be loaded from the same folder in the same precision (at least one).
-    pub fn new(models: Vec<StanceModel>, policy: BatchPolicy, torch_threads: i32) -> Result<Self> {
+    /// `models` must be loaded from the same folder in `precision` (at least one).
+    pub fn new(
+        models: Vec<StanceModel>,
+        policy: BatchPolicy,
+        torch_threads: i32,
+        precision: Precision,
+    ) -> Result<Self> {
         ensure!(!models.is_empty(), "a scorer needs a model");
-        Ok(ModelScorer { models: models.into_iter().map(Mutex::new).collect(), policy, torch_threads })
+        let precision = precision.resolve();
+        Ok(ModelScorer { models: models.into_iter().map(Mutex::new).collect(), policy, torch_threads, precision })
+    }
+
+    /// The precision the models run in (concrete: never `auto`).
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// Runs `f` with a model copy no other call is using (or, if all are busy, waits for the first).

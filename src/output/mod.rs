@@ -30,8 +30,12 @@
 //! `header` (schema_version and actors), `document`, `error`, `author`, `grouping`, `group`,
 //! `corpus`, `summary`. `--format csv` writes one row per document x mentioned actor.
 //! `--format tidy-csv` and `tidy-jsonl` write one row per group x actor ([`tidy`]), for dashboards.
-//! `--format table` prints the corpus and group profiles for a person. Fields are only ever added; a change that removes or renames
-//! one bumps `schema_version`.
+//! `--format table` prints the corpus and group profiles for a person. `--format html` writes the
+//! dashboard page ([`page`]) and `--format partial` the mergeable state of the run ([`partial`]).
+//! Fields are only ever added; a change that removes or renames one bumps `schema_version`.
+//!
+//! Every format builds its own [`Sink`] ([`format::OutputFormat::build`]); a run ends with
+//! [`close`], which turns its totals into the profiles of [`Closing`] and hands them to the sink.
 //!
 //! Invariant: sinks write documents as they arrive and keep only bounded state (the first 1,000
 //! errors), so output of any size streams.
@@ -42,11 +46,19 @@ use std::io::Write;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::{ActorProfile, ActorSums};
-use crate::corpus::{Document, InputError};
-use crate::groups::GroupingReport;
+use crate::aggregate::groups::{GroupKey, GroupingReport, MAX_FILLED_GROUPS};
+use crate::aggregate::sums::{ActorProfile, ActorSums};
+use crate::aggregate::totals::{Totals, TotalsSnapshot};
+use crate::input::{Document, InputError};
 
+pub mod format;
+pub mod page;
+pub mod partial;
 pub mod tidy;
+
+/// The counts of a run (kept with its sums in [`crate::aggregate::totals`]); written as
+/// `summary`.
+pub use crate::aggregate::totals::Summary;
 
 pub const SCHEMA_VERSION: u32 = 1;
 /// Errors listed in JSON output; the count in `summary.failed` is always complete.
@@ -57,25 +69,6 @@ pub const MAX_LISTED_ERRORS: usize = 1000;
 pub struct ActorInfo {
     pub id: String,
     pub name: String,
-}
-
-/// Counts of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Summary {
-    /// Records read: documents plus failures.
-    pub records: usize,
-    pub documents: usize,
-    pub failed: usize,
-    pub skipped_files: usize,
-    pub sentences: usize,
-    /// Sentences that mention an actor (each went through the model once).
-    pub scored_sentences: usize,
-    pub mentions: usize,
-    pub documents_without_author: usize,
-    /// Documents whose id an earlier document already had (their `record` tells them apart).
-    #[serde(default)]
-    pub duplicate_ids: usize,
 }
 
 type Profiles = BTreeMap<String, ActorProfile>;
@@ -96,7 +89,7 @@ pub struct DocumentReport {
     pub date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub title: Option<String>,
-    pub meta: crate::corpus::Meta,
+    pub meta: crate::input::Meta,
     pub sentences: usize,
     pub actor_sentences: usize,
     pub mentions: usize,
@@ -159,7 +152,8 @@ impl GroupReport {
     }
 }
 
-/// What a run ends with: the merged profiles and the counts.
+/// What a run ends with: the merged profiles and the counts, and the mergeable sums they came
+/// from (which only a partial writes: [`partial::PartialSink`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Closing {
     pub authors: Vec<AuthorReport>,
@@ -167,6 +161,41 @@ pub struct Closing {
     pub groups: Vec<GroupReport>,
     pub corpus: CorpusReport,
     pub summary: Summary,
+    pub totals: TotalsSnapshot,
+}
+
+/// Ends a run: turns its totals into the author, group and corpus profiles and the summary, and
+/// hands them to the sink ([`Sink::finish`]); returns the summary.
+pub fn close(totals: Totals, actors: &[ActorInfo], sink: &mut dyn Sink) -> Result<Summary> {
+    let grouping = totals.grouping();
+    let authors: Vec<AuthorReport> =
+        totals.authors().iter().map(|(name, (n, sums))| AuthorReport::new(name, *n, sums, actors)).collect();
+    let seen: Vec<GroupKey> = totals.groups().keys().cloned().collect();
+    let (keys, filled) = grouping.with_empty_buckets(&seen, MAX_FILLED_GROUPS);
+    if !filled {
+        sink.warning(&format!(
+            "empty time buckets are not listed: they would make more than {MAX_FILLED_GROUPS} groups \
+             (use a coarser date: bucket)"
+        ))?;
+    }
+    let empty = vec![ActorSums::default(); totals.corpus().len()];
+    let groups: Vec<GroupReport> = keys
+        .iter()
+        .map(|key| {
+            let (n, sums) = totals.groups().get(key).map_or((0, &empty), |(n, s)| (*n, s));
+            GroupReport::new(grouping.parts(key), grouping.label(key), n, sums, actors)
+        })
+        .collect();
+    let end = Closing {
+        authors,
+        grouping: grouping.report(totals.missing()),
+        groups,
+        corpus: CorpusReport::new(&totals.summary, totals.corpus(), actors),
+        summary: totals.summary.clone(),
+        totals: totals.snapshot(),
+    };
+    sink.finish(&end)?;
+    Ok(end.summary)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -206,11 +235,21 @@ impl From<&InputError> for ErrorReport {
     }
 }
 
-/// Where results go. Called in order: `begin`, then `document` / `error` interleaved, then `finish`.
+/// Where results go (as ripgrep's `grep_searcher::Sink`: one required method, and defaults that do
+/// nothing for the rest, so a sink says only what it does). Called in order: `begin`, then
+/// `document` / `error` / `warning` interleaved (with `flush` where a checkpoint is saved), then
+/// `finish`. A sink is built by its format ([`format::OutputFormat::build`]).
 pub trait Sink {
-    fn begin(&mut self, actors: &[ActorInfo]) -> Result<()>;
+    /// Each document, in input order.
     fn document(&mut self, d: &DocumentReport) -> Result<()>;
-    fn error(&mut self, e: &InputError) -> Result<()>;
+    /// Before any document: the actors, in lexicon order.
+    fn begin(&mut self, _actors: &[ActorInfo]) -> Result<()> {
+        Ok(())
+    }
+    /// A record that failed, in input order. Output formats carry the count in the summary.
+    fn error(&mut self, _e: &InputError) -> Result<()> {
+        Ok(())
+    }
     /// Something a person should know that is not a failed record (a duplicate id). Output
     /// formats carry the counts in the summary; by default a warning is not written.
     fn warning(&mut self, _message: &str) -> Result<()> {
@@ -220,11 +259,10 @@ pub trait Sink {
     fn flush(&mut self) -> Result<()> {
         Ok(())
     }
-    /// The run's mergeable sums, just before `finish` (a partial result keeps them).
-    fn totals(&mut self, _totals: &crate::totals::TotalsSnapshot) -> Result<()> {
+    /// After the last document: the profiles, the counts and the run's sums ([`close`]).
+    fn finish(&mut self, _end: &Closing) -> Result<()> {
         Ok(())
     }
-    fn finish(&mut self, end: &Closing) -> Result<()>;
 }
 
 /// One JSON document, written incrementally.
@@ -414,9 +452,6 @@ impl<W: Write> Sink for CsvSink<W> {
         }
         Ok(())
     }
-    fn error(&mut self, _e: &InputError) -> Result<()> {
-        Ok(())
-    }
     fn finish(&mut self, end: &Closing) -> Result<()> {
         self.out.flush()?;
         if self.trailer {
@@ -527,9 +562,6 @@ impl<W: Write> Sink for TableSink<W> {
     fn document(&mut self, _d: &DocumentReport) -> Result<()> {
         Ok(())
     }
-    fn error(&mut self, _e: &InputError) -> Result<()> {
-        Ok(())
-    }
     fn finish(&mut self, end: &Closing) -> Result<()> {
         let (corpus, summary) = (&end.corpus, &end.summary);
         writeln!(
@@ -544,7 +576,8 @@ impl<W: Write> Sink for TableSink<W> {
         writeln!(self.out, "Stance = P(favor) - P(against), averaged over the sentences that mention the actor.\n")?;
         self.table(&corpus.actors)?;
         let by = end.grouping.by.join(", ");
-        let heading = if by == crate::groups::DEFAULT_BY { "Author".to_string() } else { format!("Group ({by})") };
+        let heading =
+            if by == crate::aggregate::groups::DEFAULT_BY { "Author".to_string() } else { format!("Group ({by})") };
         for g in end.groups.iter().filter(|g| g.documents > 0) {
             writeln!(
                 self.out,

@@ -1,7 +1,7 @@
 //! `stance compare`: do groups of documents differ in their stance toward each actor? It takes
 //! per-document profiles (from a run of the pipeline, or from the JSON or JSONL that `stance
 //! analyze` wrote), groups the documents by `--by`, and compares every pair of groups on every
-//! actor with [`crate::stats`]: a cluster bootstrap interval and a permutation test over
+//! actor with [`crate::aggregate::stats`]: a cluster bootstrap interval and a permutation test over
 //! documents, an effect size, and a correction for the number of comparisons.
 //!
 //! A document enters as its per-actor `sentences`, `stance` (the mean) and `sd`, from which the
@@ -19,10 +19,10 @@ use ndarray::Array2;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{InputError, Meta};
-use crate::groups::{GroupKey, Grouping, GroupingReport};
-use crate::report::{escape_controls, neutralise_formula, ActorInfo, Closing, DocumentReport, Sink};
-use crate::stats::{self, CompareOptions, DocumentTable, Outcome, Request};
+use crate::aggregate::groups::{GroupKey, Grouping, GroupingReport};
+use crate::aggregate::stats::{self, CompareOptions, DocumentTable, Outcome, Request};
+use crate::input::Meta;
+use crate::output::{escape_controls, neutralise_formula, ActorInfo, DocumentReport, Sink};
 
 pub const COMPARE_SCHEMA_VERSION: u32 = 1;
 /// Pairs of groups compared at most in one run, unless `--max-pairs` says otherwise.
@@ -134,12 +134,6 @@ impl Sink for Gathered {
         };
         self.add(&numbers)
     }
-    fn error(&mut self, _e: &InputError) -> Result<()> {
-        Ok(())
-    }
-    fn finish(&mut self, _end: &Closing) -> Result<()> {
-        Ok(())
-    }
 }
 
 /// Reads the output of `stance analyze --format json` or `--format jsonl` into `into`, streaming
@@ -216,7 +210,7 @@ impl<'de> Visitor<'de> for AnalysisSeed<'_> {
             match key.as_str() {
                 "schema_version" => {
                     let v: u32 = map.next_value()?;
-                    if v != crate::report::SCHEMA_VERSION {
+                    if v != crate::output::SCHEMA_VERSION {
                         return Err(A::Error::custom(format!("schema_version {v}; this stance reads 1")));
                     }
                 }

@@ -18,7 +18,7 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::span::ByteSpan;
+use crate::text::span::ByteSpan;
 
 /// Abbreviations after which a period does not end a sentence, whatever follows.
 const TITLES: &[&str] = &[

@@ -3,7 +3,7 @@
 //! it under rayon, and score every sentence that mentions an actor once (all its mentions are
 //! targets of that one pass); back on the calling thread, in input order, the scores become
 //! per-document sums that merge into the run's [`Totals`] (authors, groups, corpus) and documents
-//! stream to the sink ([`crate::pipeline`]). Memory is bounded by the chunks in flight (at most two
+//! stream to the sink ([`crate::run::pool`]). Memory is bounded by the chunks in flight (at most two
 //! per worker), the number of groups and the evidence kept, plus 8 bytes per document for the
 //! hashes that find repeated ids.
 //!
@@ -20,16 +20,16 @@ use std::collections::BTreeMap;
 use anyhow::{bail, ensure, Context, Result};
 use rayon::prelude::*;
 
-use crate::actors::{ActorMatcher, Lexicon, Mention};
-use crate::aggregate::{ActorSums, Evidence, Observation};
-use crate::corpus::{Document, Record};
-use crate::groups::Grouping;
-use crate::report::{ActorInfo, DocumentReport, Sink, Summary};
+use crate::aggregate::groups::Grouping;
+use crate::aggregate::sums::{ActorSums, Evidence, Observation};
+use crate::aggregate::totals::Totals;
+use crate::input::{Document, Record};
+use crate::output::{ActorInfo, DocumentReport, Sink, Summary};
 use crate::score::{SentenceScorer, SentenceScores};
-use crate::segment::{split_unwrapped, unwrap_soft_breaks};
-use crate::span::CharSpan;
-use crate::span::{ByteSpan, CharOffsets};
-use crate::totals::Totals;
+use crate::text::actors::{ActorMatcher, Lexicon, Mention};
+use crate::text::segment::{split_unwrapped, unwrap_soft_breaks};
+use crate::text::span::CharSpan;
+use crate::text::span::{ByteSpan, CharOffsets};
 
 /// Documents per chunk unless `--chunk` says otherwise. A chunk is the unit a model worker takes,
 /// and its sentences are length-sorted into batches together: on AG News (about 0.3 scored
@@ -149,9 +149,9 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
     };
     let mut records = input.records.skip(skip).peekable();
     // Reading and writing run here; segmenting, matching and scoring run on the scorer's workers,
-    // a chunk each, so the model never waits on the rest (src/pipeline.rs).
+    // a chunk each, so the model never waits on the rest (src/run/pool.rs).
     let workers = scorer.workers();
-    crate::pipeline::ordered(
+    crate::run::pool::ordered(
         workers,
         2 * workers,
         |_| scorer.start_worker(),
@@ -180,7 +180,9 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
                     }
                 };
                 let prep = prepared.next().context("one preparation per document")?;
-                totals.check_id(&doc.id, ordinal, sink)?;
+                if let Some(w) = totals.check_id(&doc.id, ordinal) {
+                    sink.warning(&w)?;
+                }
                 let (sums, mentions) =
                     document_sums(doc, ordinal, prep, &mut scores, totals.n_actors(), opts.evidence)?;
                 sink.document(&DocumentReport::new(
@@ -201,7 +203,7 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
             after_chunk(&totals, sink)
         },
     )?;
-    totals.finish(&infos, sink)
+    crate::output::close(totals, &infos, sink)
 }
 
 /// The next `chunk_docs` records, in input order (so errors and documents stream out in order);

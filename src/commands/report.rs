@@ -1,0 +1,59 @@
+//! `stance report`: the dashboard page (src/output/page/) from a saved analysis and, where there is
+//! one, a comparison. (`stance analyze --format html` writes the same page through the page's sink.)
+
+use std::io::{BufReader, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The output of `stance analyze --format json` (`-` for stdin).
+    pub analysis: PathBuf,
+    /// The output of `stance compare --format json` over the same documents: the page shows its
+    /// tests beside the two groups chosen.
+    #[arg(long, value_name = "FILE")]
+    pub compare: Option<PathBuf>,
+    /// Write the page here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// An analysis read without its documents (the page does not show them, and they are most of a
+/// large file).
+#[derive(Deserialize)]
+struct WithoutDocuments {
+    #[serde(default, rename = "documents")]
+    _documents: Option<IgnoredAny>,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, serde_json::Value>,
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(p: &PathBuf) -> Result<T> {
+    let name = p.display();
+    if p.as_os_str() == "-" {
+        return serde_json::from_reader(BufReader::new(std::io::stdin().lock())).context("<stdin>: not JSON");
+    }
+    let f = std::fs::File::open(p).with_context(|| format!("{name}: cannot open"))?;
+    serde_json::from_reader(BufReader::new(f)).with_context(|| format!("{name}: not the JSON expected"))
+}
+
+pub fn run(a: ReportArgs) -> Result<ExitCode> {
+    let analysis: WithoutDocuments = read_json(&a.analysis)?;
+    let analysis = serde_json::Value::Object(analysis.rest);
+    let compare: Option<serde_json::Value> = a.compare.as_ref().map(read_json).transpose()?;
+    let page = stance::output::page::render(&analysis, compare.as_ref())
+        .with_context(|| format!("{}: not the output of `stance analyze --format json`", a.analysis.display()))?;
+    match &a.output {
+        Some(p) => std::fs::write(p, page).with_context(|| format!("{}: cannot write", p.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(page.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,81 @@
+//! The output formats of `stance analyze` and `stance merge`, each of which builds its own sink
+//! (as vector's `SinkConfig::build`): the list of formats and what each writes live here, so a new
+//! format is one variant and one arm.
+//!
+//! Invariant: a format's sink depends only on the format and the [`SinkContext`], so `analyze`,
+//! `merge` and a checkpointed run write the same bytes for the same results.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Result;
+
+use super::page::HtmlSink;
+use super::partial::{PartialHeader, PartialSink};
+use super::tidy::{TidyCsvSink, TidyJsonlSink};
+use super::{CsvSink, JsonSink, JsonlSink, Sink, TableSink};
+use crate::aggregate::groups::Grouping;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// One JSON document (schema in src/output/mod.rs and the README).
+    Json,
+    /// JSON Lines, `{"type": ..., "data": ...}` per line, streamed.
+    Jsonl,
+    /// One row per document x mentioned actor.
+    Csv,
+    /// A readable table.
+    Table,
+    /// Tidy long format for dashboards: one CSV row per group x actor (src/output/tidy.rs).
+    TidyCsv,
+    /// The tidy rows as JSON Lines.
+    TidyJsonl,
+    /// One self-contained HTML page (works offline): groups x actors, stance over time, two groups
+    /// compared (with `stance compare`'s test on up to the 20 largest groups), and the evidence.
+    Html,
+    /// The mergeable state of the run (documents and exact sums, src/output/partial.rs), for `stance
+    /// merge`: shards of a corpus analysed apart, on one machine or many, merge into the output of
+    /// one run.
+    Partial,
+}
+
+/// What a format's sink may need of the run besides the writer.
+pub struct SinkContext<'a> {
+    /// The output is a stream (stdout), not a file that appears only when complete: CSV formats
+    /// end it with their completion line ([`super::csv_trailer`]).
+    pub to_stdout: bool,
+    /// The run's `--by` keys (the tidy rows split off the time key; the page compares groups).
+    pub grouping: &'a Grouping,
+}
+
+impl OutputFormat {
+    /// The default: a table for a person at a terminal, JSON for a program or a file.
+    pub fn default_for(to_file: bool) -> OutputFormat {
+        if !to_file && std::io::stdout().is_terminal() {
+            OutputFormat::Table
+        } else {
+            OutputFormat::Json
+        }
+    }
+
+    /// The sink of this format, writing to `out`. `header` gives the partial header; only
+    /// `Partial` calls it (a model fingerprint reads the weights).
+    pub fn build<'a>(
+        self,
+        out: &'a mut dyn Write,
+        cx: &SinkContext<'_>,
+        header: impl FnOnce() -> Result<PartialHeader>,
+    ) -> Result<Box<dyn Sink + 'a>> {
+        Ok(match self {
+            OutputFormat::Json => Box::new(JsonSink::new(out)),
+            OutputFormat::Jsonl => Box::new(JsonlSink::new(out)),
+            OutputFormat::Csv if cx.to_stdout => Box::new(CsvSink::with_trailer(out)),
+            OutputFormat::Csv => Box::new(CsvSink::new(out)),
+            OutputFormat::Table => Box::new(TableSink::new(out)),
+            OutputFormat::TidyCsv if cx.to_stdout => Box::new(TidyCsvSink::with_trailer(out, cx.grouping)),
+            OutputFormat::TidyCsv => Box::new(TidyCsvSink::new(out, cx.grouping)),
+            OutputFormat::TidyJsonl => Box::new(TidyJsonlSink::new(out, cx.grouping)),
+            OutputFormat::Html => Box::new(HtmlSink::new(out, cx.grouping.clone())),
+            OutputFormat::Partial => Box::new(PartialSink::new(out, header()?)),
+        })
+    }
+}
