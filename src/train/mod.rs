@@ -758,6 +758,13 @@ fn training_data_description(data: &TrainData, opts: &TrainOptions) -> Vec<Strin
         });
         d.push("TweetEval sentiment val (75% train / 25% validation)".to_string());
     }
+    if opts.directed_per_epoch > 0 {
+        d.push(format!(
+            "directed-sentiment train.txt: {} sentences per epoch of its 90% train part, the entity blamed as against, \
+             the one praised as favor (sentences read into the actor-stance corpus left out)",
+            opts.directed_per_epoch
+        ));
+    }
     if let Some(init) = &opts.init {
         d.push(format!("initialised from the fine-tuned model {init}"));
     }
