@@ -202,6 +202,9 @@ pub struct StanceModel {
     pub network: StanceNetwork,
     pub encoder: SentenceEncoder,
     pub config: ModelConfig,
+    /// The precision this copy runs in, concrete (never `Auto`): `Fp32` for a model loaded to
+    /// train, the asked precision made concrete for one loaded for inference.
+    pub precision: Precision,
 }
 
 impl StanceModel {
@@ -214,7 +217,7 @@ impl StanceModel {
         let weights = dir.join("model.safetensors");
         vs.load(&weights).with_context(|| format!("{}: cannot load weights", weights.display()))?;
         vs.set_kind(Kind::Float);
-        Ok(StanceModel { vs, network, encoder, config })
+        Ok(StanceModel { vs, network, encoder, config, precision: Precision::Fp32 })
     }
 
     /// The config and the tokenizer of a model folder.
@@ -248,7 +251,7 @@ impl StanceModel {
             tch::no_grad(|| var.f_copy_(stored)).with_context(|| format!("{}: weight '{name}'", path.display()))?;
         }
         vs.set_kind(precision.kind());
-        Ok(StanceModel { vs, network, encoder, config })
+        Ok(StanceModel { vs, network, encoder, config, precision: precision.resolve() })
     }
 
     /// Turns target markers on or off (training a marked model from an unmarked one: the network is
@@ -279,7 +282,7 @@ impl StanceModel {
             bail!("{}: base checkpoint lacks encoder weight '{m}'", weights.display());
         }
         vs.set_kind(Kind::Float);
-        Ok(StanceModel { vs, network, encoder, config })
+        Ok(StanceModel { vs, network, encoder, config, precision: Precision::Fp32 })
     }
 
     /// Writes a model folder; `half` stores the weights as fp16 (half the size, same predictions

@@ -111,7 +111,7 @@ impl ModelSetup {
                 .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("loading a model copy panicked"))))
                 .collect::<Result<Vec<_>>>()
         })?;
-        ModelScorer::new(models, self.policy, self.torch_threads, self.precision)
+        ModelScorer::new(models, self.policy, self.torch_threads)
     }
 
     /// The model's fingerprint (its files and the precision), as partials and checkpoints keep it.

@@ -325,15 +325,12 @@ pub struct ModelScorer {
 }
 
 impl ModelScorer {
-    /// `models` must be loaded from the same folder in `precision` (at least one).
-    pub fn new(
-        models: Vec<StanceModel>,
-        policy: BatchPolicy,
-        torch_threads: i32,
-        precision: Precision,
-    ) -> Result<Self> {
+    /// `models` must be copies of one model folder loaded in one precision (at least one); the
+    /// scorer runs in the precision they record.
+    pub fn new(models: Vec<StanceModel>, policy: BatchPolicy, torch_threads: i32) -> Result<Self> {
         ensure!(!models.is_empty(), "a scorer needs a model");
-        let precision = precision.resolve();
+        let precision = models[0].precision;
+        ensure!(models.iter().all(|m| m.precision == precision), "the scorer's model copies differ in precision");
         Ok(ModelScorer { models: models.into_iter().map(Mutex::new).collect(), policy, torch_threads, precision })
     }
 
