@@ -81,7 +81,9 @@ fn run_with_checkpoint(a: &AnalyzeArgs, run: &Run, dir: &std::path::Path) -> Res
     let command = run.command_fingerprint(&header);
     let chunk = run.options.chunk_docs;
     let every = a.checkpoint_every.div_ceil(chunk) * chunk;
-    let (mut checkpoint, state) = Checkpoint::open(dir, command, every)?;
+    let files = stance::input::input_files(&run.inputs);
+    let inputs = stance::run::checkpoint::InputIdentity::of_all(&files)?;
+    let (mut checkpoint, state) = Checkpoint::open(dir, command, inputs, every)?;
     let path = checkpoint.partial_path();
     if state.as_ref().is_some_and(|s| s.complete) {
         return Ok((path, header));
