@@ -151,3 +151,52 @@ fn a_changed_file_inside_an_input_folder_is_refused_on_resume() {
     let back = analyze_with_checkpoint(&d, &out, &cp).output().unwrap();
     assert!(back.status.success(), "{}", text(&back.stderr));
 }
+
+/// Issue 18, item 3: a second run on a checkpoint folder in use is refused (exit 2, "in use")
+/// and leaves it alone; the first run finishes cleanly. The first run reads a FIFO, so it is
+/// surely still running (holding the folder) when the second starts.
+#[test]
+fn a_second_run_on_a_checkpoint_folder_in_use_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("in.jsonl");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let (out, cp) = (dir.path().join("a.json"), dir.path().join("cp"));
+    let mut first = analyze_with_checkpoint(&fifo, &out, &cp).spawn().unwrap();
+    let start = Instant::now();
+    while !cp.join("partial.jsonl").exists() {
+        assert!(start.elapsed() < Duration::from_secs(120), "the first run never opened its checkpoint");
+        assert!(first.try_wait().unwrap().is_none(), "the first run ended before its input was written");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut second = analyze_with_checkpoint(&fifo, &dir.path().join("b.json"), &cp).spawn().unwrap();
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = second.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            second.kill().unwrap();
+            first.kill().unwrap();
+            panic!("the second run was not refused: it waited on the folder in use");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(second.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("in use") && err.contains(cp.to_str().unwrap()), "{err}");
+
+    let lines: String = (0..20)
+        .map(|i| {
+            format!("{{\"id\": \"d{i}\", \"text\": \"China praised the talks. Iran criticised the United States.\"}}\n")
+        })
+        .collect();
+    std::fs::write(&fifo, lines).unwrap();
+    let done = first.wait_with_output().unwrap();
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["summary"]["documents"], 20, "{}", v["summary"]);
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cp.join("state.json")).unwrap()).unwrap();
+    assert_eq!(state["complete"], true);
+}

@@ -66,13 +66,24 @@ impl InputIdentity {
     /// Reads `path` whole (in blocks) for its hash.
     pub fn of(path: &Path) -> Result<InputIdentity> {
         let name = path.display();
-        let mut f = File::open(path).with_context(|| format!("{name}: cannot open"))?;
-        let meta = f.metadata().with_context(|| format!("{name}: cannot read"))?;
+        // Not opened before it is known to be a file: opening a FIFO waits for its writer.
+        let meta = std::fs::metadata(path).with_context(|| format!("{name}: cannot read"))?;
+        if !meta.is_file() {
+            // A FIFO or a device (`<(cmd)`) cannot be read twice: reading it for a hash would
+            // take its records from the run. It is known by its path alone.
+            return Ok(InputIdentity {
+                path: path.display().to_string(),
+                size: 0,
+                modified: None,
+                hash: String::new(),
+            });
+        }
         let modified = meta
             .modified()
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| d.as_nanos().to_string());
+        let mut f = File::open(path).with_context(|| format!("{name}: cannot open"))?;
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         let mut buf = vec![0u8; 1 << 16];
         loop {
@@ -137,20 +148,46 @@ pub struct Checkpoint {
     inputs: Vec<InputIdentity>,
     every: usize,
     last_saved: usize,
+    /// Holds the folder's lock while the checkpoint is open.
+    _lock: File,
 }
 
 impl Checkpoint {
     /// Opens (creating) `dir` for the command with fingerprint `command` over the input files
     /// `inputs`; returns the saved state if there is one. A state of another command, or of input
     /// files that changed since, is refused.
+    ///
+    /// The folder is locked first (an advisory lock on `DIR/lock`, held until the checkpoint is
+    /// dropped), so a second run on it is refused rather than writing the same partial; `inputs`
+    /// is called under the lock.
     pub fn open(
         dir: &Path,
         command: String,
-        inputs: Vec<InputIdentity>,
+        inputs: impl FnOnce() -> Result<Vec<InputIdentity>>,
         every: usize,
     ) -> Result<(Checkpoint, Option<CheckpointState>)> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("{}: cannot create the checkpoint folder", dir.display()))?;
+        let lock_path = dir.join("lock");
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("{}: cannot create", lock_path.display()))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => bail!(
+                "{}: the checkpoint folder is in use by another stance run (it holds {}); \
+                 wait for that run to finish, or give another --checkpoint",
+                dir.display(),
+                lock_path.display()
+            ),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("{}: cannot lock", lock_path.display()))
+            }
+        }
+        let inputs = inputs()?;
         let state_path = dir.join("state.json");
         let state = if state_path.exists() {
             let text = std::fs::read_to_string(&state_path)
@@ -178,7 +215,10 @@ impl Checkpoint {
             None
         };
         let last_saved = state.as_ref().map_or(0, |s| s.records);
-        Ok((Checkpoint { dir: dir.to_path_buf(), command, inputs, every: every.max(1), last_saved }, state))
+        Ok((
+            Checkpoint { dir: dir.to_path_buf(), command, inputs, every: every.max(1), last_saved, _lock: lock },
+            state,
+        ))
     }
 
     /// Where the partial goes.
