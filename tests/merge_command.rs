@@ -112,3 +112,41 @@ fn output_to_a_fifo_is_written_not_replaced() {
     use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO is still a FIFO");
 }
+
+/// A partial of two small documents as shard `shard`, in `dir`.
+fn small_partial(dir: &Path, shard: u64) -> PathBuf {
+    let input = dir.join(format!("in{shard}.jsonl"));
+    let docs = format!(
+        "{{\"id\": \"s{shard}a\", \"text\": \"Russia spoke.\"}}\n{{\"id\": \"s{shard}b\", \"text\": \"China praised Iran.\"}}\n"
+    );
+    std::fs::write(&input, docs).unwrap();
+    let out = dir.join(format!("p{shard}.jsonl"));
+    let s = shard.to_string();
+    run_ok(&["analyze", &path(&input), "--quiet", "--format", "partial", "--shard", &s, "--output", &path(&out)]);
+    out
+}
+
+/// Issue 18, item 11: with stderr a closed pipe (`stance merge ... 2>&1 | true`), the summary
+/// line that cannot be written is dropped and the run ends as it would have: no panic (101).
+#[test]
+fn a_closed_stderr_is_a_quiet_exit_not_a_panic() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let dir = tempfile::tempdir().unwrap();
+    let (p0, p1) = (small_partial(dir.path(), 0), small_partial(dir.path(), 1));
+    let mut fds = [0i32; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors were just made by pipe(2) and are owned here alone.
+    let (read_end, write_end) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read_end);
+    let out = dir.path().join("all.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["merge", &path(&p0), &path(&p1), "--format", "json", "--output", &path(&out)])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::from(write_end))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "merge with a closed stderr: {status}");
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(j["summary"]["documents"], 4);
+}

@@ -99,7 +99,7 @@ fn run_with_checkpoint(
         Some(s) => {
             let snapshot = s.totals.ok_or_else(|| anyhow::anyhow!("{}: a checkpoint without totals", dir.display()))?;
             if !a.input.quiet {
-                eprintln!("stance: resuming from {} after {} records", dir.display(), s.records);
+                say!("stance: resuming from {} after {} records", dir.display(), s.records);
             }
             let ids = checkpoint.document_ids()?;
             Some(Box::new(stance::aggregate::totals::Totals::restore(

@@ -38,7 +38,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
         let mut sink = format.build(out, &cx, || Ok(header))?;
         partials.merge(sink.as_mut())
     })?;
-    eprintln!(
+    say!(
         "stance: merged {} partials: documents {}, failed {}, ids in more than one shard {across}",
         a.partials.len(),
         summary.documents,
