@@ -150,3 +150,28 @@ fn a_closed_stderr_is_a_quiet_exit_not_a_panic() {
     let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(j["summary"]["documents"], 4);
 }
+
+/// Issue 18, item 8: `merge` refuses shards that do not run 0..N-1 (a missing shard would give an
+/// output that looks whole), naming the partial after the gap; `--allow-gaps` merges them anyway.
+#[test]
+fn a_missing_shard_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p0, p1, p2) = (small_partial(dir.path(), 0), small_partial(dir.path(), 1), small_partial(dir.path(), 2));
+    let gap = stance(&["merge", &path(&p0), &path(&p2), "--format", "json"], b"");
+    assert_eq!(gap.status.code(), Some(2), "{}", text(&gap.stderr));
+    let msg = text(&gap.stderr);
+    assert!(msg.contains(&path(&p2)) && msg.contains("shard 1 is missing"), "{msg}");
+    assert!(gap.stdout.is_empty());
+    // No shard 0.
+    let late = stance(&["merge", &path(&p2), &path(&p1), "--format", "json"], b"");
+    assert_eq!(late.status.code(), Some(2), "{}", text(&late.stderr));
+    assert!(text(&late.stderr).contains("shard 0 is missing"), "{}", text(&late.stderr));
+    // Whole: merges; and a part of the shards merges with --allow-gaps.
+    let whole: serde_json::Value =
+        serde_json::from_slice(&run_ok(&["merge", &path(&p2), &path(&p0), &path(&p1), "--format", "json"])).unwrap();
+    assert_eq!(whole["summary"]["documents"], 6);
+    let part: serde_json::Value =
+        serde_json::from_slice(&run_ok(&["merge", &path(&p0), &path(&p2), "--format", "json", "--allow-gaps"]))
+            .unwrap();
+    assert_eq!(part["summary"]["documents"], 4);
+}
