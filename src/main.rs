@@ -2,6 +2,15 @@
 //! src/commands/, one file each; this file parses the flags, dispatches, and turns errors into
 //! one line on stderr and an exit code (0 ok, 1 some records failed, 2 fatal, 141 closed pipe).
 
+/// `eprintln!` that does not panic when stderr is closed (`stance ... 2>&1 | true`): a message
+/// nobody can read is dropped, and the run ends as it would have.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod commands;
 
 use std::path::PathBuf;
@@ -111,7 +120,7 @@ fn main() -> ExitCode {
             // Our own messages may span lines (a TOML error's excerpt); each line is escaped.
             let message = format!("{e:#}");
             let lines: Vec<String> = message.split('\n').map(|l| escape_controls(l).into_owned()).collect();
-            eprintln!("stance: {}", lines.join("\n"));
+            say!("stance: {}", lines.join("\n"));
             ExitCode::from(2)
         }
     }
@@ -139,7 +148,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Score { input, model, workers, quiet } => commands::score::run(input, model, workers, quiet),
         Command::Eval { files, split, model } => commands::eval::run(files, split, model),
         Command::Train(a) => {
-            stance::train::run_command(&a, &mut |line: &str| eprintln!("stance train: {line}"))?;
+            stance::train::run_command(&a, &mut |line: &str| say!("stance train: {line}"))?;
             Ok(ExitCode::SUCCESS)
         }
     }

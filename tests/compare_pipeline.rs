@@ -293,3 +293,38 @@ mod mirror {
         pub significant: u64,
     }
 }
+
+/// Issue 18, item 2: `compare --analysis` refuses a JSONL analysis cut short (no `summary` line),
+/// as `merge` refuses an unfinished partial, and one of an unknown `schema_version`, as the JSON
+/// form does; each error names the file (and the line where there is one).
+#[test]
+fn a_truncated_or_unknown_version_jsonl_analysis_is_refused() {
+    let (_dir, path) = corpus_file();
+    let mut jsonl = Vec::new();
+    run_into(&path, &mut JsonlSink::new(&mut jsonl));
+    let text = String::from_utf8(jsonl).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.last().unwrap().contains("\"type\":\"summary\""));
+    // The whole file reads.
+    read_analysis(text.as_bytes(), "a.jsonl", &mut Gathered::new(grouping())).unwrap();
+
+    // Cut before the summary, or mid-documents: refused, naming the file.
+    for keep in [lines.len() - 1, lines.len() / 2] {
+        let cut = lines[..keep].join("\n") + "\n";
+        let err = read_analysis(cut.as_bytes(), "t.jsonl", &mut Gathered::new(grouping())).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("t.jsonl") && msg.contains("no summary line"), "{msg}");
+    }
+
+    // An unknown schema version in the header line: refused, naming the file, line and field.
+    let v99 = text.replacen("\"schema_version\":1", "\"schema_version\":99", 1);
+    assert_ne!(v99, text);
+    let err = read_analysis(v99.as_bytes(), "v.jsonl", &mut Gathered::new(grouping())).unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(msg.contains("v.jsonl:1") && msg.contains("schema_version") && msg.contains("99"), "{msg}");
+
+    // A line after the summary: refused.
+    let extra = text.clone() + lines[1] + "\n";
+    let err = read_analysis(extra.as_bytes(), "x.jsonl", &mut Gathered::new(grouping())).unwrap_err();
+    assert!(format!("{err:#}").contains("after the summary"), "{err:#}");
+}

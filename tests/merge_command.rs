@@ -112,3 +112,66 @@ fn output_to_a_fifo_is_written_not_replaced() {
     use std::os::unix::fs::FileTypeExt;
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO is still a FIFO");
 }
+
+/// A partial of two small documents as shard `shard`, in `dir`.
+fn small_partial(dir: &Path, shard: u64) -> PathBuf {
+    let input = dir.join(format!("in{shard}.jsonl"));
+    let docs = format!(
+        "{{\"id\": \"s{shard}a\", \"text\": \"Russia spoke.\"}}\n{{\"id\": \"s{shard}b\", \"text\": \"China praised Iran.\"}}\n"
+    );
+    std::fs::write(&input, docs).unwrap();
+    let out = dir.join(format!("p{shard}.jsonl"));
+    let s = shard.to_string();
+    run_ok(&["analyze", &path(&input), "--quiet", "--format", "partial", "--shard", &s, "--output", &path(&out)]);
+    out
+}
+
+/// Issue 18, item 11: with stderr a closed pipe (`stance merge ... 2>&1 | true`), the summary
+/// line that cannot be written is dropped and the run ends as it would have: no panic (101).
+#[test]
+fn a_closed_stderr_is_a_quiet_exit_not_a_panic() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let dir = tempfile::tempdir().unwrap();
+    let (p0, p1) = (small_partial(dir.path(), 0), small_partial(dir.path(), 1));
+    let mut fds = [0i32; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors were just made by pipe(2) and are owned here alone.
+    let (read_end, write_end) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read_end);
+    let out = dir.path().join("all.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["merge", &path(&p0), &path(&p1), "--format", "json", "--output", &path(&out)])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::from(write_end))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "merge with a closed stderr: {status}");
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(j["summary"]["documents"], 4);
+}
+
+/// Issue 18, item 8: `merge` refuses shards that do not run 0..N-1 (a missing shard would give an
+/// output that looks whole), naming the partial after the gap; `--allow-gaps` merges them anyway.
+#[test]
+fn a_missing_shard_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p0, p1, p2) = (small_partial(dir.path(), 0), small_partial(dir.path(), 1), small_partial(dir.path(), 2));
+    let gap = stance(&["merge", &path(&p0), &path(&p2), "--format", "json"], b"");
+    assert_eq!(gap.status.code(), Some(2), "{}", text(&gap.stderr));
+    let msg = text(&gap.stderr);
+    assert!(msg.contains(&path(&p2)) && msg.contains("shard 1 is missing"), "{msg}");
+    assert!(gap.stdout.is_empty());
+    // No shard 0.
+    let late = stance(&["merge", &path(&p2), &path(&p1), "--format", "json"], b"");
+    assert_eq!(late.status.code(), Some(2), "{}", text(&late.stderr));
+    assert!(text(&late.stderr).contains("shard 0 is missing"), "{}", text(&late.stderr));
+    // Whole: merges; and a part of the shards merges with --allow-gaps.
+    let whole: serde_json::Value =
+        serde_json::from_slice(&run_ok(&["merge", &path(&p2), &path(&p0), &path(&p1), "--format", "json"])).unwrap();
+    assert_eq!(whole["summary"]["documents"], 6);
+    let part: serde_json::Value =
+        serde_json::from_slice(&run_ok(&["merge", &path(&p0), &path(&p2), "--format", "json", "--allow-gaps"]))
+            .unwrap();
+    assert_eq!(part["summary"]["documents"], 4);
+}

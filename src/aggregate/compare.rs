@@ -151,16 +151,25 @@ pub fn read_analysis(mut r: impl BufRead, name: &str, into: &mut Gathered) -> Re
         }
         let mut line_no = 0;
         let mut header = false;
+        let mut summary = false;
         for line in std::iter::once(Ok(first)).chain(r.lines()) {
             line_no += 1;
             let line = line.with_context(|| format!("{name}:{line_no}: cannot read"))?;
             if line.trim().is_empty() {
                 continue;
             }
+            ensure!(!summary, "{name}:{line_no}: a line after the summary line");
             let l: Line = serde_json::from_str(&line)
                 .with_context(|| format!("{name}:{line_no}: not a line of `stance analyze --format jsonl`"))?;
             match l.kind.as_str() {
                 "header" => {
+                    let v = l.data.get("schema_version").and_then(serde_json::Value::as_u64);
+                    ensure!(
+                        v == Some(u64::from(crate::output::SCHEMA_VERSION)),
+                        "{name}:{line_no}: field \"schema_version\" is {}; this stance reads {}",
+                        v.map_or_else(|| "missing".to_string(), |v| v.to_string()),
+                        crate::output::SCHEMA_VERSION
+                    );
                     let actors = l.data.get("actors").cloned().context("no actors")?;
                     into.set_actors(serde_json::from_value(actors).with_context(|| format!("{name}:{line_no}"))?);
                     header = true;
@@ -171,10 +180,18 @@ pub fn read_analysis(mut r: impl BufRead, name: &str, into: &mut Gathered) -> Re
                         .with_context(|| format!("{name}:{line_no}: field \"data\" is not a document report"))?;
                     into.add(&d).with_context(|| format!("{name}:{line_no}"))?;
                 }
+                "summary" => summary = true,
                 _ => {}
             }
         }
         ensure!(header, "{name}: no header line: is this the output of `stance analyze --format jsonl`?");
+        // The summary is the last line a finished run writes: without it the analysis was cut
+        // short (a killed run streaming to stdout, a truncated copy), as `merge` refuses a partial
+        // without its totals.
+        ensure!(
+            summary,
+            "{name}: no summary line after line {line_no}: the analysis is incomplete (the run that wrote it did not finish, or the file was cut)"
+        );
         return Ok(());
     }
     let chained = std::io::Read::chain(std::io::Cursor::new(first.into_bytes()), r);

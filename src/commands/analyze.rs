@@ -55,12 +55,13 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     let format = a.format.unwrap_or_else(|| OutputFormat::default_for(a.output.is_some()));
     let summary = match &a.checkpoint {
         Some(dir) => {
-            let partial = run_with_checkpoint(&a, &run, dir)?;
-            let header = PartialHeader { shard: a.shard, ..partial.1.clone() };
+            let (partial, header, locked) = run_with_checkpoint(&a, &run, dir)?;
+            let header = PartialHeader { shard: a.shard, ..header };
             let (summary, _) = with_output(a.output.as_ref(), |out| {
                 let mut sink = run.sink(format, out, false, || Ok(header))?;
-                stance::run::partial::merge(std::slice::from_ref(&partial.0), sink.as_mut())
+                stance::run::partial::merge(std::slice::from_ref(&partial), sink.as_mut())
             })?;
+            drop(locked);
             summary
         }
         None => with_output(a.output.as_ref(), |out| {
@@ -71,8 +72,13 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     Ok(if summary.failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-/// Runs (or goes on with) the pipeline into the checkpoint's partial; returns its path and header.
-fn run_with_checkpoint(a: &AnalyzeArgs, run: &Run, dir: &std::path::Path) -> Result<(PathBuf, PartialHeader)> {
+/// Runs (or goes on with) the pipeline into the checkpoint's partial; returns its path and header,
+/// and the checkpoint, whose lock on the folder is to be held until the output is written.
+fn run_with_checkpoint(
+    a: &AnalyzeArgs,
+    run: &Run,
+    dir: &std::path::Path,
+) -> Result<(PathBuf, PartialHeader, stance::run::checkpoint::Checkpoint)> {
     use stance::run::checkpoint::Checkpoint;
     if run.inputs.iter().any(|x| x == "-") {
         anyhow::bail!("--checkpoint cannot resume a run that reads stdin: name the input files");
@@ -81,17 +87,19 @@ fn run_with_checkpoint(a: &AnalyzeArgs, run: &Run, dir: &std::path::Path) -> Res
     let command = run.command_fingerprint(&header);
     let chunk = run.options.chunk_docs;
     let every = a.checkpoint_every.div_ceil(chunk) * chunk;
-    let (mut checkpoint, state) = Checkpoint::open(dir, command, every)?;
+    let files = stance::input::input_files(&run.inputs);
+    let inputs = || stance::run::checkpoint::InputIdentity::of_all(&files);
+    let (mut checkpoint, state) = Checkpoint::open(dir, command, inputs, every)?;
     let path = checkpoint.partial_path();
     if state.as_ref().is_some_and(|s| s.complete) {
-        return Ok((path, header));
+        return Ok((path, header, checkpoint));
     }
     let file = checkpoint.partial_file(state.as_ref())?;
     let resumed = match state {
         Some(s) => {
             let snapshot = s.totals.ok_or_else(|| anyhow::anyhow!("{}: a checkpoint without totals", dir.display()))?;
             if !a.input.quiet {
-                eprintln!("stance: resuming from {} after {} records", dir.display(), s.records);
+                say!("stance: resuming from {} after {} records", dir.display(), s.records);
             }
             let ids = checkpoint.document_ids()?;
             Some(Box::new(stance::aggregate::totals::Totals::restore(
@@ -110,5 +118,5 @@ fn run_with_checkpoint(a: &AnalyzeArgs, run: &Run, dir: &std::path::Path) -> Res
         run_pipeline(run, &mut partial, from, a.input.quiet)?
     };
     checkpoint.complete(summary.records, &mut partial)?;
-    Ok((path, header))
+    Ok((path, header, checkpoint))
 }

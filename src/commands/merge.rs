@@ -26,10 +26,17 @@ pub struct MergeArgs {
     /// With `--format partial`: the merged partial's shard number.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub shard: u64,
+    /// Merge shards that do not run 0, 1, ..., N-1 (a part of the shards, merged in stages).
+    /// Without it a missing shard is refused.
+    #[arg(long)]
+    pub allow_gaps: bool,
 }
 
 pub fn run(a: MergeArgs) -> Result<ExitCode> {
     let partials = Partials::open(&a.partials)?;
+    if !a.allow_gaps {
+        partials.ensure_no_gap()?;
+    }
     let format = a.format.unwrap_or_else(|| OutputFormat::default_for(a.output.is_some()));
     let header = PartialHeader { shard: a.shard, actors: Vec::new(), ..partials.header().clone() };
     let grouping = partials.grouping().clone();
@@ -38,7 +45,7 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
         let mut sink = format.build(out, &cx, || Ok(header))?;
         partials.merge(sink.as_mut())
     })?;
-    eprintln!(
+    say!(
         "stance: merged {} partials: documents {}, failed {}, ids in more than one shard {across}",
         a.partials.len(),
         summary.documents,

@@ -165,7 +165,7 @@ impl InputArgs {
 pub fn resolve(flags: RunFlags) -> Result<Run> {
     let run = Run::resolve(flags)?;
     for w in &run.warnings {
-        eprintln!("stance: warning: {w}");
+        say!("stance: warning: {w}");
     }
     Ok(run)
 }
@@ -248,7 +248,7 @@ pub fn run_pipeline(run: &Run, sink: &mut dyn Sink, from: Start<'_>, quiet: bool
     bar.finish_and_clear();
     if !quiet {
         let secs = start.elapsed().as_secs_f64();
-        eprintln!(
+        say!(
             "stance: documents {}, sentences {}, scored {} ({} mentions), failed {}, files skipped {}, in {:.1}s ({})",
             summary.documents,
             summary.sentences,
@@ -277,11 +277,11 @@ impl stance::output::Sink for ErrorEcho<'_> {
         self.inner.document(d)
     }
     fn error(&mut self, e: &stance::input::InputError) -> Result<()> {
-        self.bar.suspend(|| eprintln!("stance: {}", escape_controls(&e.to_string())));
+        self.bar.suspend(|| say!("stance: {}", escape_controls(&e.to_string())));
         self.inner.error(e)
     }
     fn warning(&mut self, message: &str) -> Result<()> {
-        self.bar.suspend(|| eprintln!("stance: warning: {}", escape_controls(message)));
+        self.bar.suspend(|| say!("stance: warning: {}", escape_controls(message)));
         self.inner.warning(message)
     }
     fn flush(&mut self) -> Result<()> {

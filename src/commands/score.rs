@@ -16,7 +16,7 @@ pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) ->
     let mut warnings = Vec::new();
     let setup = ModelSetup::resolve(&model.flags(Some(&workers)), Precision::Auto, &mut warnings);
     for w in &warnings {
-        eprintln!("stance: warning: {w}");
+        say!("stance: warning: {w}");
     }
     let scorer = setup.scorer()?;
     let stdout = std::io::stdout().lock();
@@ -27,7 +27,7 @@ pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) ->
         b.set_style(rate_style("{spinner} {pos} sentences scored ({rate})"));
         b
     };
-    let mut errors = |msg: &str| bar.suspend(|| eprintln!("stance: {}", escape_controls(msg)));
+    let mut errors = |msg: &str| bar.suspend(|| say!("stance: {}", escape_controls(msg)));
     let mut progress = |n: usize| bar.inc(n as u64);
     let summary = if input == "-" {
         let stdin = std::io::stdin().lock();
@@ -38,7 +38,7 @@ pub fn run(input: String, model: ModelArgs, workers: WorkerArgs, quiet: bool) ->
     };
     bar.finish_and_clear();
     if !quiet {
-        eprintln!(
+        say!(
             "stance: {} lines, {} scored ({} targets), {} failed ({})",
             summary.lines,
             summary.scored,

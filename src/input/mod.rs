@@ -22,7 +22,7 @@ pub mod readers;
 pub mod sources;
 
 pub use readers::{json_error, json_message, read_stream, take_byte_order_mark, utf16_message, Encoding};
-pub use sources::read_corpus;
+pub use sources::{input_files, read_corpus};
 
 use std::path::Path;
 

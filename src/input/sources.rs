@@ -57,6 +57,19 @@ fn expand(paths: &[String], report: &mut WalkReport) -> Vec<Source> {
     out
 }
 
+/// The files the inputs name, folders walked, in the order [`read_corpus`] reads them (stdin,
+/// missing paths and skipped files left out): what a checkpoint identifies its inputs by.
+pub fn input_files(paths: &[String]) -> Vec<PathBuf> {
+    let mut report = WalkReport::default();
+    expand(paths, &mut report)
+        .into_iter()
+        .filter_map(|s| match s {
+            Source::File(p, _) => Some(p),
+            _ => None,
+        })
+        .collect()
+}
+
 /// All records of all inputs, lazily, in input order.
 pub fn read_corpus(paths: &[String], opts: &CorpusOptions) -> (Box<dyn Iterator<Item = Record>>, WalkReport) {
     let mut report = WalkReport::default();

@@ -141,6 +141,26 @@ impl<'a> Partials<'a> {
         Ok(Partials { shards, grouping })
     }
 
+    /// Refuses shards that do not run 0, 1, ..., N-1: a missing shard would merge into an output
+    /// that looks whole without its records. Names the first gap and the partial after it.
+    pub fn ensure_no_gap(&self) -> Result<()> {
+        for (expected, (h, p)) in (0u64..).zip(&self.shards) {
+            ensure!(
+                h.shard == expected,
+                "{}: shard {} where shard {expected} was expected: shard{} missing \
+                 (shards run 0 to N-1; --allow-gaps merges a part of them anyway)",
+                p.display(),
+                h.shard,
+                if h.shard - expected == 1 {
+                    format!(" {expected} is")
+                } else {
+                    format!("s {expected} to {} are", h.shard - 1)
+                }
+            );
+        }
+        Ok(())
+    }
+
     /// The header the partials share (that of the first shard).
     pub fn header(&self) -> &PartialHeader {
         &self.shards[0].0
