@@ -40,7 +40,7 @@ fn main() {
         for s in stance::text::segment::split_sentences(&item) {
             let sentence = &item[s.start..s.end];
             let mut offsets = stance::text::span::CharOffsets::new(sentence);
-            let spans: Vec<CharSpan> = matcher.find(sentence).iter().map(|m| offsets.span(m.span())).collect();
+            let spans: Vec<CharSpan> = matcher.find(sentence).iter().map(|m| offsets.span(m.span)).collect();
             if !spans.is_empty() {
                 inputs.push((sentence.to_string(), spans));
                 if inputs.len() == limit {

@@ -136,7 +136,7 @@ fn a_users_actors_file_adds_an_actor() {
 fn help_explains_every_flag() {
     let out = common::stance(&["analyze", "--help"], b"");
     let help = text(&out.stdout);
-    for flag in [
+    let flags = [
         "--format",
         "--actors",
         "--author",
@@ -149,9 +149,36 @@ fn help_explains_every_flag() {
         "--model",
         "--batch-size",
         "--threads",
-    ] {
+        "--by",
+        "--output",
+        "--precision",
+        "--workers",
+        "--checkpoint",
+        "--checkpoint-every",
+        "--shard",
+        "--csv-id",
+        "--csv-author",
+        "--csv-date",
+        "--csv-title",
+        "--batch-tokens",
+    ];
+    for flag in flags {
         assert!(help.contains(flag), "{flag} missing from help");
     }
+    // And the list is complete: a new flag must be added above (and so explained in the help).
+    let mut listed: Vec<&str> = help
+        .lines()
+        .map(str::trim_start)
+        // "-o, --output <FILE>": past the short form.
+        .map(|l| if l.starts_with('-') && l.get(2..4) == Some(", ") { &l[4..] } else { l })
+        .filter_map(|l| l.strip_prefix("--"))
+        .map(|l| l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')).next().unwrap())
+        .filter(|f| *f != "help")
+        .collect();
+    listed.sort_unstable();
+    let mut want: Vec<&str> = flags.iter().map(|f| &f[2..]).collect();
+    want.sort_unstable();
+    assert_eq!(listed, want, "the flags in `stance analyze --help`");
 }
 
 #[test]

@@ -108,10 +108,20 @@ fn chunking_and_threads_do_not_change_a_byte() {
     for (threads, chunk) in [(1, 1), (1, 256), (4, 7), (3, 60)] {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
         let opts = AnalyzeOptions { chunk_docs: chunk, ..AnalyzeOptions::default() };
-        let (_, _, text) = pool.install(|| run(std::slice::from_ref(&f), opts, &CorpusOptions::default()));
-        outputs.push(text);
+        let (res, j, text) = pool.install(|| run(std::slice::from_ref(&f), opts, &CorpusOptions::default()));
+        let s = res.unwrap_or_else(|e| panic!("{threads} threads, chunk {chunk}: {e:#}"));
+        assert_eq!(
+            (s.documents, s.failed, s.sentences, s.mentions),
+            (60, 0, 180, 240),
+            "{threads} threads, chunk {chunk}"
+        );
+        assert_eq!(j["documents"].as_array().unwrap().len(), 60);
+        outputs.push((s, text));
     }
-    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "outputs differ across thread counts / chunk sizes");
+    assert!(
+        outputs.windows(2).all(|w| w[0].0 == w[1].0 && w[0].1 == w[1].1),
+        "outputs differ across thread counts / chunk sizes"
+    );
 }
 
 /// The keyword scorer as several workers that finish in a scrambled order: each call sleeps for a
@@ -153,6 +163,40 @@ fn workers_finishing_out_of_order_do_not_change_a_byte() {
             assert_eq!(one.as_ref().unwrap(), many.as_ref().unwrap(), "summary, chunk {chunk}, {workers} workers");
             assert!(got == want, "output differs with chunk {chunk} and {workers} workers");
         }
+    }
+}
+
+/// Each mention gets its own target's scores: in "China is bad, but Russia is good." the test
+/// scorer gives China against and Russia favor, so a mention paired with the other target's scores,
+/// or the sentence's, would flip a label. Checked with one worker and with several finishing out of
+/// order.
+#[test]
+fn each_mention_gets_its_own_targets_scores() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for i in 0..24 {
+        lines.push_str(&format!(
+            "{{\"id\": \"d{i}\", \"text\": \"China is bad, but Russia is good{}. Peace is good for Iran, bad for the West.\"}}\n",
+            ["", " today", " now"][i % 3]
+        ));
+    }
+    let f = write(dir.path(), "pairs.jsonl", lines.as_bytes());
+    let opts = AnalyzeOptions { chunk_docs: 5, ..AnalyzeOptions::default() };
+    let (res, j, want) = run(std::slice::from_ref(&f), opts.clone(), &CorpusOptions::default());
+    assert_eq!(res.unwrap().mentions, 96);
+    for d in j["documents"].as_array().unwrap() {
+        let a = &d["actors"];
+        // Against is 0.8 - 0.05 = -0.75; favor is 0.7 - 0.1 = +0.6.
+        assert_eq!((&a["china"]["label"], &a["china"]["stance"]), (&"against".into(), &(-0.75).into()), "{d}");
+        assert_eq!((&a["russia"]["label"], &a["russia"]["stance"]), (&"favor".into(), &0.6.into()), "{d}");
+        assert_eq!(a["iran"]["label"], "against", "\"...Iran, bad for the West\" reads bad from Iran on: {d}");
+        assert_eq!(a["west"]["label"], "neutral", "nothing after \"West\": {d}");
+        assert_eq!(a["russia"]["evidence"]["favor"][0]["start"], 0);
+    }
+    for workers in [2, 5] {
+        let (_, _, got) =
+            run_with(std::slice::from_ref(&f), opts.clone(), &CorpusOptions::default(), &ScrambledWorkers(workers));
+        assert!(got == want, "output differs with {workers} workers");
     }
 }
 
@@ -260,7 +304,9 @@ fn json_output_decodes_into_the_documented_schema() {
         r#"{"id": "d1", "author": "Ann", "date": "2024-01-02", "title": "T", "x": 1, "text": "Russia is bad. China is good."}"#, "\n",
         "oops\n",
     ).as_bytes());
-    let (_, _, text) = run(&[f], AnalyzeOptions::default(), &CorpusOptions::default());
+    let (res, _, text) = run(&[f], AnalyzeOptions::default(), &CorpusOptions::default());
+    let s = res.unwrap();
+    assert_eq!((s.records, s.documents, s.failed), (2, 1, 1));
     let out: mirror::Output = serde_json::from_str(&text).expect("decodes with deny_unknown_fields");
     assert_eq!(out.schema_version, 1);
     let ids: Vec<&str> = out.actors.iter().map(|a| a.id.as_str()).collect();

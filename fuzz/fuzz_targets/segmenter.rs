@@ -22,9 +22,10 @@ fuzz_target!(|text: &str| {
         MATCHER.with(|m| {
             let mut prev = 0;
             for mention in m.find(sentence) {
-                assert!(mention.start >= prev && mention.start < mention.end && mention.end <= sentence.len());
-                assert!(sentence.is_char_boundary(mention.start) && sentence.is_char_boundary(mention.end));
-                prev = mention.end;
+                let span = mention.span;
+                assert!(span.start >= prev && span.start < span.end && span.end <= sentence.len());
+                assert!(sentence.is_char_boundary(span.start) && sentence.is_char_boundary(span.end));
+                prev = span.end;
             }
         });
     }

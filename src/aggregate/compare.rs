@@ -20,9 +20,10 @@ use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::groups::{GroupKey, Grouping, GroupingReport};
+use crate::aggregate::round4;
 use crate::aggregate::stats::{self, CompareOptions, DocumentTable, Outcome, Request};
 use crate::input::Meta;
-use crate::output::{escape_controls, neutralise_formula, ActorInfo, DocumentReport, Sink};
+use crate::output::{clip, escape_controls, neutralise_formula, ActorInfo, DocumentReport, Sink};
 
 pub const COMPARE_SCHEMA_VERSION: u32 = 1;
 /// Pairs of groups compared at most in one run, unless `--max-pairs` says otherwise.
@@ -375,10 +376,6 @@ pub struct CompareReport {
     pub summary: CompareSummary,
 }
 
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
-}
-
 /// Compares every pair of the chosen groups on every actor.
 pub fn compare(g: &Gathered, settings: &CompareSettings) -> Result<CompareReport> {
     let all: Vec<&GroupKey> = g.group_documents.keys().collect();
@@ -582,14 +579,7 @@ pub fn write_table(report: &CompareReport, mut out: impl Write) -> Result<()> {
          documents (seed {}).\n",
         m.resamples, m.seed
     )?;
-    let clip = |s: &str, n: usize| -> String {
-        let s = escape_controls(s);
-        if s.chars().count() <= n {
-            s.into_owned()
-        } else {
-            format!("{}…", s.chars().take(n - 1).collect::<String>())
-        }
-    };
+    let cell = |s: &str, n: usize| clip(&escape_controls(s), n);
     writeln!(
         out,
         "{:>4}  {:<14} {:<18} {:<18} {:>7} {:>7} {:>7}  {:<16} {:>7} {:>7} {:>6}",
@@ -599,9 +589,9 @@ pub fn write_table(report: &CompareReport, mut out: impl Write) -> Result<()> {
         let head = format!(
             "{:>4}  {:<14} {:<18} {:<18}",
             c.rank.map(|r| r.to_string()).unwrap_or_default(),
-            clip(&name(&c.actor), 14),
-            clip(&c.a, 18),
-            clip(&c.b, 18)
+            cell(&name(&c.actor), 14),
+            cell(&c.a, 18),
+            cell(&c.b, 18)
         );
         match (c.status, c.difference, c.ci95, c.p_value, c.p_adjusted) {
             (Status::Ok, Some(d), Some(ci), Some(p), Some(padj)) => writeln!(

@@ -11,3 +11,9 @@ pub mod groups;
 pub mod stats;
 pub mod sums;
 pub mod totals;
+
+/// Four decimals: every stance, distribution, interval and p-value a profile or comparison writes
+/// is rounded here, so the same number prints the same way everywhere.
+pub(crate) fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}

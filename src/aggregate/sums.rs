@@ -12,6 +12,7 @@ use std::cmp::Ordering;
 
 use serde::{Deserialize, Serialize};
 
+use crate::aggregate::round4;
 use crate::labels::{argmax, LabelSet, Stance};
 
 /// Probabilities are kept as integer millionths.
@@ -216,10 +217,6 @@ fn push_top(list: &mut Vec<Evidence>, e: Evidence, k: usize, dir: Ordering) {
     let pos = list.partition_point(|x| cmp(x, &e) == Ordering::Less);
     list.insert(pos, e);
     list.truncate(k);
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

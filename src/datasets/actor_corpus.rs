@@ -60,6 +60,13 @@ pub struct ActorStancePair {
     pub note: Option<String>,
 }
 
+impl ActorStancePair {
+    /// The mention's place in `text`, in characters.
+    pub fn span(&self) -> CharSpan {
+        CharSpan { start: self.start, end: self.end }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Split {
@@ -91,11 +98,10 @@ pub fn read_actor_corpus(path: &Path) -> Result<Vec<ActorStancePair>> {
         let at = || format!("{}:{}", path.display(), i + 1);
         let p: ActorStancePair =
             serde_json::from_str(line).with_context(|| format!("{}: bad actor-stance record", at()))?;
-        let n = p.text.chars().count();
-        if p.start >= p.end || p.end > n {
+        let Some(spelled) = p.span().of(&p.text).filter(|_| p.start < p.end) else {
+            let n = p.text.chars().count();
             bail!("{}: field \"end\": span {}..{} is not inside the {n}-character text", at(), p.start, p.end);
-        }
-        let spelled: String = p.text.chars().skip(p.start).take(p.end - p.start).collect();
+        };
         if spelled != p.mention {
             bail!("{}: field \"mention\": '{}' but the span spells '{spelled}'", at(), p.mention);
         }
@@ -121,7 +127,7 @@ pub fn sentences(pairs: &[ActorStancePair], split: Split) -> (Vec<StanceExample>
         ix.sort_by_key(|&i| (pairs[i].start, pairs[i].end));
         examples.push(StanceExample {
             text: pairs[ix[0]].text.clone(),
-            spans: ix.iter().map(|&i| CharSpan { start: pairs[i].start, end: pairs[i].end }).collect(),
+            spans: ix.iter().map(|&i| pairs[i].span()).collect(),
             labels: ix.iter().map(|&i| pairs[i].label).collect(),
         });
         members.push(ix);

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::StanceExample;
 use crate::labels::{LabelSet, Stance};
-use crate::text::span::CharSpan;
+use crate::text::span::{ByteSpan, CharOffsets};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -79,8 +79,7 @@ pub fn read_suite(path: &Path) -> Result<Vec<BehaviourCase>> {
             let Some((byte, _)) = r.text.match_indices(&t.mention).nth(nth - 1) else {
                 bail!("{}: targets[{k}].mention: '{}' (occurrence {nth}) is not in the text", at(), t.mention);
             };
-            let start = r.text[..byte].chars().count();
-            spans.push(CharSpan { start, end: start + t.mention.chars().count() });
+            spans.push(CharOffsets::new(&r.text).span(ByteSpan { start: byte, end: byte + t.mention.len() }));
             labels.push(label);
             mentions.push(t.mention.clone());
         }
@@ -100,6 +99,7 @@ pub fn read_suite(path: &Path) -> Result<Vec<BehaviourCase>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::span::CharSpan;
 
     #[test]
     fn mentions_become_character_spans_and_bad_lines_are_named() {

@@ -84,8 +84,8 @@ pub fn read_directed(path: &Path) -> Result<DirectedSet> {
             set.unparsed.push(line);
             continue;
         };
-        let names: Vec<String> =
-            spans.iter().map(|s| plain.chars().skip(s.start).take(s.end - s.start).collect()).collect();
+        // unbracket's spans lie in its text.
+        let names: Vec<&str> = spans.iter().map(|s| s.of(&plain).unwrap_or_default()).collect();
         if spans.len() != 2 || names[0] != cols[1] || names[1] != cols[2] || spans.iter().any(|s| s.start >= s.end) {
             set.unparsed.push(line);
             continue;

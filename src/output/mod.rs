@@ -545,10 +545,11 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-fn clip(s: &str, n: usize) -> String {
-    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+/// `s` cut to at most `n` characters, the last one an ellipsis where it was cut: how the text tables
+/// (`--format table`, `stance compare`) fit a cell.
+pub(crate) fn clip(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
-        s
+        s.to_string()
     } else {
         format!("{}…", s.chars().take(n - 1).collect::<String>())
     }
@@ -607,7 +608,7 @@ impl<W: Write> Sink for TableSink<W> {
                         name,
                         side,
                         e.stance,
-                        escape_controls(&clip(&e.text, 110))
+                        escape_controls(&clip(&e.text.split_whitespace().collect::<Vec<_>>().join(" "), 110))
                     )?;
                 }
             }

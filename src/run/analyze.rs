@@ -75,7 +75,7 @@ fn prepare(doc: &Document, matcher: &ActorMatcher) -> Prepared {
     let hits = spans
         .iter()
         .filter_map(|s| {
-            let mentions = matcher.find(&unwrapped[s.start..s.end]);
+            let mentions = matcher.find(s.of(&unwrapped));
             (!mentions.is_empty()).then_some(Hit { span: *s, mentions })
         })
         .collect();
@@ -85,7 +85,7 @@ fn prepare(doc: &Document, matcher: &ActorMatcher) -> Prepared {
 fn char_spans(sentence: &str, mentions: &[Mention]) -> Vec<CharSpan> {
     // Mentions are sorted, so one forward walk converts all byte offsets.
     let mut offsets = CharOffsets::new(sentence);
-    mentions.iter().map(|m| offsets.span(m.span())).collect()
+    mentions.iter().map(|m| offsets.span(m.span)).collect()
 }
 
 /// What `analyze` reads: the records, and how many files a folder walk passed over (for the
@@ -285,7 +285,7 @@ fn observe(
     k: usize,
 ) {
     let CharSpan { start, end } = in_doc;
-    let text = &doc.text[hit.span.start..hit.span.end];
+    let text = hit.span.of(&doc.text);
     let mut by_actor: BTreeMap<usize, (u64, [f64; 3], Vec<String>)> = BTreeMap::new();
     for (m, p) in hit.mentions.iter().zip(&s.targets) {
         let e = by_actor.entry(m.actor).or_insert((0, [0.0; 3], Vec::new()));

@@ -49,7 +49,7 @@ pub struct ScoreSummary {
 
 /// One parsed line: ready to score, or an error to report in its place.
 enum Parsed {
-    Ok { id: Option<RawJson>, spans: Vec<CharSpan>, chars: Vec<char>, extra: Meta, encoded: EncodedSentence },
+    Ok { id: Option<RawJson>, spans: Vec<CharSpan>, text: String, extra: Meta, encoded: EncodedSentence },
     Err { id: Option<RawJson>, message: String },
 }
 
@@ -88,7 +88,7 @@ fn parse_line(encoder: &SentenceEncoder, line: &[u8]) -> Parsed {
     }
     let spans: Vec<CharSpan> = targets.iter().map(|t| CharSpan { start: t.start, end: t.end }).collect();
     match encoder.encode(&text, &spans) {
-        Ok(encoded) => Parsed::Ok { id, spans, chars: text.chars().collect(), extra: fields, encoded },
+        Ok(encoded) => Parsed::Ok { id, spans, text, extra: fields, encoded },
         Err(e) => fail(format!("field \"targets\": {e}")),
     }
 }
@@ -108,7 +108,7 @@ fn round6(x: f32) -> f64 {
 
 fn output_line(
     id: &Option<RawJson>,
-    chars: &[char],
+    text: &str,
     spans: &[CharSpan],
     extra: &Meta,
     s: &SentenceScores,
@@ -121,7 +121,8 @@ fn output_line(
             json!({
                 "start": span.start,
                 "end": span.end,
-                "text": chars[span.start..span.end].iter().collect::<String>(),
+                // The encoder checked every span against the text.
+                "text": span.of(text).expect("a checked span"),
                 "stance": probs_object::<Stance>(p),
                 "label": s.stance_label(i).name(),
             })
@@ -216,11 +217,11 @@ pub fn score_stream(
         for ((n, _), p) in chunk.iter().zip(&parsed) {
             summary.lines += 1;
             let value = match p {
-                Parsed::Ok { id, spans, chars, extra, .. } => {
+                Parsed::Ok { id, spans, text, extra, .. } => {
                     let s = scores.next().context("the scorer returned fewer results than lines")?;
                     summary.scored += 1;
                     summary.targets += spans.len();
-                    output_line(id, chars, spans, extra, &s)?
+                    output_line(id, text, spans, extra, &s)?
                 }
                 Parsed::Err { id, message } => {
                     summary.failed += 1;

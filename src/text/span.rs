@@ -1,10 +1,12 @@
 //! Spans of text in the two units the pipeline uses: bytes (what Rust slices, what the segmenter and
 //! the actor matcher return) and Unicode characters (what `stance score` takes, what the model's
-//! target spans and the JSON output use). One converter turns the first into the second.
+//! target spans and the JSON output use). Code that crosses from one unit to the other does it here,
+//! never by hand with `Vec<char>` or `chars().skip().take()`.
 //!
 //! Invariant: a [`ByteSpan`] of a text lies on character boundaries; [`CharOffsets`] converts
 //! offsets given in ascending order in one forward walk, so converting every span of a text costs
-//! one pass over it.
+//! one pass over it. [`CharSpan::bytes`] goes the other way, for one span, and says `None` for a
+//! span that is not inside the text.
 
 /// A range of a text in bytes, end exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +30,23 @@ impl ByteSpan {
 }
 
 impl CharSpan {
+    /// The span in bytes of `text`, or `None` when it ends past the text or starts after it ends.
+    pub fn bytes(&self, text: &str) -> Option<ByteSpan> {
+        if self.start > self.end {
+            return None;
+        }
+        // The byte offset of every character boundary, the end of the text included.
+        let mut bounds = text.char_indices().map(|(b, _)| b).chain(std::iter::once(text.len()));
+        let start = bounds.nth(self.start)?;
+        let end = if self.end == self.start { start } else { bounds.nth(self.end - self.start - 1)? };
+        Some(ByteSpan { start, end })
+    }
+
+    /// The spanned text, or `None` when the span is not inside it (see [`CharSpan::bytes`]).
+    pub fn of<'t>(&self, text: &'t str) -> Option<&'t str> {
+        self.bytes(text).map(|b| b.of(text))
+    }
+
     /// The character span of the first occurrence of `needle` in `text`.
     pub fn find(text: &str, needle: &str) -> Option<CharSpan> {
         let start = text.find(needle)?;
@@ -81,5 +100,29 @@ mod tests {
         assert_eq!(c.at(0), 0);
         assert_eq!(CharSpan::find(text, "Russia"), Some(CharSpan { start: 23, end: 29 }));
         assert_eq!(moscow.of(text), "Вашингтон");
+    }
+
+    #[test]
+    fn character_spans_become_byte_spans() {
+        let text = "Пекин и Вашингтон, and Russia";
+        let moscow = CharSpan { start: 8, end: 17 };
+        assert_eq!(moscow.bytes(text), Some(ByteSpan { start: 14, end: 32 }));
+        assert_eq!(moscow.of(text), Some("Вашингтон"));
+        assert_eq!(CharSpan { start: 23, end: 29 }.of(text), Some("Russia"), "a span to the very end");
+        assert_eq!(CharSpan { start: 29, end: 29 }.of(text), Some(""));
+        assert_eq!(CharSpan { start: 0, end: 0 }.bytes(""), Some(ByteSpan { start: 0, end: 0 }));
+        assert_eq!(CharSpan { start: 23, end: 30 }.bytes(text), None, "past the end");
+        assert_eq!(CharSpan { start: 30, end: 30 }.bytes(text), None);
+        assert_eq!(CharSpan { start: 5, end: 4 }.bytes(text), None, "reversed");
+        // The round trip, on every span of a text with characters of 1 to 4 bytes.
+        let text = "aé€😀b";
+        let n = text.chars().count();
+        for start in 0..=n {
+            for end in start..=n {
+                let b = CharSpan { start, end }.bytes(text).unwrap();
+                assert_eq!(CharOffsets::new(text).span(b), CharSpan { start, end });
+                assert_eq!(b.of(text), text.chars().skip(start).take(end - start).collect::<String>());
+            }
+        }
     }
 }

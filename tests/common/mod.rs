@@ -92,8 +92,21 @@ pub fn json_lines(b: &[u8]) -> Vec<serde_json::Value> {
     text(b).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect()
 }
 
-/// "bad" in the sentence: against; "good": favor; otherwise neutral. Sentiment likewise.
+/// "bad" in the sentence: against; "good": favor; otherwise neutral, for the sentiment. Each
+/// target's stance reads the same keywords from the target's start to the end of the sentence, so
+/// targets of one sentence can differ ("China is bad, but Russia is good": China against, Russia
+/// favor) and a mention paired with another target's scores shows.
 pub struct KeywordScorer;
+
+fn keyword_scores(text: &str) -> [f32; 3] {
+    if text.contains("bad") {
+        [0.8, 0.15, 0.05]
+    } else if text.contains("good") {
+        [0.1, 0.2, 0.7]
+    } else {
+        [0.2, 0.6, 0.2]
+    }
+}
 
 impl stance::score::SentenceScorer for KeywordScorer {
     fn score(
@@ -103,14 +116,14 @@ impl stance::score::SentenceScorer for KeywordScorer {
         Ok(items
             .iter()
             .map(|(text, spans)| {
-                let p = if text.contains("bad") {
-                    [0.8, 0.15, 0.05]
-                } else if text.contains("good") {
-                    [0.1, 0.2, 0.7]
-                } else {
-                    [0.2, 0.6, 0.2]
+                let from = |span: &stance::model::CharSpan| {
+                    let byte = text.char_indices().nth(span.start).expect("a target inside the sentence").0;
+                    keyword_scores(&text[byte..])
                 };
-                stance::score::SentenceScores { sentiment: p, targets: vec![p; spans.len()] }
+                stance::score::SentenceScores {
+                    sentiment: keyword_scores(text),
+                    targets: spans.iter().map(from).collect(),
+                }
             })
             .collect())
     }

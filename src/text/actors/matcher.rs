@@ -10,21 +10,15 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use anyhow::{Context, Result};
 
 use super::Lexicon;
+use crate::text::span::ByteSpan;
 
-/// One mention: a byte range of the searched text, the actor's index in the lexicon, and the alias.
+/// One mention: where it is in the searched text (bytes), the actor's index in the lexicon, and
+/// the alias.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mention {
-    pub start: usize,
-    pub end: usize,
+    pub span: ByteSpan,
     pub actor: usize,
     pub alias: String,
-}
-
-impl Mention {
-    /// Where the mention is in the searched text.
-    pub fn span(&self) -> crate::text::span::ByteSpan {
-        crate::text::span::ByteSpan { start: self.start, end: self.end }
-    }
 }
 
 pub struct ActorMatcher {
@@ -79,17 +73,16 @@ impl ActorMatcher {
             for m in ac.find_overlapping_iter(text) {
                 if on_boundary(text, m.start(), m.end()) {
                     let p = m.pattern().as_usize();
-                    all.push(Mention { start: m.start(), end: m.end(), actor: actors[p], alias: aliases[p].clone() });
+                    let span = ByteSpan { start: m.start(), end: m.end() };
+                    all.push(Mention { span, actor: actors[p], alias: aliases[p].clone() });
                 }
             }
         }
         // Leftmost first, longest first at each start, then greedily drop overlaps.
-        all.sort_by(|a, b| {
-            a.start.cmp(&b.start).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.actor.cmp(&b.actor))
-        });
+        all.sort_by_key(|m| (m.span.start, std::cmp::Reverse(m.span.end - m.span.start), m.actor));
         let mut out: Vec<Mention> = Vec::new();
         for m in all {
-            if out.last().is_none_or(|prev| m.start >= prev.end) {
+            if out.last().is_none_or(|prev| m.span.start >= prev.span.end) {
                 out.push(m);
             }
         }
@@ -115,7 +108,7 @@ mod tests {
     fn found(text: &str) -> Vec<(String, String)> {
         let lex = Lexicon::default_actors();
         let m = ActorMatcher::new(&lex).unwrap();
-        m.find(text).into_iter().map(|x| (lex.actors[x.actor].id.clone(), text[x.start..x.end].to_string())).collect()
+        m.find(text).into_iter().map(|x| (lex.actors[x.actor].id.clone(), x.span.of(text).to_string())).collect()
     }
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
