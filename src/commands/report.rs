@@ -1,7 +1,7 @@
 //! `stance report`: the dashboard page (src/output/page/) from a saved analysis and, where there is
 //! one, a comparison. (`stance analyze --format html` writes the same page through the page's sink.)
 
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -47,13 +47,11 @@ pub fn run(a: ReportArgs) -> Result<ExitCode> {
     let compare: Option<serde_json::Value> = a.compare.as_ref().map(read_json).transpose()?;
     let page = stance::output::page::render(&analysis, compare.as_ref())
         .with_context(|| format!("{}: not the output of `stance analyze --format json`", a.analysis.display()))?;
-    match &a.output {
-        Some(p) => std::fs::write(p, page).with_context(|| format!("{}: cannot write", p.display()))?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(page.as_bytes())?;
-            out.flush()?;
-        }
-    }
+    // As every other output: written beside the path and renamed into place only when complete
+    // (a full disk or a kill never leaves a page that looks finished), never through a symlink.
+    super::with_output(a.output.as_ref(), |out| {
+        out.write_all(page.as_bytes()).context("cannot write the page")?;
+        Ok(())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
