@@ -48,12 +48,15 @@ pub struct BehaviourCase {
     pub example: StanceExample,
 }
 
-/// Whether `path`'s first record is a behavioural case (has `capability`).
+/// Whether `path`'s first record is a behavioural case (has `capability`); reads up to that record.
 pub fn is_behaviour_suite(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else { return false };
-    text.lines()
+    use std::io::BufRead;
+    let Ok(f) = std::fs::File::open(path) else { return false };
+    std::io::BufReader::new(f)
+        .lines()
+        .map_while(|l| l.ok())
         .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
         .is_some_and(|v| v.get("capability").is_some())
 }
 

@@ -93,7 +93,7 @@ fn evaluate_behaviour(model: &StanceModel, path: &Path) -> Result<Value> {
         let mut all_right = true;
         for (j, label) in c.example.labels.iter().enumerate() {
             let p = probs[k];
-            let predicted = (0..3).max_by(|&a, &b| p[a].total_cmp(&p[b])).unwrap_or(1);
+            let predicted = crate::labels::argmax(&p);
             let right = predicted == gold[k];
             let e = per_cap.entry(&c.capability).or_default();
             e.0 += 1;
