@@ -161,6 +161,7 @@ fn help_explains_every_flag() {
         "--csv-date",
         "--csv-title",
         "--batch-tokens",
+        "--max-record-bytes",
     ];
     for flag in flags {
         assert!(help.contains(flag), "{flag} missing from help");

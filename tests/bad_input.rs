@@ -387,3 +387,38 @@ fn gzip_input_is_read_as_its_content() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("cut.jsonl.gz"), "{err}");
 }
+
+/// Issue 18, item 6: one far-off date does not fill a million empty days; the warning names the
+/// widest gap between dates, where the wrong date is. Empty buckets up to the bound are listed.
+#[test]
+fn a_far_off_date_does_not_fill_a_million_empty_buckets() {
+    let input = b"{\"id\":\"a\",\"date\":\"2000-01-01\",\"text\":\"Russia agreed.\"}\n{\"id\":\"b\",\"date\":\"2000-01-05\",\"text\":\"Russia agreed.\"}\n{\"id\":\"c\",\"date\":\"4730-01-01\",\"text\":\"Russia agreed.\"}\n";
+    let (code, j, err) = analyze_json(&["-", "--by", "date:day"], input);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(j["groups"].as_array().unwrap().len(), 3, "only the days seen");
+    assert!(
+        err.contains("empty time buckets are not listed")
+            && err.contains("between 2000-01-05 (1 document) and 4730-01-01 (1 document)"),
+        "{err}"
+    );
+    let near = b"{\"id\":\"a\",\"date\":\"2000-01-01\",\"text\":\"Russia agreed.\"}\n{\"id\":\"b\",\"date\":\"2000-01-05\",\"text\":\"Russia agreed.\"}\n";
+    let (_, j, err) = analyze_json(&["-", "--by", "date:day"], near);
+    assert_eq!(j["groups"].as_array().unwrap().len(), 5, "{err}");
+}
+
+/// Issue 18, item 14: a year given as a JSON number is the date; an impossible calendar date is
+/// refused as the record's error (not counted later as a missing date); a --by key that no
+/// document has is warned about.
+#[test]
+fn numeric_years_impossible_days_and_keys_nobody_has() {
+    let input = b"{\"id\":\"a\",\"date\":1947,\"text\":\"Russia agreed.\"}\n{\"id\":\"b\",\"date\":\"2020-02-30\",\"text\":\"Russia agreed.\"}\n";
+    let (code, j, err) = analyze_json(&["-", "--by", "date:year"], input);
+    assert_eq!(code, 1, "one record failed: {err}");
+    assert_eq!(j["groups"][0]["label"], "1947", "{j}");
+    assert!(err.contains("<stdin>:2: field \"date\": '2020-02-30' is not an ISO 8601 date"), "{err}");
+    let (code, j, err) =
+        analyze_json(&["-", "--by", "meta.partty"], b"{\"id\":\"a\",\"party\":\"x\",\"text\":\"Russia agreed.\"}\n");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(j["groups"].as_array().unwrap().len(), 0);
+    assert!(err.contains("no group: none of the 1 documents has every --by key (1 lack meta.partty)"), "{err}");
+}

@@ -328,3 +328,85 @@ fn a_truncated_or_unknown_version_jsonl_analysis_is_refused() {
     let err = read_analysis(extra.as_bytes(), "x.jsonl", &mut Gathered::new(grouping())).unwrap_err();
     assert!(format!("{err:#}").contains("after the summary"), "{err:#}");
 }
+
+/// Issue 18, item 9: an analysis whose numbers no run writes (an edited or foreign file) is
+/// refused, naming the file, line, actor and field, instead of feeding every test.
+#[test]
+fn values_out_of_their_range_in_an_analysis_are_refused() {
+    let (_dir, path) = corpus_file();
+    let mut jsonl = Vec::new();
+    run_into(&path, &mut JsonlSink::new(&mut jsonl));
+    let text = String::from_utf8(jsonl).unwrap();
+    let (at, line) = text.lines().enumerate().find(|(_, l)| l.contains("\"stance\":")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    let actor = v["data"]["actors"].as_object().unwrap().keys().next().unwrap().clone();
+    for (field, value, says) in [
+        ("stance", serde_json::json!(7.5), "outside [-1, 1]"),
+        ("sd", serde_json::json!(-0.5), "outside [0, 2]"),
+        ("sentences", serde_json::json!(0), "outside [1,"),
+    ] {
+        let mut edited = v.clone();
+        edited["data"]["actors"][&actor][field] = value;
+        let bad: String = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i == at { edited.to_string() } else { l.to_string() } + "\n")
+            .collect();
+        let err = read_analysis(bad.as_bytes(), "e.jsonl", &mut Gathered::new(grouping())).unwrap_err();
+        let msg = format!("{err:#}");
+        let want = format!("e.jsonl:{}: actor '{actor}': field \"{field}\"", at + 1);
+        assert!(msg.contains(&want) && msg.contains(says), "{field}: {msg}");
+    }
+}
+
+/// Issue 18, items 13 and 14: groups whose labels collide are refused by name; choosing one group
+/// is refused rather than reported as "1 groups, 0 comparisons".
+#[test]
+fn colliding_labels_and_a_single_chosen_group_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.jsonl");
+    let mut lines = String::new();
+    for (author, party) in [("x · y", "z"), ("x", "y · z")] {
+        for i in 0..6 {
+            lines += &serde_json::json!({"id": format!("{author}{party}{i}"), "author": author,
+                "party": party, "text": "Russia threatened its neighbours."})
+            .to_string();
+            lines.push('\n');
+        }
+    }
+    std::fs::write(&path, lines).unwrap();
+    let by = Grouping::new(vec![By::Author, By::Meta("party".into())]).unwrap();
+    let mut gathered = Gathered::new(by.clone());
+    let (records, walk) = read_corpus(&[path.display().to_string()], &CorpusOptions::default());
+    let opts = AnalyzeOptions { grouping: by, ..AnalyzeOptions::default() };
+    analyze(
+        Input { records, skipped_files: walk.skipped_files },
+        &Lexicon::default_actors(),
+        &KeywordScorer,
+        opts,
+        &mut gathered,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let err = format!("{:#}", compare(&gathered, &settings()).unwrap_err());
+    assert!(err.contains("share the label 'x · y · z'"), "{err}");
+
+    let (_dir, path) = corpus_file();
+    let year = Grouping::new(vec![By::Date(stance::aggregate::groups::Granularity::Year)]).unwrap();
+    let mut gathered = Gathered::new(year.clone());
+    let (records, walk) = read_corpus(&[path], &CorpusOptions::default());
+    let opts = AnalyzeOptions { grouping: year, ..AnalyzeOptions::default() };
+    analyze(
+        Input { records, skipped_files: walk.skipped_files },
+        &Lexicon::default_actors(),
+        &KeywordScorer,
+        opts,
+        &mut gathered,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let mut s = settings();
+    s.groups = vec!["2000".into(), "2000".into()];
+    let err = format!("{:#}", compare(&gathered, &s).unwrap_err());
+    assert!(err.contains("at least two different groups") && err.contains("'2000'"), "{err}");
+}

@@ -175,3 +175,79 @@ fn a_missing_shard_is_refused() {
             .unwrap();
     assert_eq!(part["summary"]["documents"], 4);
 }
+
+/// Issue 18, item 9: a partial edited after it was written (a sum in its totals, a document line)
+/// is refused by its checksum, naming the file and line; the untouched partials still merge.
+#[test]
+fn an_edited_partial_is_refused_by_its_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p0, p1) = (small_partial(dir.path(), 0), small_partial(dir.path(), 1));
+    run_ok(&["merge", &path(&p0), &path(&p1), "--format", "json"]);
+    let original = std::fs::read_to_string(&p1).unwrap();
+    let last = original.lines().count();
+    assert!(original.lines().last().unwrap().contains("\"checksum\":\""), "the totals line carries the checksum");
+    // The first stance sum in the totals line set to 99999999999, the checksum kept.
+    fn set_first(v: &mut serde_json::Value, key: &str, to: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Object(m) => {
+                if let Some(x) = m.get_mut(key) {
+                    *x = to.clone();
+                    return true;
+                }
+                m.values_mut().any(|x| set_first(x, key, to))
+            }
+            serde_json::Value::Array(a) => a.iter_mut().any(|x| set_first(x, key, to)),
+            _ => false,
+        }
+    }
+    let mut totals: serde_json::Value = serde_json::from_str(original.lines().last().unwrap()).unwrap();
+    assert!(set_first(&mut totals, "stance_sum", &serde_json::json!(99999999999i64)));
+    let mut lines: Vec<String> = original.lines().map(String::from).collect();
+    *lines.last_mut().unwrap() = totals.to_string();
+    let edits = [
+        lines.join("\n") + "\n",
+        original.replacen("\"sentences\":1", "\"sentences\":18446744073709551615", 1),
+        original.replacen("Russia", "Rossia", 1),
+    ];
+    for edited in edits {
+        assert_ne!(edited, original);
+        std::fs::write(&p1, &edited).unwrap();
+        let out = stance(&["merge", &path(&p0), &path(&p1), "--format", "json"], b"");
+        let msg = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{msg}");
+        assert!(msg.contains(&format!("{}:{last}: the checksum does not match", path(&p1))), "{msg}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+/// Issue 18, item 12: `--output` naming an input is refused before anything is written (it would
+/// replace the input with its own analysis), by any name of the file; an existing output keeps
+/// its permissions.
+#[test]
+fn output_onto_an_input_is_refused_and_a_file_keeps_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let docs = "{\"id\": \"a\", \"text\": \"Russia spoke.\"}\n";
+    std::fs::write(&input, docs).unwrap();
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&input, &link).unwrap();
+    for output in [&input, &link] {
+        let out = stance(&["analyze", &path(&input), "--quiet", "--format", "jsonl", "-o", &path(output)], b"");
+        let msg = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{msg}");
+        assert!(msg.contains("--output names the input"), "{msg}");
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), docs, "the input is untouched");
+    }
+    let p0 = small_partial(dir.path(), 0);
+    let out = stance(&["merge", &path(&p0), "--format", "json", "-o", &path(&p0)], b"");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+
+    let private = dir.path().join("private.json");
+    std::fs::write(&private, "old").unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+    run_ok(&["analyze", &path(&input), "--quiet", "--format", "json", "-o", &path(&private)]);
+    let mode = std::fs::metadata(&private).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the output keeps the old file's mode");
+    assert!(std::fs::read_to_string(&private).unwrap().starts_with('{'));
+}

@@ -26,3 +26,48 @@ fn report_output_is_written_then_renamed_not_through_a_symlink() {
         std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(names.iter().all(|n| !n.ends_with(".partial")), "a temporary file is left: {names:?}");
 }
+
+/// Issue 18, item 5: a group label of 25,500 characters (a wrong `--csv-author` column, `--by
+/// meta.summary`) took longer than 100 s to render, trimmed a character at a time. Now the page
+/// renders it, trimmed, and passes the whole browser test in well under a minute.
+#[test]
+fn a_page_with_very_long_group_labels_renders_quickly() {
+    let browser = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !browser.join("node_modules/playwright-core").exists() || !std::path::Path::new(&chromium).exists() {
+        let what =
+            "chromium or tests/browser/node_modules is absent (apt-get install chromium; npm ci in tests/browser)";
+        assert!(std::env::var_os("STANCE_REQUIRE_DATA").is_none(), "{what}");
+        eprintln!("SKIP: {what}");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let long = "Doe, Jane; ".repeat(2_320);
+    let mut input = String::new();
+    for (i, author) in [long.as_str(), &long[..5_100], "short"].iter().enumerate() {
+        for j in 0..3 {
+            input += &serde_json::json!({"id": format!("{i}-{j}"), "author": author,
+                "text": "Russia threatened Ukraine. China praised Iran."})
+            .to_string();
+            input.push('\n');
+        }
+    }
+    let corpus = dir.path().join("c.jsonl");
+    std::fs::write(&corpus, input).unwrap();
+    let page = dir.path().join("page.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_stance"))
+        .args(["analyze", "--quiet", "--format", "html", "-o"])
+        .arg(&page)
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let started = std::time::Instant::now();
+    let shot = dir.path().join("page.png");
+    let out = Command::new("node").arg(browser.join("page-test.mjs")).arg(&page).arg(&shot).output().unwrap();
+    let secs = started.elapsed().as_secs_f64();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("PASS"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    eprintln!("a page with a 25,520-character label: browser test in {secs:.1} s");
+    assert!(secs < 60.0, "the browser test took {secs:.1} s");
+}

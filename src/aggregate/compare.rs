@@ -50,6 +50,10 @@ struct DocumentNumbers {
     actors: BTreeMap<String, ProfileNumbers>,
 }
 
+/// The most sentences one document's profile of an actor may claim in an `--analysis` file: no
+/// document read within `--max-record-bytes` comes near it, and sums of it stay exact in f64.
+const MAX_DOCUMENT_SENTENCES: u64 = 1 << 32;
+
 /// Documents gathered for a comparison: one row of sums per grouped document that mentions an
 /// actor, and the counts of the others.
 pub struct Gathered {
@@ -99,6 +103,23 @@ impl Gathered {
             let Some(i) = self.actors.iter().position(|a| &a.id == id) else {
                 bail!("a document profiles actor '{id}', which the header does not list");
             };
+            // Values a run can write, checked where a file was edited or made elsewhere: a mean
+            // stance outside [-1, 1] or a negative spread would pass into every test unnoticed.
+            ensure!(
+                (-1.0..=1.0).contains(&p.stance),
+                "actor '{id}': field \"stance\" is {}, outside [-1, 1]",
+                p.stance
+            );
+            ensure!(
+                p.sd.is_finite() && p.sd >= 0.0 && p.sd <= 2.0,
+                "actor '{id}': field \"sd\" is {}, outside [0, 2]",
+                p.sd
+            );
+            ensure!(
+                p.sentences >= 1 && p.sentences <= MAX_DOCUMENT_SENTENCES,
+                "actor '{id}': field \"sentences\" is {}, outside [1, {MAX_DOCUMENT_SENTENCES}]",
+                p.sentences
+            );
             let n = p.sentences as f64;
             // The sums behind a mean and a sample standard deviation.
             let sum = p.stance * n;
@@ -380,6 +401,16 @@ pub struct CompareReport {
 pub fn compare(g: &Gathered, settings: &CompareSettings) -> Result<CompareReport> {
     let all: Vec<&GroupKey> = g.group_documents.keys().collect();
     let label = |k: &GroupKey| g.grouping.label(k);
+    if let Some((a, b)) = g.grouping.shared_label(all.iter().copied()) {
+        bail!(
+            "two groups share the label '{}' (keys {:?} and {:?}): a value holds the separator '{}', so the \
+             comparison could not say which is which; group by fewer keys or clean the values",
+            label(a),
+            g.grouping.parts(a),
+            g.grouping.parts(b),
+            crate::aggregate::groups::LABEL_SEPARATOR.trim()
+        );
+    }
     let chosen: Vec<&GroupKey> = if settings.groups.is_empty() {
         all.clone()
     } else {
@@ -400,6 +431,9 @@ pub fn compare(g: &Gathered, settings: &CompareSettings) -> Result<CompareReport
         }
         chosen.sort();
         chosen.dedup();
+        if chosen.len() < 2 {
+            bail!("--groups / --group: name at least two different groups to compare (got '{}')", label(chosen[0]));
+        }
         chosen
     };
     let pairs: Vec<(usize, usize)> =

@@ -242,9 +242,27 @@ impl Grouping {
         self.parts(key).join(LABEL_SEPARATOR)
     }
 
+    /// Two different keys among `keys` whose labels are equal (a text value holding
+    /// [`LABEL_SEPARATOR`] makes `x · y`+`z` read as `x`+`y · z`), if any.
+    pub fn shared_label<'a>(&self, keys: impl Iterator<Item = &'a GroupKey>) -> Option<(&'a GroupKey, &'a GroupKey)> {
+        if self.by.len() < 2 {
+            return None;
+        }
+        let mut seen = std::collections::HashMap::new();
+        for k in keys {
+            if let Some(other) = seen.insert(self.label(k), k) {
+                if other != k {
+                    return Some((other, k));
+                }
+            }
+        }
+        None
+    }
+
     /// Every key to report, in order: the keys seen and, when there is a time key, every bucket
     /// between the first and the last bucket seen for every combination of the other keys seen.
-    /// Filling stops (and `false` is returned with the keys seen) past `limit` keys.
+    /// Filling stops (and `false` is returned with the keys seen) when it would add more than
+    /// `limit` empty groups.
     pub fn with_empty_buckets(&self, seen: &[GroupKey], limit: usize) -> (Vec<GroupKey>, bool) {
         let Some(t) = self.date_position() else { return (seen.to_vec(), true) };
         let buckets = seen.iter().filter_map(|k| match k.get(t) {
@@ -265,7 +283,7 @@ impl Grouping {
         others.sort();
         others.dedup();
         let span = usize::try_from(last - first + 1).unwrap_or(usize::MAX);
-        if others.len().saturating_mul(span) > limit {
+        if others.len().saturating_mul(span).saturating_sub(seen.len()) > limit {
             return (seen.to_vec(), false);
         }
         let mut all = Vec::with_capacity(others.len() * span);
@@ -281,8 +299,29 @@ impl Grouping {
     }
 }
 
-/// Groups listed in one report at most when empty time buckets are filled in.
-pub const MAX_FILLED_GROUPS: usize = 1_000_000;
+/// Empty time-bucket groups listed in one report at most: past it none are, and a warning names
+/// the widest gap between dates (one far-off date would otherwise fill a million empty days). A
+/// constant rather than a flag, so that `analyze`, `merge` and `report` list the same groups.
+pub const MAX_EMPTY_BUCKETS: usize = 100_000;
+
+/// The widest gap between consecutive time buckets of `seen` (keys of this grouping) as the two
+/// buckets' labels with their document counts (`documents` per key): where to look for a wrong date.
+pub fn widest_gap<'a>(
+    grouping: &Grouping,
+    seen: impl Iterator<Item = (&'a GroupKey, u64)>,
+) -> Option<((String, u64), (String, u64))> {
+    let t = grouping.date_position()?;
+    let By::Date(g) = grouping.by[t] else { return None };
+    let mut per_bucket = std::collections::BTreeMap::<i64, u64>::new();
+    for (key, n) in seen {
+        if let Some(KeyPart::Bucket(b)) = key.get(t) {
+            *per_bucket.entry(*b).or_default() += n;
+        }
+    }
+    let buckets: Vec<(i64, u64)> = per_bucket.into_iter().collect();
+    let (a, b) = buckets.windows(2).map(|w| (w[0], w[1])).max_by_key(|(a, b)| (b.0 - a.0, std::cmp::Reverse(a.0)))?;
+    Some(((g.label(a.0), a.1), (g.label(b.0), b.1)))
+}
 
 fn meta_text(raw: &str) -> Option<String> {
     match serde_json::from_str::<serde_json::Value>(raw).ok()? {
@@ -349,8 +388,32 @@ mod tests {
         assert!(filled);
         let labels: Vec<String> = all.iter().map(|key| g.label(key)).collect();
         assert_eq!(labels, ["a · 2001", "a · 2002", "a · 2003", "b · 2001", "b · 2002", "b · 2003"]);
-        let (capped, filled) = g.with_empty_buckets(&[k("b", 2001), k("a", 2003)], 5);
+        // Four empty groups: a limit of 4 fills them, 3 does not.
+        assert!(g.with_empty_buckets(&[k("b", 2001), k("a", 2003)], 4).1);
+        let (capped, filled) = g.with_empty_buckets(&[k("b", 2001), k("a", 2003)], 3);
         assert!(!filled);
         assert_eq!(capped.len(), 2);
+    }
+
+    #[test]
+    fn labels_that_collide_are_found() {
+        let g = Grouping::new(vec![By::Author, By::Meta("party".into())]).unwrap();
+        let k = |a: &str, b: &str| vec![KeyPart::Text(a.into()), KeyPart::Text(b.into())];
+        let keys = [k("x · y", "z"), k("x", "y · z"), k("w", "v")];
+        let (a, b) = g.shared_label(keys.iter()).expect("x · y · z twice");
+        assert_eq!((g.label(a), a != b), ("x · y · z".to_string(), true));
+        assert_eq!(g.shared_label(keys[1..].iter()), None);
+    }
+
+    #[test]
+    fn the_widest_gap_names_the_far_off_date() {
+        let g = Grouping::new(vec![By::Date(Granularity::Day)]).unwrap();
+        let day = |d: &str| vec![KeyPart::Bucket(Granularity::Day.bucket(d).unwrap())];
+        let seen = [(day("2000-01-01"), 3), (day("2000-01-03"), 1), (day("4730-01-01"), 1)];
+        let gap = widest_gap(&g, seen.iter().map(|(k, n)| (k, *n)));
+        assert_eq!(gap, Some((("2000-01-03".to_string(), 1), ("4730-01-01".to_string(), 1))));
+        let (_, filled) =
+            g.with_empty_buckets(&seen.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(), MAX_EMPTY_BUCKETS);
+        assert!(!filled, "1.7 million empty days are not listed");
     }
 }

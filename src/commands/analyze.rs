@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use super::{resolve, run_pipeline, with_output, InputArgs};
 use stance::aggregate::groups::By;
@@ -53,18 +53,23 @@ pub struct AnalyzeArgs {
 pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     let run = resolve(a.input.flags(a.by.clone(), a.evidence))?;
     let format = a.format.unwrap_or_else(|| OutputFormat::default_for(a.output.is_some()));
+    let inputs: Vec<&std::path::Path> = a.input.inputs.iter().map(std::path::Path::new).collect();
+    if let Some(path) = &a.output {
+        // Before a checkpointed run spends hours, not after.
+        super::refuse_output_onto_input(path, &inputs)?;
+    }
     let summary = match &a.checkpoint {
         Some(dir) => {
             let (partial, header, locked) = run_with_checkpoint(&a, &run, dir)?;
             let header = PartialHeader { shard: a.shard, ..header };
-            let (summary, _) = with_output(a.output.as_ref(), |out| {
+            let (summary, _) = with_output(a.output.as_ref(), &inputs, |out| {
                 let mut sink = run.sink(format, out, false, || Ok(header))?;
                 stance::run::partial::merge(std::slice::from_ref(&partial), sink.as_mut())
             })?;
             drop(locked);
             summary
         }
-        None => with_output(a.output.as_ref(), |out| {
+        None => with_output(a.output.as_ref(), &inputs, |out| {
             let mut sink = run.sink(format, out, a.output.is_none(), || run.partial_header(a.shard))?;
             run_pipeline(&run, sink.as_mut(), Start::Fresh, a.input.quiet)
         })?,
@@ -95,6 +100,11 @@ fn run_with_checkpoint(
         return Ok((path, header, checkpoint));
     }
     let file = checkpoint.partial_file(state.as_ref())?;
+    let hash = match &state {
+        Some(s) => stance::output::partial::LineHash::of_file_prefix(&path, s.bytes)
+            .with_context(|| format!("{}: cannot read", path.display()))?,
+        None => Default::default(),
+    };
     let resumed = match state {
         Some(s) => {
             let snapshot = s.totals.ok_or_else(|| anyhow::anyhow!("{}: a checkpoint without totals", dir.display()))?;
@@ -111,11 +121,12 @@ fn run_with_checkpoint(
         }
         None => None,
     };
-    let mut partial = PartialSink::new(std::io::BufWriter::new(file), header.clone());
+    let mut partial = PartialSink::continuing(std::io::BufWriter::new(file), header.clone(), hash);
     let summary = {
         let mut after = |t: &stance::aggregate::totals::Totals, s: &mut dyn Sink| checkpoint.after_chunk(t, s);
         let from = Start::Resume { totals: resumed, after_chunk: &mut after };
-        run_pipeline(run, &mut partial, from, a.input.quiet)?
+        run_pipeline(run, &mut partial, from, a.input.quiet)
+            .with_context(|| format!("{}: the run writing into this checkpoint stopped", dir.display()))?
     };
     checkpoint.complete(summary.records, &mut partial)?;
     Ok((path, header, checkpoint))

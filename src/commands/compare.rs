@@ -29,6 +29,10 @@ pub struct CompareArgs {
     /// `--groups Democratic,Republican`); every pair among them is compared. Default: all groups.
     #[arg(long, value_delimiter = ',', value_name = "LABELS")]
     pub groups: Vec<String>,
+    /// One group to compare, its label taken whole, commas and all (`--group "Doe, Jane"`);
+    /// repeat for more. Adds to --groups. At least two groups in all.
+    #[arg(long = "group", value_name = "LABEL")]
+    pub group: Vec<String>,
     /// A group needs at least this many sentences about the actor to be tested; below it the
     /// comparison says "not enough evidence".
     #[arg(long, default_value_t = CompareOptions::default().min_sentences)]
@@ -110,7 +114,11 @@ pub fn run(a: CompareArgs) -> Result<ExitCode> {
         min_documents: a.min_documents,
     };
     let gathered = gather(a.analysis.as_ref(), &a.input, a.by.clone())?;
-    let settings = CompareSettings { statistics, groups: a.groups.clone(), max_pairs: a.max_pairs };
+    let settings = CompareSettings {
+        statistics,
+        groups: a.groups.iter().chain(&a.group).cloned().collect(),
+        max_pairs: a.max_pairs,
+    };
     let report = compare(&gathered, &settings)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let format =

@@ -40,7 +40,8 @@ pub fn run(a: MergeArgs) -> Result<ExitCode> {
     let format = a.format.unwrap_or_else(|| OutputFormat::default_for(a.output.is_some()));
     let header = PartialHeader { shard: a.shard, actors: Vec::new(), ..partials.header().clone() };
     let grouping = partials.grouping().clone();
-    let (summary, across) = with_output(a.output.as_ref(), |out| {
+    let inputs: Vec<&std::path::Path> = a.partials.iter().map(PathBuf::as_path).collect();
+    let (summary, across) = with_output(a.output.as_ref(), &inputs, |out| {
         let cx = SinkContext { to_stdout: a.output.is_none(), grouping: &grouping };
         let mut sink = format.build(out, &cx, || Ok(header))?;
         partials.merge(sink.as_mut())

@@ -108,6 +108,15 @@ pub struct InputArgs {
     /// sentences share a model batch, which can move a 4th decimal.
     #[arg(long, default_value_t = stance::run::analyze::DEFAULT_CHUNK_DOCS, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     pub chunk: usize,
+    /// The largest text document, JSONL line or CSV row read, in bytes after decompression (at
+    /// least 1; default 16 MiB). A bigger one is reported as an input error naming its file and
+    /// line and is never held in memory whole; the next line or file is read as usual (in a CSV
+    /// file the rest of that file is not read, since a quoted field may hold newlines and the next
+    /// row cannot be found safely). With --max-record-bytes and --chunk, memory is bounded
+    /// whatever the input, compressed bombs included (BENCHMARKS.md).
+    #[arg(long, value_name = "BYTES", default_value_t = stance::input::DEFAULT_MAX_RECORD_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_record_bytes: usize,
     /// Format of stdin; default: JSONL if it starts with `{`, else one text document.
     #[arg(long, value_enum)]
     pub stdin_format: Option<stance::input::Format>,
@@ -152,6 +161,7 @@ impl InputArgs {
                     text: self.csv_text.clone(),
                 },
                 stdin_format: self.stdin_format,
+                max_record_bytes: self.max_record_bytes,
             },
             chunk: self.chunk,
             evidence,
@@ -183,8 +193,14 @@ pub fn rate_style(template: &str) -> ProgressStyle {
 /// Runs `write` on stdout, or on a temporary file beside `path` that is renamed to `path` only when
 /// `write` succeeds: a run that fails or is killed never leaves a file that looks complete (a
 /// killed run leaves the temporary `.NAME.*.partial` beside it). A `path` that exists and is not
-/// a regular file (a device, a FIFO) is written directly.
-pub fn with_output<T>(path: Option<&PathBuf>, write: impl FnOnce(&mut dyn Write) -> Result<T>) -> Result<T> {
+/// a regular file (a device, a FIFO) is written directly. A `path` that names one of the command's
+/// `inputs` is refused before anything runs (the input would be replaced by its own analysis), and
+/// an existing file keeps its permissions.
+pub fn with_output<T>(
+    path: Option<&PathBuf>,
+    inputs: &[&std::path::Path],
+    write: impl FnOnce(&mut dyn Write) -> Result<T>,
+) -> Result<T> {
     let Some(path) = path else {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         let value = write(&mut out)?;
@@ -203,6 +219,7 @@ pub fn with_output<T>(path: Option<&PathBuf>, write: impl FnOnce(&mut dyn Write)
         out.flush().with_context(|| format!("{}: cannot write", path.display()))?;
         return Ok(value);
     }
+    refuse_output_onto_input(path, inputs)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "output".into());
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -214,6 +231,10 @@ pub fn with_output<T>(path: Option<&PathBuf>, write: impl FnOnce(&mut dyn Write)
         .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666))
         .tempfile_in(&dir)
         .with_context(|| format!("{}: cannot create a temporary file in {}", path.display(), dir.display()))?;
+    if let Ok(old) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), old.permissions())
+            .with_context(|| format!("{}: cannot give the new file the old one's permissions", path.display()))?;
+    }
     let mut out = std::io::BufWriter::new(tmp);
     let value = write(&mut out)?;
     let tmp =
@@ -221,6 +242,23 @@ pub fn with_output<T>(path: Option<&PathBuf>, write: impl FnOnce(&mut dyn Write)
     tmp.as_file().sync_all().with_context(|| format!("{}: cannot write", path.display()))?;
     tmp.persist(path).with_context(|| format!("{}: cannot move the finished output into place", path.display()))?;
     Ok(value)
+}
+
+/// Refuses an output path that is one of the inputs (the same file by any name: a hard link, a
+/// symlink, `./x`); `-` (stdin) and inputs that do not exist are not compared.
+pub fn refuse_output_onto_input(path: &std::path::Path, inputs: &[&std::path::Path]) -> Result<()> {
+    let Ok(out) = std::fs::metadata(path) else { return Ok(()) };
+    use std::os::unix::fs::MetadataExt;
+    for input in inputs.iter().filter(|i| i.as_os_str() != "-") {
+        if std::fs::metadata(input).is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino()) {
+            anyhow::bail!(
+                "{}: --output names the input {}; it would be replaced by its own output (write to another file)",
+                path.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Runs `run` over its input into `sink` with a progress spinner (from a checkpoint if `from`

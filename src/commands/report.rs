@@ -49,7 +49,8 @@ pub fn run(a: ReportArgs) -> Result<ExitCode> {
         .with_context(|| format!("{}: not the output of `stance analyze --format json`", a.analysis.display()))?;
     // As every other output: written beside the path and renamed into place only when complete
     // (a full disk or a kill never leaves a page that looks finished), never through a symlink.
-    super::with_output(a.output.as_ref(), |out| {
+    let inputs: Vec<&std::path::Path> = std::iter::once(a.analysis.as_path()).chain(a.compare.as_deref()).collect();
+    super::with_output(a.output.as_ref(), &inputs, |out| {
         out.write_all(page.as_bytes()).context("cannot write the page")?;
         Ok(())
     })?;

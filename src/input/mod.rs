@@ -17,6 +17,10 @@
 //! an [`InputError`] naming the file, the line (where there is one) and the field; nothing is
 //! dropped silently. Files in walked folders with other extensions, and special files there (FIFOs,
 //! sockets, devices, which could block), are counted as skipped.
+//!
+//! Memory is bounded whatever a stream holds: a text document, a JSONL line or a CSV row larger
+//! than [`CorpusOptions::max_record_bytes`] (after decompression) is reported as an error without
+//! being held whole, and a text file is checked for NUL bytes before it is read further.
 
 pub mod readers;
 pub mod sources;
@@ -133,14 +137,33 @@ impl Default for CsvColumns {
     }
 }
 
+/// The largest document, JSONL line or CSV row read by default, in bytes (16 MiB: the longest UN
+/// speech is about 100 KB, a whole novel a few MB). What bounds memory whatever the input, a
+/// compressed bomb included.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;
+
 /// How to read the inputs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct CorpusOptions {
     /// Author for records that name none (plain files, records without `author`).
     pub author: Option<String>,
     pub csv: CsvColumns,
     /// Format of stdin; `None` sniffs (`{` first: JSONL, else one text document).
     pub stdin_format: Option<Format>,
+    /// The largest text document, JSONL line or CSV row, in bytes (after decompression): a bigger
+    /// one is an [`InputError`] and is never held in memory whole.
+    pub max_record_bytes: usize,
+}
+
+impl Default for CorpusOptions {
+    fn default() -> Self {
+        CorpusOptions {
+            author: None,
+            csv: CsvColumns::default(),
+            stdin_format: None,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        }
+    }
 }
 
 /// What the walk found besides records.
@@ -153,6 +176,16 @@ pub struct WalkReport {
 
 fn err(source: &str, line: Option<usize>, message: impl Into<String>) -> InputError {
     InputError { source: source.to_string(), line, message: message.into() }
+}
+
+/// Days in `month` (1-12) of `year` in the proleptic Gregorian calendar.
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Accepts ISO 8601 calendar dates and date-times: `YYYY`, `YYYY-MM`, `YYYY-MM-DD`, optionally
@@ -172,7 +205,11 @@ pub fn check_date(d: &str) -> Result<(), String> {
     let ok_date = match parts.as_slice() {
         [y] => num(y, 4, 0, 9999) && time.is_none(),
         [y, m] => num(y, 4, 0, 9999) && num(m, 2, 1, 12) && time.is_none(),
-        [y, m, day] => num(y, 4, 0, 9999) && num(m, 2, 1, 12) && num(day, 2, 1, 31),
+        [y, m, day] => {
+            num(y, 4, 0, 9999)
+                && num(m, 2, 1, 12)
+                && num(day, 2, 1, days_in_month(y.parse().unwrap_or(0), m.parse().unwrap_or(1)))
+        }
         _ => false,
     };
     if !ok_date {
@@ -216,6 +253,8 @@ mod tests {
             "2024",
             "2024-02",
             "2024-02-29",
+            "2000-02-29",
+            "2024-01-31",
             "2024-02-29T13:05",
             "2024-02-29T13:05:09Z",
             "2024-02-29T13:05:09.123+02:00",
@@ -223,7 +262,19 @@ mod tests {
         ] {
             assert!(check_date(ok).is_ok(), "{ok}");
         }
-        for bad in ["24-02-29", "2024-13-01", "2024/02/01", "yesterday", "2024-02-29T25:00", "2024-02-29T10:00+2", ""] {
+        for bad in [
+            "2020-02-30",
+            "2023-02-29",
+            "1900-02-29",
+            "2024-04-31",
+            "24-02-29",
+            "2024-13-01",
+            "2024/02/01",
+            "yesterday",
+            "2024-02-29T25:00",
+            "2024-02-29T10:00+2",
+            "",
+        ] {
             assert!(check_date(bad).is_err(), "{bad}");
         }
     }

@@ -62,15 +62,9 @@ pub fn read_stream(
         Ok(buf) if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => Format::Jsonl,
         _ => Format::Text,
     });
+    let limit = opts.max_record_bytes;
     match format {
-        Format::Text => {
-            let mut bytes = Vec::new();
-            let rec = match r.read_to_end(&mut bytes) {
-                Err(e) => Err(err(&name, None, format!("cannot read: {e}"))),
-                Ok(_) => text_document(&name, bytes, &opts),
-            };
-            Box::new(std::iter::once(rec))
-        }
+        Format::Text => Box::new(std::iter::once(read_text(r.as_mut(), &name, &opts))),
         Format::Jsonl => {
             let mut line_no = 0usize;
             let mut any = false;
@@ -81,19 +75,23 @@ pub fn read_stream(
                 }
                 let mut buf = Vec::new();
                 line_no += 1;
-                match r.read_until(b'\n', &mut buf) {
+                match read_line_bounded(r.as_mut(), &mut buf, limit) {
                     Err(e) => {
                         done = true;
                         return Some(Err(err(&name, Some(line_no), format!("cannot read: {e}"))));
                     }
-                    Ok(0) => {
+                    Ok(Line::End) => {
                         done = true;
                         if !any {
                             return Some(Err(err(&name, None, "empty file: no records")));
                         }
                         return None;
                     }
-                    Ok(_) => {}
+                    Ok(Line::TooLong) => {
+                        any = true;
+                        return Some(Err(err(&name, Some(line_no), too_large("line", limit))));
+                    }
+                    Ok(Line::Read) => {}
                 }
                 if buf.iter().all(u8::is_ascii_whitespace) {
                     continue;
@@ -106,7 +104,12 @@ pub fn read_stream(
             }))
         }
         Format::Csv => {
-            let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(r);
+            // The CSV reader holds a row whole while it parses it, so the bytes it may take are
+            // metered: each row may read `limit` bytes past the end of what the previous one read.
+            let meter = std::rc::Rc::new(Metered::default());
+            meter.allow(limit);
+            let metered = MeteredRead { inner: r, meter: meter.clone() };
+            let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(metered);
             let headers = match reader.byte_headers() {
                 Ok(h) => h.clone(),
                 Err(e) => return Box::new(std::iter::once(Err(err(&name, Some(1), format!("bad CSV header: {e}"))))),
@@ -122,15 +125,26 @@ pub fn read_stream(
             };
             let mut any = false;
             let mut finished = false;
+            let mut last_line = 1;
+            meter.allow(limit);
             let mut records = reader.into_byte_records();
             Box::new(std::iter::from_fn(move || {
                 if finished {
                     return None;
                 }
-                match records.next() {
+                let next = records.next();
+                meter.allow(limit);
+                match next {
                     None => {
                         finished = true;
                         (!any).then(|| Err(err(&name, None, "empty file: no CSV rows")))
+                    }
+                    Some(Err(_)) if meter.exceeded.get() => {
+                        // The row cannot be skipped safely (a quoted field may hold newlines), so
+                        // the file ends here, and says so.
+                        finished = true;
+                        let message = format!("{}; the rest of this file is not read", too_large("CSV row", limit));
+                        Some(Err(err(&name, Some(last_line + 1), message)))
                     }
                     Some(Err(e)) => {
                         any = true;
@@ -140,11 +154,123 @@ pub fn read_stream(
                     Some(Ok(row)) => {
                         any = true;
                         let line = row.position().map_or(0, |p| p.line() as usize);
+                        last_line = line + row.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count()).sum::<usize>();
                         Some(csv_record(&name, line, &headers, text_col, &row, &opts))
                     }
                 }
             }))
         }
+    }
+}
+
+/// The message for a record over the size limit.
+fn too_large(what: &str, limit: usize) -> String {
+    format!("{what} larger than {limit} bytes (--max-record-bytes), not read")
+}
+
+/// Reads one text document: NUL bytes in its first buffer refuse it before anything else is read
+/// (a compressed bomb of zeros stops here), and more than `max_record_bytes` refuses it without
+/// holding more than that.
+fn read_text(r: &mut dyn BufRead, name: &str, opts: &CorpusOptions) -> Record {
+    match r.fill_buf() {
+        Err(e) => return Err(err(name, None, format!("cannot read: {e}"))),
+        Ok(head) if head.contains(&0) => return Err(err(name, None, "binary file (NUL bytes), not text")),
+        Ok(_) => {}
+    }
+    let limit = opts.max_record_bytes;
+    let mut bytes = Vec::new();
+    if let Err(e) = r.take(limit as u64 + 1).read_to_end(&mut bytes) {
+        return Err(err(name, None, format!("cannot read: {e}")));
+    }
+    if bytes.len() > limit {
+        return Err(err(name, None, too_large("document", limit)));
+    }
+    text_document(name, bytes, opts)
+}
+
+/// What [`read_line_bounded`] found.
+enum Line {
+    /// A line (with its line ending) is in the buffer.
+    Read,
+    /// The line was longer than the limit: it was read to its end and dropped.
+    TooLong,
+    /// The stream has ended.
+    End,
+}
+
+/// `read_until(b'\n')` that never holds more than `limit` bytes of a line (plus its `\r\n`): a
+/// longer line is consumed to its end and reported as [`Line::TooLong`].
+fn read_line_bounded(r: &mut dyn BufRead, buf: &mut Vec<u8>, limit: usize) -> std::io::Result<Line> {
+    let (mut read, mut over) = (0usize, false);
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if avail.is_empty() {
+            break;
+        }
+        let (used, done) = match avail.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (avail.len(), false),
+        };
+        if !over {
+            if buf.len() + used > limit.saturating_add(2) {
+                over = true;
+                *buf = Vec::new();
+            } else {
+                buf.extend_from_slice(&avail[..used]);
+            }
+        }
+        r.consume(used);
+        read += used;
+        if done {
+            break;
+        }
+    }
+    Ok(if read == 0 {
+        Line::End
+    } else if over {
+        Line::TooLong
+    } else {
+        Line::Read
+    })
+}
+
+/// How many bytes a [`MeteredRead`] may still hand out, and whether it refused.
+#[derive(Default)]
+struct Metered {
+    given: std::cell::Cell<u64>,
+    allowed: std::cell::Cell<u64>,
+    exceeded: std::cell::Cell<bool>,
+}
+
+impl Metered {
+    /// Allows `more` bytes past what has been handed out so far.
+    fn allow(&self, more: usize) {
+        self.allowed.set(self.given.get().saturating_add(more as u64));
+    }
+}
+
+/// A reader that fails once it has handed out more than its [`Metered`] allows.
+struct MeteredRead<R> {
+    inner: R,
+    meter: std::rc::Rc<Metered>,
+}
+
+impl<R: Read> Read for MeteredRead<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let m = &self.meter;
+        let room = m.allowed.get().saturating_sub(m.given.get());
+        if room == 0 {
+            m.exceeded.set(true);
+            return Err(std::io::Error::other("record over the size limit"));
+        }
+        let n = out.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let got = self.inner.read(&mut out[..n])?;
+        m.given.set(m.given.get() + got as u64);
+        Ok(got)
     }
 }
 
@@ -229,7 +355,16 @@ fn jsonl_record(name: &str, line: usize, buf: &[u8], opts: &CorpusOptions) -> Re
         }
     };
     let author = opt_str("author", author)?.or_else(|| opts.author.clone());
-    let date = opt_str("date", date)?;
+    // A year given as a JSON number (`"date": 1947`) is the year; any other number is refused.
+    let date = match date {
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|y| (1000..=9999).contains(&y)) => Some(n.to_string()),
+        Some(Value::Number(_)) => {
+            return Err(e("field \"date\": a number is taken only as a year (1000-9999); \
+             give other dates as ISO 8601 strings"
+                .into()))
+        }
+        other => opt_str("date", other)?,
+    };
     let title = opt_str("title", title)?;
     if let Some(d) = &date {
         check_date(d).map_err(|m| e(format!("field \"date\": {m}")))?;
@@ -273,4 +408,61 @@ fn csv_record(
         text: fields[text_col].clone(),
         meta,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(bytes: &'static [u8], format: Format, limit: usize) -> Vec<Record> {
+        let opts = CorpusOptions { max_record_bytes: limit, ..CorpusOptions::default() };
+        read_stream(Box::new(BufReader::with_capacity(16, bytes)), "in".into(), Some(format), &opts).collect()
+    }
+
+    fn message(r: &Record) -> String {
+        r.as_ref().map(|d| format!("document {}", d.id)).unwrap_or_else(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_text_over_the_limit_is_refused_and_one_at_it_is_read() {
+        let at = read(b"Russia agreed.", Format::Text, 14);
+        assert_eq!(at[0].as_ref().unwrap().text, "Russia agreed.");
+        let over = read(b"Russia agreed.", Format::Text, 13);
+        assert_eq!(message(&over[0]), "in: document larger than 13 bytes (--max-record-bytes), not read");
+    }
+
+    #[test]
+    fn nul_bytes_refuse_a_text_before_it_is_read() {
+        let got = read(b"\0\0\0\0", Format::Text, 2);
+        assert_eq!(message(&got[0]), "in: binary file (NUL bytes), not text");
+    }
+
+    #[test]
+    fn a_jsonl_line_over_the_limit_is_one_error_and_the_next_lines_are_read() {
+        let input = b"{\"id\":\"a\",\"text\":\"x\"}\r\n{\"id\":\"b\",\"text\":\"a long line, longer than the limit\"}\n{\"id\":\"c\",\"text\":\"y\"}";
+        let got: Vec<String> = read(input, Format::Jsonl, 24).iter().map(message).collect();
+        assert_eq!(got, ["document a", "in:2: line larger than 24 bytes (--max-record-bytes), not read", "document c"]);
+    }
+
+    #[test]
+    fn a_csv_row_over_the_limit_ends_the_file_with_an_error_that_says_so() {
+        let input = b"id,text\na,short\nb,\"a quoted field\nwith a newline, longer than the limit of the test\"\nc,never read\n";
+        let got: Vec<String> = read(input, Format::Csv, 40).iter().map(message).collect();
+        assert_eq!(
+            got,
+            [
+                "document a",
+                "in:3: CSV row larger than 40 bytes (--max-record-bytes), not read; the rest of this file is not read"
+            ]
+        );
+        let all: Vec<String> = read(input, Format::Csv, 4096).iter().map(message).collect();
+        assert_eq!(all, ["document a", "document b", "document c"]);
+    }
+
+    #[test]
+    fn a_year_given_as_a_number_is_the_date() {
+        let got = read(b"{\"text\":\"x\",\"date\":1947}\n{\"text\":\"x\",\"date\":19.5}\n", Format::Jsonl, 1000);
+        assert_eq!(got[0].as_ref().unwrap().date.as_deref(), Some("1947"));
+        assert!(message(&got[1]).contains("field \"date\": a number is taken only as a year"), "{}", message(&got[1]));
+    }
 }

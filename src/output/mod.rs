@@ -46,7 +46,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::groups::{GroupKey, GroupingReport, MAX_FILLED_GROUPS};
+use crate::aggregate::groups::{widest_gap, GroupKey, Grouping, GroupingReport, MAX_EMPTY_BUCKETS};
 use crate::aggregate::sums::{ActorProfile, ActorSums};
 use crate::aggregate::totals::{Totals, TotalsSnapshot};
 use crate::input::{Document, InputError};
@@ -171,11 +171,32 @@ pub fn close(totals: Totals, actors: &[ActorInfo], sink: &mut dyn Sink) -> Resul
     let authors: Vec<AuthorReport> =
         totals.authors().iter().map(|(name, (n, sums))| AuthorReport::new(name, *n, sums, actors)).collect();
     let seen: Vec<GroupKey> = totals.groups().keys().cloned().collect();
-    let (keys, filled) = grouping.with_empty_buckets(&seen, MAX_FILLED_GROUPS);
+    let (keys, filled) = grouping.with_empty_buckets(&seen, MAX_EMPTY_BUCKETS);
     if !filled {
+        let gap = widest_gap(grouping, totals.groups().iter().map(|(k, (n, _))| (k, *n)))
+            .map(|((a, na), (b, nb))| {
+                let docs = |n: u64| if n == 1 { "1 document".to_string() } else { format!("{n} documents") };
+                format!("; the widest gap is between {a} ({}) and {b} ({}): check those dates", docs(na), docs(nb))
+            })
+            .unwrap_or_default();
         sink.warning(&format!(
-            "empty time buckets are not listed: they would make more than {MAX_FILLED_GROUPS} groups \
-             (use a coarser date: bucket)"
+            "empty time buckets are not listed: they would add more than {MAX_EMPTY_BUCKETS} empty groups{gap} \
+             (or use a coarser date: bucket)"
+        ))?;
+    }
+    // (Not for the default grouping: plain files without an author are common, and counted.)
+    if seen.is_empty() && totals.summary.documents > 0 && *grouping != Grouping::default() {
+        let lacking: Vec<String> = grouping
+            .names()
+            .iter()
+            .zip(totals.missing())
+            .filter(|(_, n)| **n > 0)
+            .map(|(name, n)| format!("{n} lack {name}"))
+            .collect();
+        sink.warning(&format!(
+            "no group: none of the {} documents has every --by key ({}); check the key's spelling",
+            totals.summary.documents,
+            lacking.join(", ")
         ))?;
     }
     let empty = vec![ActorSums::default(); totals.corpus().len()];

@@ -8,9 +8,13 @@
 //!                               "evidence": k, "actors": [...]}}
 //! {"type": "document", "data": DocumentReport}        every document and error, in input order,
 //! {"type": "error",    "data": ErrorReport}           with records counted within the shard
-//! {"type": "totals",   "data": TotalsSnapshot}        exact integer sums; last line: its absence
-//!                                                     means the run did not finish
+//! {"type": "totals",   "data": TotalsSnapshot,        exact integer sums; last line: its absence
+//!  "checksum": hex}                                   means the run did not finish
 //! ```
+//!
+//! `checksum` is a 64-bit FNV-1a hash ([`LineHash`]) over the bytes of every line before it (with
+//! their newlines) and then the totals' `data` as written: `merge` recomputes it, so an edited,
+//! cut or spliced partial is refused instead of merged into figures no run produced.
 //!
 //! Invariant: a line is written as its document or error arrives, so a partial of any size
 //! streams, and only [`Sink::finish`] writes the totals line.
@@ -23,7 +27,46 @@ use serde::{Deserialize, Serialize};
 use super::{ActorInfo, Closing, DocumentReport, ErrorReport, Sink};
 use crate::input::InputError;
 
-pub const PARTIAL_VERSION: u32 = 1;
+/// Version 2 added the checksum.
+pub const PARTIAL_VERSION: u32 = 2;
+
+/// The running hash behind a partial's checksum: FNV-1a over bytes, 64 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineHash(u64);
+
+impl Default for LineHash {
+    fn default() -> Self {
+        LineHash(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl LineHash {
+    pub fn update(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    /// The hash as 16 hex digits.
+    pub fn hex(&self) -> String {
+        format!("{:016x}", self.0)
+    }
+    /// The hash of the first `bytes` bytes of the file at `path` (a checkpoint's partial, before
+    /// the run goes on appending to it).
+    pub fn of_file_prefix(path: &std::path::Path, bytes: u64) -> std::io::Result<LineHash> {
+        use std::io::Read;
+        let mut h = LineHash::default();
+        let mut f = std::fs::File::open(path)?.take(bytes);
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = f.read(&mut buf)?;
+            if n == 0 {
+                return Ok(h);
+            }
+            h.update(&buf[..n]);
+        }
+    }
+}
 
 /// What a partial was made with; partials merge only when all of it but `shard` agrees.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,20 +92,38 @@ struct Line<'a, T> {
     data: T,
 }
 
+/// The last line: the totals and the checksum of everything before.
+#[derive(Serialize)]
+struct TotalsLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    data: &'a serde_json::value::RawValue,
+    checksum: String,
+}
+
 /// Writes a partial (`--format partial`).
 pub struct PartialSink<W: Write> {
     out: W,
     header: PartialHeader,
+    hash: LineHash,
+    buf: Vec<u8>,
 }
 
 impl<W: Write> PartialSink<W> {
     /// `header.actors` is filled in by `begin`.
     pub fn new(out: W, header: PartialHeader) -> Self {
-        PartialSink { out, header }
+        Self::continuing(out, header, LineHash::default())
+    }
+    /// A sink appending to a partial whose lines so far hash to `hash` (a resumed checkpoint).
+    pub fn continuing(out: W, header: PartialHeader, hash: LineHash) -> Self {
+        PartialSink { out, header, hash, buf: Vec::new() }
     }
     fn line(&mut self, kind: &str, data: impl Serialize) -> Result<()> {
-        serde_json::to_writer(&mut self.out, &Line { kind, data })?;
-        self.out.write_all(b"\n")?;
+        self.buf.clear();
+        serde_json::to_writer(&mut self.buf, &Line { kind, data })?;
+        self.buf.push(b'\n');
+        self.hash.update(&self.buf);
+        self.out.write_all(&self.buf)?;
         Ok(())
     }
 }
@@ -85,7 +146,11 @@ impl<W: Write> Sink for PartialSink<W> {
     }
     /// The run's sums are the partial's last line: its absence means the run did not finish.
     fn finish(&mut self, end: &Closing) -> Result<()> {
-        self.line("totals", &end.totals)?;
+        let data = serde_json::value::to_raw_value(&end.totals)?;
+        let mut hash = self.hash;
+        hash.update(data.get().as_bytes());
+        serde_json::to_writer(&mut self.out, &TotalsLine { kind: "totals", data: &data, checksum: hash.hex() })?;
+        self.out.write_all(b"\n")?;
         self.out.flush()?;
         Ok(())
     }

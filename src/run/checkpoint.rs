@@ -283,10 +283,12 @@ impl Checkpoint {
 
     /// Flushes the sink, syncs the partial, and replaces `state.json` (`totals` None: complete).
     fn save(&mut self, totals: Option<TotalsSnapshot>, records: usize, sink: &mut dyn Sink) -> Result<()> {
-        sink.flush()?;
-        let partial = File::open(self.partial_path())?;
-        partial.sync_all()?;
-        let bytes = partial.metadata()?.len();
+        let path = self.partial_path();
+        let cannot = |what: &str, p: &Path| format!("{}: cannot {what} (is the disk full?)", p.display());
+        sink.flush().with_context(|| cannot("write", &path))?;
+        let partial = File::open(&path).with_context(|| cannot("open", &path))?;
+        partial.sync_all().with_context(|| cannot("sync", &path))?;
+        let bytes = partial.metadata().with_context(|| cannot("read", &path))?.len();
         let complete = totals.is_none();
         let state = CheckpointState {
             version: CHECKPOINT_VERSION,
@@ -299,10 +301,10 @@ impl Checkpoint {
         };
         let tmp = self.dir.join("state.json.tmp");
         let mut f = File::create(&tmp).with_context(|| format!("{}: cannot write", tmp.display()))?;
-        serde_json::to_writer(&mut f, &state)?;
-        f.write_all(b"\n")?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, self.dir.join("state.json"))?;
+        serde_json::to_writer(&mut f, &state).with_context(|| cannot("write", &tmp))?;
+        f.write_all(b"\n").with_context(|| cannot("write", &tmp))?;
+        f.sync_all().with_context(|| cannot("sync", &tmp))?;
+        std::fs::rename(&tmp, self.dir.join("state.json")).with_context(|| cannot("rename", &tmp))?;
         if let Ok(d) = File::open(&self.dir) {
             let _ = d.sync_all();
         }

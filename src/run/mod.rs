@@ -266,7 +266,7 @@ impl Run {
         let command = serde_json::json!({
             "inputs": inputs, "by": header.by, "evidence": header.evidence, "chunk": self.options.chunk_docs,
             "strict": self.options.strict, "author": self.corpus.author,
-            "csv": [&c.id, &c.author, &c.date, &c.title, &c.text],
+            "csv": [&c.id, &c.author, &c.date, &c.title, &c.text], "max_record_bytes": self.corpus.max_record_bytes,
             "model": header.model, "lexicon": header.lexicon,
         });
         partial::fingerprint(&[command.to_string().as_bytes()])

@@ -21,7 +21,7 @@ use serde::Deserialize;
 use crate::aggregate::groups::Grouping;
 use crate::aggregate::totals::{Totals, TotalsSnapshot};
 use crate::input::InputError;
-use crate::output::partial::{PartialHeader, PARTIAL_VERSION};
+use crate::output::partial::{LineHash, PartialHeader, PARTIAL_VERSION};
 use crate::output::{close, DocumentReport, ErrorReport, Sink, SCHEMA_VERSION};
 use crate::text::actors::Lexicon;
 
@@ -65,6 +65,9 @@ struct RawLine {
     #[serde(rename = "type")]
     kind: String,
     data: Box<serde_json::value::RawValue>,
+    /// Only on the totals line.
+    #[serde(default)]
+    checksum: Option<String>,
 }
 
 fn open(path: &Path) -> Result<Box<dyn BufRead>> {
@@ -91,6 +94,35 @@ pub fn read_header(path: &Path) -> Result<PartialHeader> {
     Ok(h)
 }
 
+/// Checks a partial's checksum against its lines (a pass over the file before anything of it is
+/// merged, so an edited partial is refused before a byte of output is written).
+pub fn verify_checksum(path: &Path) -> Result<()> {
+    let name = path.display();
+    let mut hash = LineHash::default();
+    let mut reader = open(path)?;
+    let mut line = Vec::new();
+    let mut line_no = 0usize;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).with_context(|| format!("{name}: cannot read"))? == 0 {
+            bail!("{name}: no totals line: the run that wrote this partial did not finish");
+        }
+        line_no += 1;
+        let raw: RawLine =
+            serde_json::from_slice(&line).with_context(|| format!("{name}:{line_no}: not a partial line"))?;
+        if raw.kind == "totals" {
+            hash.update(raw.data.get().as_bytes());
+            ensure!(
+                raw.checksum.as_deref() == Some(hash.hex().as_str()),
+                "{name}:{line_no}: the checksum does not match the lines before it: the partial was edited, cut or \
+                 spliced after it was written"
+            );
+            return Ok(());
+        }
+        hash.update(&line);
+    }
+}
+
 /// Partials to merge, their headers read and checked against each other, in shard order.
 pub struct Partials<'a> {
     shards: Vec<(PartialHeader, &'a PathBuf)>,
@@ -104,6 +136,9 @@ impl<'a> Partials<'a> {
         ensure!(!paths.is_empty(), "no partials to merge");
         let mut shards: Vec<(PartialHeader, &PathBuf)> =
             paths.iter().map(|p| Ok((read_header(p)?, p))).collect::<Result<_>>()?;
+        for p in paths {
+            verify_checksum(p)?;
+        }
         let (first, first_path) = shards[0].clone();
         for (h, p) in &shards[1..] {
             let differs = |what: &str, a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| {
@@ -185,12 +220,20 @@ impl<'a> Partials<'a> {
             let name = path.display();
             let mut records = 0usize;
             let mut snapshot = None;
-            for (i, line) in open(path)?.lines().enumerate().skip(1) {
+            let mut hash = LineHash::default();
+            for (i, line) in open(path)?.lines().enumerate() {
                 let line = line.with_context(|| format!("{name}:{}: cannot read", i + 1))?;
                 ensure!(snapshot.is_none(), "{name}:{}: a line after the totals", i + 1);
                 let raw: RawLine =
                     serde_json::from_str(&line).with_context(|| format!("{name}:{}: not a partial line", i + 1))?;
                 let at = || format!("{name}:{}", i + 1);
+                if raw.kind != "totals" {
+                    hash.update(line.as_bytes());
+                    hash.update(b"\n");
+                }
+                if i == 0 {
+                    continue; // the header, read by `open`
+                }
                 match raw.kind.as_str() {
                     "document" => {
                         let mut d: DocumentReport = serde_json::from_str(raw.data.get()).with_context(at)?;
@@ -229,6 +272,13 @@ impl<'a> Partials<'a> {
                         sink.error(&InputError { source: e.source, line: e.line, message: e.message })?;
                     }
                     "totals" => {
+                        hash.update(raw.data.get().as_bytes());
+                        ensure!(
+                            raw.checksum.as_deref() == Some(hash.hex().as_str()),
+                            "{}: the checksum does not match the lines before it: the partial was edited, cut or \
+                             spliced after it was written",
+                            at()
+                        );
                         let t: TotalsSnapshot = serde_json::from_str(raw.data.get()).with_context(at)?;
                         snapshot = Some(t);
                     }
