@@ -5,7 +5,9 @@
 mod common;
 
 use common::KeywordScorer;
-use stance::aggregate::compare::{compare, read_analysis, CompareReport, CompareSettings, Gathered, Status};
+use stance::aggregate::compare::{
+    compare, read_analysis, CompareMode, CompareReport, CompareSettings, Gathered, Status, REST_LABEL,
+};
 use stance::aggregate::groups::{By, Grouping};
 use stance::aggregate::stats::CompareOptions;
 use stance::input::{read_corpus, CorpusOptions};
@@ -61,6 +63,7 @@ fn settings() -> CompareSettings {
         statistics: CompareOptions { resamples: 999, min_sentences: 5, ..CompareOptions::default() },
         groups: Vec::new(),
         max_pairs: 100,
+        mode: Default::default(),
     }
 }
 
@@ -225,6 +228,8 @@ mod mirror {
         pub actors: Vec<Actor>,
         pub grouping: Grouping,
         pub method: Method,
+        pub mode: String,
+        pub reference: Option<String>,
         pub groups: Vec<Group>,
         pub comparisons: Vec<Comparison>,
         pub summary: Summary,
@@ -409,4 +414,97 @@ fn colliding_labels_and_a_single_chosen_group_are_refused() {
     s.groups = vec!["2000".into(), "2000".into()];
     let err = format!("{:#}", compare(&gathered, &s).unwrap_err());
     assert!(err.contains("at least two different groups") && err.contains("'2000'"), "{err}");
+}
+
+/// Twelve states (meta "state"), 20 documents each; state "P" writes "bad" about Russia in every
+/// sentence (one document in eleven excepted), every other state in one of four, with each
+/// document's own lean; China the same
+/// everywhere. Returns the gathered documents by state.
+fn many_groups() -> Gathered {
+    let mut lines = String::new();
+    for g in 0..12 {
+        let state = if g == 0 { "P".to_string() } else { format!("S{g:02}") };
+        for d in 0..20 {
+            let i = g * 20 + d;
+            let mut text = String::new();
+            for s in 0..4 {
+                let bad = if g == 0 { s < 4 } else { s < 1 };
+                let exception = if g == 0 { i % 11 == 0 } else { i % 5 == 0 };
+                let word = if (bad && !exception) || (!bad && i % 7 == 0) { "bad" } else { "good" };
+                text.push_str(&format!("Russia is {word} on day {s}. "));
+            }
+            text.push_str(if i % 3 == 0 { "China is bad. " } else { "China is good. " });
+            lines += &serde_json::json!({"id": format!("d{i}"), "state": state, "text": text}).to_string();
+            lines.push('\n');
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.jsonl");
+    std::fs::write(&path, lines).unwrap();
+    let by = Grouping::new(vec![By::Meta("state".into())]).unwrap();
+    let mut gathered = Gathered::new(by.clone());
+    let (records, walk) = read_corpus(&[path.display().to_string()], &CorpusOptions::default());
+    let opts = AnalyzeOptions { grouping: by, ..AnalyzeOptions::default() };
+    analyze(
+        Input { records, skipped_files: walk.skipped_files },
+        &Lexicon::default_actors(),
+        &KeywordScorer,
+        opts,
+        &mut gathered,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    gathered
+}
+
+/// Issue 19: `--vs-rest` finds the one state planted against Russia, and none of the eleven null
+/// states nor anything on China, with Benjamini-Hochberg by default; the planted comparison ranks
+/// first with an interval below zero.
+#[test]
+fn vs_rest_finds_the_planted_group_and_not_the_null_ones() {
+    let gathered = many_groups();
+    let mut s = settings();
+    s.mode = CompareMode::VsRest;
+    s.statistics.correction = s.mode.default_correction();
+    let report = compare(&gathered, &s).unwrap();
+    assert_eq!((report.mode.as_str(), report.method.correction.as_str()), ("vs-rest", "benjamini-hochberg"));
+    assert_eq!(report.groups.len(), 12);
+    assert_eq!(report.comparisons.len(), 12 * 4, "one test per state and actor");
+    let significant: Vec<(&str, &str)> = report
+        .comparisons
+        .iter()
+        .filter(|c| c.significant == Some(true))
+        .map(|c| (c.a.as_str(), c.actor.as_str()))
+        .collect();
+    assert_eq!(significant, [("P", "russia")], "only the planted state differs from the rest");
+    let top = &report.comparisons[0];
+    assert_eq!((top.a.as_str(), top.b.as_str(), top.rank), ("P", REST_LABEL, Some(1)), "{top:?}");
+    assert!(top.ci95.unwrap()[1] < 0.0 && top.difference.unwrap() < -0.3, "{top:?}");
+    assert_eq!((top.a_documents, top.b_documents), (20, 220), "the rest is every other state's documents");
+}
+
+/// Issue 19: `--reference` compares each state with one; the planted state differs from the
+/// reference, the null ones do not; the reference is listed among the groups but not compared
+/// with itself.
+#[test]
+fn reference_compares_each_group_with_one() {
+    let gathered = many_groups();
+    let mut s = settings();
+    s.mode = CompareMode::Reference("S01".into());
+    s.statistics.correction = s.mode.default_correction();
+    let report = compare(&gathered, &s).unwrap();
+    assert_eq!((report.mode.as_str(), report.reference.as_deref()), ("reference", Some("S01")));
+    assert_eq!(report.comparisons.len(), 11 * 4);
+    assert!(report.comparisons.iter().all(|c| c.b == "S01" && c.a != "S01"));
+    let significant: Vec<&str> =
+        report.comparisons.iter().filter(|c| c.significant == Some(true)).map(|c| c.a.as_str()).collect();
+    assert_eq!(
+        significant,
+        ["P"],
+        "{:?}",
+        report.comparisons.iter().map(|c| (&c.a, &c.actor, c.p_adjusted)).collect::<Vec<_>>()
+    );
+    s.mode = CompareMode::Reference("nowhere".into());
+    let err = format!("{:#}", compare(&gathered, &s).unwrap_err());
+    assert!(err.contains("--reference: no group 'nowhere'"), "{err}");
 }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::groups::{GroupKey, Grouping, GroupingReport};
 use crate::aggregate::round4;
-use crate::aggregate::stats::{self, CompareOptions, DocumentTable, Outcome, Request};
+use crate::aggregate::stats::{self, CompareOptions, Correction, DocumentTable, Outcome, Request};
 use crate::input::Meta;
 use crate::output::{clip, escape_controls, neutralise_formula, ActorInfo, DocumentReport, Sink};
 
@@ -302,6 +302,42 @@ impl<'de> Visitor<'de> for DocumentsSeed<'_> {
     }
 }
 
+/// Which comparisons are made among the chosen groups.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CompareMode {
+    /// Every pair of chosen groups.
+    #[default]
+    Pairs,
+    /// Each chosen group against every other document that has a group (all groups but it),
+    /// labelled [`REST_LABEL`].
+    VsRest,
+    /// Each chosen group against the group of this label.
+    Reference(String),
+}
+
+impl CompareMode {
+    /// The correction used unless one is asked for: Holm (family-wise) for a few pairs;
+    /// Benjamini-Hochberg (false discovery rate) for one test per group, where a user asks which
+    /// of many groups stand out.
+    pub fn default_correction(&self) -> Correction {
+        match self {
+            CompareMode::Pairs => Correction::Holm,
+            CompareMode::VsRest | CompareMode::Reference(_) => Correction::BenjaminiHochberg,
+        }
+    }
+    /// The name in the report's `mode` field.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CompareMode::Pairs => "pairs",
+            CompareMode::VsRest => "vs-rest",
+            CompareMode::Reference(_) => "reference",
+        }
+    }
+}
+
+/// The `b` of a comparison of a group against the rest.
+pub const REST_LABEL: &str = "(rest)";
+
 /// What to compare and how.
 #[derive(Debug, Clone)]
 pub struct CompareSettings {
@@ -309,6 +345,7 @@ pub struct CompareSettings {
     /// Group labels to compare (every pair among them); empty: every group.
     pub groups: Vec<String>,
     pub max_pairs: usize,
+    pub mode: CompareMode,
 }
 
 /// A group as the comparison lists it.
@@ -391,6 +428,10 @@ pub struct CompareReport {
     pub actors: Vec<ActorInfo>,
     pub grouping: GroupingReport,
     pub method: Method,
+    /// `pairs` (every pair of groups), `vs-rest` (each group against all other documents, `b`
+    /// being "(rest)") or `reference` (each group against `reference`).
+    pub mode: String,
+    pub reference: Option<String>,
     pub groups: Vec<GroupInfo>,
     /// Tested comparisons by rank, then the others in group and actor order.
     pub comparisons: Vec<Comparison>,
@@ -411,8 +452,32 @@ pub fn compare(g: &Gathered, settings: &CompareSettings) -> Result<CompareReport
             crate::aggregate::groups::LABEL_SEPARATOR.trim()
         );
     }
+    let find = |want: &str, flag: &str| -> Result<&GroupKey> {
+        match all.iter().find(|k| label(k) == want) {
+            Some(k) => Ok(*k),
+            None => {
+                let known: Vec<String> = all.iter().take(20).map(|k| format!("'{}'", label(k))).collect();
+                bail!(
+                    "{flag}: no group '{want}' (by {}); groups are {}{}",
+                    g.grouping.names().join(", "),
+                    known.join(", "),
+                    if all.len() > 20 { ", ..." } else { "" }
+                )
+            }
+        }
+    };
+    let reference = match &settings.mode {
+        CompareMode::Reference(r) => Some(find(r, "--reference")?),
+        _ => None,
+    };
     let chosen: Vec<&GroupKey> = if settings.groups.is_empty() {
-        all.clone()
+        all.iter().copied().filter(|k| Some(*k) != reference).collect()
+    } else if settings.mode != CompareMode::Pairs {
+        let mut chosen = settings.groups.iter().map(|w| find(w, "--groups")).collect::<Result<Vec<_>>>()?;
+        chosen.sort();
+        chosen.dedup();
+        chosen.retain(|k| Some(*k) != reference);
+        chosen
     } else {
         let mut chosen = Vec::new();
         for want in &settings.groups {
@@ -436,14 +501,25 @@ pub fn compare(g: &Gathered, settings: &CompareSettings) -> Result<CompareReport
         }
         chosen
     };
-    let pairs: Vec<(usize, usize)> =
-        (0..chosen.len()).flat_map(|i| (i + 1..chosen.len()).map(move |j| (i, j))).collect();
-    if pairs.len() > settings.max_pairs {
+    // Each contrast: group `chosen[i]` against `Against`.
+    enum Against {
+        Group(usize),
+        Rest,
+        Reference,
+    }
+    let contrasts: Vec<(usize, Against)> = match settings.mode {
+        CompareMode::Pairs => {
+            (0..chosen.len()).flat_map(|i| (i + 1..chosen.len()).map(move |j| (i, Against::Group(j)))).collect()
+        }
+        CompareMode::VsRest => (0..chosen.len()).map(|i| (i, Against::Rest)).collect(),
+        CompareMode::Reference(_) => (0..chosen.len()).map(|i| (i, Against::Reference)).collect(),
+    };
+    if contrasts.len() > settings.max_pairs {
         bail!(
             "{} groups make {} pairs, more than --max-pairs {}: name the groups to compare with --groups A,B,... \
-             or raise --max-pairs",
+             compare each with the rest (--vs-rest) or with one (--reference GROUP), or raise --max-pairs",
             chosen.len(),
-            pairs.len(),
+            contrasts.len(),
             settings.max_pairs
         );
     }
@@ -465,25 +541,33 @@ pub fn compare(g: &Gathered, settings: &CompareSettings) -> Result<CompareReport
     for (i, k) in g.keys.iter().enumerate() {
         rows_of.entry(k).or_default().push(i);
     }
+    let reference_rows = reference.map(|k| rows_of.get(k).cloned().unwrap_or_default()).unwrap_or_default();
     let members: Vec<Vec<usize>> = chosen.iter().map(|k| rows_of.remove(*k).unwrap_or_default()).collect();
-    let requests: Vec<Request> = pairs
-        .iter()
-        .flat_map(|&(i, j)| {
-            let members = &members;
-            (0..n_actors).map(move |actor| Request { a: members[i].clone(), b: members[j].clone(), actor })
-        })
-        .collect();
-    let outcomes = stats::compare(&table, &requests, &settings.statistics)?;
-    let names: Vec<(String, String)> = pairs
-        .iter()
-        .flat_map(|&(i, j)| (0..n_actors).map(move |_| (i, j)))
-        .map(|(i, j)| (label(chosen[i]), label(chosen[j])))
-        .collect();
+    // Requests are made as the statistics need them: "the rest" of each of 15,000 groups would
+    // not fit in memory at once.
+    let request = |n: usize| {
+        let (i, against) = &contrasts[n / n_actors];
+        let b = match against {
+            Against::Group(j) => members[*j].clone(),
+            Against::Reference => reference_rows.clone(),
+            Against::Rest => (0..g.keys.len()).filter(|&r| &g.keys[r] != chosen[*i]).collect(),
+        };
+        std::borrow::Cow::Owned(Request { a: members[*i].clone(), b, actor: n % n_actors })
+    };
+    let outcomes = stats::compare_each(&table, contrasts.len() * n_actors, request, &settings.statistics)?;
+    let reference_label = reference.map(label);
     let mut comparisons: Vec<Comparison> = outcomes
         .iter()
-        .zip(&requests)
-        .zip(names)
-        .map(|((o, r), (a, b))| comparison(o, &g.actors[r.actor].id, a, b))
+        .enumerate()
+        .map(|(n, o)| {
+            let (i, against) = &contrasts[n / n_actors];
+            let b = match against {
+                Against::Group(j) => label(chosen[*j]),
+                Against::Rest => REST_LABEL.to_string(),
+                Against::Reference => reference_label.clone().unwrap_or_default(),
+            };
+            comparison(o, &g.actors[n % n_actors].id, label(chosen[*i]), b)
+        })
         .collect();
     comparisons.sort_by_key(|c| c.rank.unwrap_or(usize::MAX));
     let o = &settings.statistics;
@@ -507,8 +591,11 @@ pub fn compare(g: &Gathered, settings: &CompareSettings) -> Result<CompareReport
             min_sentences: o.min_sentences,
             min_documents: o.min_documents,
         },
+        mode: settings.mode.name().into(),
+        reference: reference_label.clone(),
         groups: chosen
             .iter()
+            .chain(reference.iter())
             .map(|k| GroupInfo { key: g.grouping.parts(k), label: label(k), documents: g.group_documents[*k] })
             .collect(),
         summary: CompareSummary { documents: g.documents, comparisons: comparisons.len(), tested, significant },
@@ -596,9 +683,14 @@ pub fn write_csv(report: &CompareReport, out: impl Write) -> Result<()> {
 pub fn write_table(report: &CompareReport, mut out: impl Write) -> Result<()> {
     let m = &report.method;
     let name = |id: &str| report.actors.iter().find(|a| a.id == id).map_or(id.to_string(), |a| a.name.clone());
+    let what = match (report.mode.as_str(), &report.reference) {
+        ("vs-rest", _) => ", each against the rest".to_string(),
+        ("reference", Some(r)) => format!(", each against '{}'", escape_controls(r)),
+        _ => String::new(),
+    };
     writeln!(
         out,
-        "Compare by {}: {} groups, {} comparisons ({} tested, {} significant at {} after {} correction)",
+        "Compare by {}{what}: {} groups, {} comparisons ({} tested, {} significant at {} after {} correction)",
         report.by.join(", "),
         report.groups.len(),
         report.summary.comparisons,

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 
 use super::{resolve, run_pipeline, InputArgs};
 use stance::aggregate::compare::{
-    compare, read_analysis, write_csv, write_table, CompareSettings, Gathered, DEFAULT_MAX_PAIRS,
+    compare, read_analysis, write_csv, write_table, CompareMode, CompareSettings, Gathered, DEFAULT_MAX_PAIRS,
 };
 use stance::aggregate::groups::{By, Grouping};
 use stance::aggregate::stats::{CompareOptions, Correction};
@@ -47,10 +47,20 @@ pub struct CompareArgs {
     /// Seed of the resampling: the same seed gives the same output on any number of threads.
     #[arg(long, default_value_t = CompareOptions::default().seed)]
     pub seed: u64,
-    /// Correction for many comparisons: holm (family-wise error, the default), bh
-    /// (Benjamini-Hochberg false discovery rate) or none.
-    #[arg(long, default_value = "holm")]
-    pub correction: Correction,
+    /// Compare each group with all the other documents (the rest of the corpus) instead of every
+    /// pair: which groups differ from the rest, and by how much. One test per group and actor,
+    /// ranked by the size of the difference; the `b` of each comparison is "(rest)".
+    #[arg(long, conflicts_with = "reference")]
+    pub vs_rest: bool,
+    /// Compare each group with this one (its label as in the output, e.g. a state or a decade)
+    /// instead of every pair.
+    #[arg(long, value_name = "GROUP")]
+    pub reference: Option<String>,
+    /// Correction for many comparisons: holm (family-wise error), bh (Benjamini-Hochberg false
+    /// discovery rate) or none. Default: holm for pairs, bh with --vs-rest or --reference (one
+    /// test per group, where the question is which of many groups stand out).
+    #[arg(long)]
+    pub correction: Option<Correction>,
     /// Significance level of the adjusted p-values, between 0 and 1.
     #[arg(long, default_value_t = CompareOptions::default().alpha, value_parser = parse_alpha)]
     pub alpha: f64,
@@ -105,10 +115,15 @@ pub fn gather(analysis: Option<&PathBuf>, input: &InputArgs, by: Vec<By>) -> Res
 }
 
 pub fn run(a: CompareArgs) -> Result<ExitCode> {
+    let mode = match (&a.reference, a.vs_rest) {
+        (Some(r), _) => CompareMode::Reference(r.clone()),
+        (None, true) => CompareMode::VsRest,
+        (None, false) => CompareMode::Pairs,
+    };
     let statistics = CompareOptions {
         resamples: a.resamples,
         seed: a.seed,
-        correction: a.correction,
+        correction: a.correction.unwrap_or_else(|| mode.default_correction()),
         alpha: a.alpha,
         min_sentences: a.min_sentences,
         min_documents: a.min_documents,
@@ -118,6 +133,7 @@ pub fn run(a: CompareArgs) -> Result<ExitCode> {
         statistics,
         groups: a.groups.iter().chain(&a.group).cloned().collect(),
         max_pairs: a.max_pairs,
+        mode,
     };
     let report = compare(&gathered, &settings)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

@@ -16,6 +16,7 @@
 //! bootstrap, `2i + 1` for the permutation test) and sums in a fixed order; the steps that span
 //! requests (adjustment, ranking) run after all requests are collected.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -213,11 +214,34 @@ impl Outcome {
 /// finite, `resamples` is 0, or `alpha` is outside (0, 1].
 pub fn compare(table: &DocumentTable, requests: &[Request], options: &CompareOptions) -> Result<Vec<Outcome>> {
     validate(table, requests, options)?;
-    let mut outcomes: Vec<Outcome> = requests
-        .par_iter()
-        .enumerate()
-        .map(|(index, request)| compare_one(table, request, index as u64, options))
-        .collect();
+    compare_each(table, requests.len(), |i| Cow::Borrowed(&requests[i]), options)
+}
+
+/// Requests made at once by [`compare_each`].
+const REQUESTS_AT_ONCE: usize = 256;
+
+/// [`compare`] with request `i` made by `request(i)` only when it is needed, [`REQUESTS_AT_ONCE`]
+/// at a time: many comparisons against large groups (each group against the rest of a corpus) stay
+/// in bounded memory. Outcomes, corrections and ranks are those of [`compare`] on the same
+/// requests (a request's resampling streams follow its index). Each batch of requests is checked
+/// as `compare` checks them before any of it is worked on.
+pub fn compare_each<'r>(
+    table: &DocumentTable,
+    count: usize,
+    request: impl Fn(usize) -> Cow<'r, Request> + Sync,
+    options: &CompareOptions,
+) -> Result<Vec<Outcome>> {
+    validate(table, &[], options)?;
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(count);
+    for start in (0..count).step_by(REQUESTS_AT_ONCE) {
+        let batch: Vec<Cow<'r, Request>> = (start..count.min(start + REQUESTS_AT_ONCE)).map(&request).collect();
+        let mut membership = vec![0_u8; table.sentences.dim().0];
+        for (k, r) in batch.iter().enumerate() {
+            check_request(table, r, start + k, &mut membership)?;
+        }
+        outcomes
+            .par_extend(batch.par_iter().enumerate().map(|(k, r)| compare_one(table, r, (start + k) as u64, options)));
+    }
 
     let tested: Vec<usize> = (0..outcomes.len()).filter(|&i| outcomes[i].test.is_some()).collect();
     let p_values: Vec<f64> = tested.iter().filter_map(|&i| outcomes[i].test.map(|test| test.p_value)).collect();
@@ -289,17 +313,24 @@ fn validate(table: &DocumentTable, requests: &[Request], options: &CompareOption
     // 0 = unseen, 1 = in group A, 2 = in group B; reset after each request.
     let mut membership = vec![0_u8; documents];
     for (index, request) in requests.iter().enumerate() {
-        let checked = validate_request(table, request, index, &mut membership);
-        for &row in request.a.iter().chain(&request.b).filter(|&&row| row < documents) {
-            membership[row] = 0;
-        }
-        checked?;
-        ensure!(
-            request.a.len() + request.b.len() <= u32::MAX as usize,
-            "request {index}: more than {} documents",
-            u32::MAX
-        );
+        check_request(table, request, index, &mut membership)?;
     }
+    Ok(())
+}
+
+/// Checks one request; `membership` (one byte per document, all 0) is left all 0.
+fn check_request(table: &DocumentTable, request: &Request, index: usize, membership: &mut [u8]) -> Result<()> {
+    let documents = membership.len();
+    let checked = validate_request(table, request, index, membership);
+    for &row in request.a.iter().chain(&request.b).filter(|&&row| row < documents) {
+        membership[row] = 0;
+    }
+    checked?;
+    ensure!(
+        request.a.len() + request.b.len() <= u32::MAX as usize,
+        "request {index}: more than {} documents",
+        u32::MAX
+    );
     Ok(())
 }
 

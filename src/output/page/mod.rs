@@ -108,8 +108,12 @@ impl<W: Write> Sink for HtmlSink<W> {
         largest.sort_by(|a, b| b.documents.cmp(&a.documents).then_with(|| a.key.cmp(&b.key)));
         let groups: Vec<String> = largest.iter().take(PAGE_COMPARED_GROUPS).map(|g| g.label.clone()).collect();
         let compared = if groups.len() >= 2 {
-            let settings =
-                CompareSettings { statistics: CompareOptions::default(), groups, max_pairs: DEFAULT_MAX_PAIRS };
+            let settings = CompareSettings {
+                statistics: CompareOptions::default(),
+                groups,
+                max_pairs: DEFAULT_MAX_PAIRS,
+                mode: Default::default(),
+            };
             Some(serde_json::to_value(compare(&self.gathered, &settings)?)?)
         } else {
             None
