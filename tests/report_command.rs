@@ -71,3 +71,46 @@ fn a_page_with_very_long_group_labels_renders_quickly() {
     eprintln!("a page with a 25,520-character label: browser test in {secs:.1} s");
     assert!(secs < 60.0, "the browser test took {secs:.1} s");
 }
+
+/// Issue 18, item 14: `report --compare` of another grouping is refused, naming the comparison
+/// file (it was accepted, and a malformed comparison blamed the analysis file).
+#[test]
+fn a_comparison_of_another_grouping_is_refused_naming_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let analysis = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/page-analysis.json");
+    let a: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&analysis).unwrap()).unwrap();
+    let by = a["grouping"]["by"].clone();
+    let write = |name: &str, v: serde_json::Value| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        p
+    };
+    let other =
+        write("other.json", serde_json::json!({"kind": "stance-compare", "by": ["meta.nothing"], "comparisons": []}));
+    let broken = write("broken.json", serde_json::json!({"kind": "stance-compare", "by": by}));
+    let fine = write("fine.json", serde_json::json!({"kind": "stance-compare", "by": by, "comparisons": []}));
+    for (compare, says) in [(&other, "it compares groups by [\"meta.nothing\"]"), (&broken, "no \"comparisons\" array")]
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_stance"))
+            .arg("report")
+            .arg(&analysis)
+            .arg("--compare")
+            .arg(compare)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!("{}: not a comparison of this analysis", compare.display())) && err.contains(says),
+            "{err}"
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_stance"))
+        .arg("report")
+        .arg(&analysis)
+        .arg("--compare")
+        .arg(&fine)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -41,10 +41,33 @@ fn read_json<T: for<'de> Deserialize<'de>>(p: &PathBuf) -> Result<T> {
     serde_json::from_reader(BufReader::new(f)).with_context(|| format!("{name}: not the JSON expected"))
 }
 
+/// A comparison fits an analysis when it is `stance compare` JSON grouped by the analysis's keys
+/// (a comparison by party beside an analysis by decade would label the page's tests wrongly).
+fn check_compare(analysis: &serde_json::Value, compare: &serde_json::Value) -> Result<()> {
+    anyhow::ensure!(
+        compare.get("kind").and_then(|k| k.as_str()) == Some("stance-compare")
+            && compare.get("comparisons").is_some_and(|c| c.is_array()),
+        "no \"comparisons\" array of kind \"stance-compare\": make it with `stance compare --format json`"
+    );
+    let analysis_by = analysis.get("grouping").and_then(|g| g.get("by"));
+    let compare_by = compare.get("by");
+    anyhow::ensure!(
+        analysis_by.is_none() || analysis_by == compare_by,
+        "it compares groups by {} and the analysis groups by {}: run `stance compare` with the analysis's --by",
+        compare_by.map_or("nothing".into(), |v| v.to_string()),
+        analysis_by.map_or("nothing".into(), |v| v.to_string())
+    );
+    Ok(())
+}
+
 pub fn run(a: ReportArgs) -> Result<ExitCode> {
     let analysis: WithoutDocuments = read_json(&a.analysis)?;
     let analysis = serde_json::Value::Object(analysis.rest);
     let compare: Option<serde_json::Value> = a.compare.as_ref().map(read_json).transpose()?;
+    if let (Some(c), Some(path)) = (&compare, &a.compare) {
+        check_compare(&analysis, c)
+            .with_context(|| format!("{}: not a comparison of this analysis", path.display()))?;
+    }
     let page = stance::output::page::render(&analysis, compare.as_ref())
         .with_context(|| format!("{}: not the output of `stance analyze --format json`", a.analysis.display()))?;
     // As every other output: written beside the path and renamed into place only when complete
