@@ -108,7 +108,7 @@ fn un_corpus() -> Option<PathBuf> {
     None
 }
 
-/// A real run: the speeches of 1985 and 2015 by every second state of the corpus (about 170, kept
+/// A real run: the speeches of 1985 and 2015 by every second state of the corpus (163, kept
 /// small for the model), by state and decade, with the Cold War actors (the USSR counts as Russia).
 /// Both browser tests pass on the page, the map among them.
 #[test]
