@@ -21,7 +21,7 @@ use tch::{nn, Device, Kind, Tensor};
 use crate::datasets::actor_corpus::{self, Split};
 use crate::datasets::{self as data, SentimentExample, StanceExample};
 use crate::eval::metrics::binary_sentiment_accuracy;
-use crate::eval::metrics::{self, Report};
+use crate::eval::metrics::{self, ClassReport};
 use crate::labels::{LabelSet, Sentiment, Stance};
 use crate::model::{Batch, EncodedSentence, StanceModel};
 use crate::score::{encode_stance, stance_predictions};
@@ -457,17 +457,17 @@ fn job_loss(model: &StanceModel, data: &TrainData, enc: &Encoded, job: &Job, opt
 /// Validation figures of a model on the three validation sets (probabilities at the model's
 /// current temperatures).
 pub struct Validation {
-    pub stance: Report,
+    pub stance: ClassReport,
     pub stance_probs: Vec<[f32; 3]>,
     pub stance_gold: Vec<usize>,
     /// Figures on the actor-stance validation split; `None` without the corpus.
-    pub actor: Option<Report>,
+    pub actor: Option<ClassReport>,
     pub actor_probs: Vec<[f32; 3]>,
     pub actor_gold: Vec<usize>,
     /// Accuracy on the held-out directed-sentiment tenth; `None` without the file.
     pub directed_accuracy: Option<f64>,
     pub sst2_accuracy: f64,
-    pub tweet: Report,
+    pub tweet: ClassReport,
     pub tweet_probs: Vec<[f32; 3]>,
     pub tweet_gold: Vec<usize>,
 }
@@ -487,12 +487,12 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
     let policy = BatchPolicy::default();
     let names: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
     let (stance_probs, stance_gold) = stance_predictions(model, &data.stance_val)?;
-    let stance = metrics::report(&names, &stance_gold, &stance_probs);
+    let stance = metrics::class_report(&names, &stance_gold, &stance_probs);
     let (actor_probs, actor_gold) = stance_predictions(model, &data.actor_val)?;
-    let actor = (!actor_gold.is_empty()).then(|| metrics::report(&names, &actor_gold, &actor_probs));
+    let actor = (!actor_gold.is_empty()).then(|| metrics::class_report(&names, &actor_gold, &actor_probs));
     let (directed_probs, directed_gold) = stance_predictions(model, &data.directed_val)?;
     let directed_accuracy =
-        (!directed_gold.is_empty()).then(|| metrics::report(&names, &directed_gold, &directed_probs).accuracy);
+        (!directed_gold.is_empty()).then(|| metrics::class_report(&names, &directed_gold, &directed_probs).accuracy);
 
     let texts = |xs: &[SentimentExample]| xs.iter().map(|x| x.text.clone()).collect::<Vec<_>>();
     let sst2_probs = sentiment_probs(model, &texts(&data.sst2_val), policy)?;
@@ -500,7 +500,7 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
     let tweet_probs = sentiment_probs(model, &texts(&data.tweet_val), policy)?;
     let tweet_gold: Vec<usize> = data.tweet_val.iter().map(|x| x.label.index()).collect();
     let snames: Vec<&str> = Sentiment::ALL.iter().map(|l| l.name()).collect();
-    let tweet = metrics::report(&snames, &tweet_gold, &tweet_probs);
+    let tweet = metrics::class_report(&snames, &tweet_gold, &tweet_probs);
     Ok(Validation {
         stance,
         stance_probs,
