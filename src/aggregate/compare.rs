@@ -23,6 +23,7 @@ use crate::aggregate::groups::{GroupKey, Grouping, GroupingReport};
 use crate::aggregate::round4;
 use crate::aggregate::stats::{self, CompareOptions, Correction, DocumentTable, Outcome, Request};
 use crate::input::Meta;
+use crate::output::line::{Line, LineKind};
 use crate::output::{clip, escape_controls, neutralise_formula, ActorInfo, DocumentReport, Sink};
 
 pub const COMPARE_SCHEMA_VERSION: u32 = 1;
@@ -165,12 +166,6 @@ pub fn read_analysis(mut r: impl BufRead, name: &str, into: &mut Gathered) -> Re
     r.read_line(&mut first).with_context(|| format!("{name}: cannot read"))?;
     let is_jsonl = serde_json::from_str::<serde_json::Value>(&first).is_ok_and(|v| v.get("type").is_some());
     if is_jsonl {
-        #[derive(Deserialize)]
-        struct Line {
-            #[serde(rename = "type")]
-            kind: String,
-            data: serde_json::Value,
-        }
         let mut line_no = 0;
         let mut header = false;
         let mut summary = false;
@@ -181,10 +176,10 @@ pub fn read_analysis(mut r: impl BufRead, name: &str, into: &mut Gathered) -> Re
                 continue;
             }
             ensure!(!summary, "{name}:{line_no}: a line after the summary line");
-            let l: Line = serde_json::from_str(&line)
+            let l: Line<serde_json::Value> = serde_json::from_str(&line)
                 .with_context(|| format!("{name}:{line_no}: not a line of `stance analyze --format jsonl`"))?;
-            match l.kind.as_str() {
-                "header" => {
+            match l.kind {
+                LineKind::Header => {
                     let v = l.data.get("schema_version").and_then(serde_json::Value::as_u64);
                     ensure!(
                         v == Some(u64::from(crate::output::SCHEMA_VERSION)),
@@ -196,13 +191,13 @@ pub fn read_analysis(mut r: impl BufRead, name: &str, into: &mut Gathered) -> Re
                     into.set_actors(serde_json::from_value(actors).with_context(|| format!("{name}:{line_no}"))?);
                     header = true;
                 }
-                "document" => {
+                LineKind::Document => {
                     ensure!(header, "{name}:{line_no}: a document before the header line");
                     let d: DocumentNumbers = serde_json::from_value(l.data)
                         .with_context(|| format!("{name}:{line_no}: field \"data\" is not a document report"))?;
                     into.add(&d).with_context(|| format!("{name}:{line_no}"))?;
                 }
-                "summary" => summary = true,
+                LineKind::Summary => summary = true,
                 _ => {}
             }
         }

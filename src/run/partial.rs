@@ -16,11 +16,11 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
-use serde::Deserialize;
 
 use crate::aggregate::groups::Grouping;
 use crate::aggregate::totals::{Totals, TotalsSnapshot};
 use crate::input::InputError;
+use crate::output::line::{Line, LineKind};
 use crate::output::partial::{LineHash, PartialHeader, PARTIAL_VERSION};
 use crate::output::{close, DocumentReport, ErrorReport, Sink, SCHEMA_VERSION};
 use crate::text::actors::Lexicon;
@@ -60,15 +60,9 @@ pub fn model_fingerprint(dir: &Path, precision: &str) -> Result<String> {
     Ok(fingerprint(&refs))
 }
 
-#[derive(Deserialize)]
-struct RawLine {
-    #[serde(rename = "type")]
-    kind: String,
-    data: Box<serde_json::value::RawValue>,
-    /// Only on the totals line.
-    #[serde(default)]
-    checksum: Option<String>,
-}
+/// A partial's line as read: its data is decoded once its kind says into what, and hashed as
+/// written.
+type RawLine = Line<Box<serde_json::value::RawValue>>;
 
 fn open(path: &Path) -> Result<Box<dyn BufRead>> {
     let f = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
@@ -81,7 +75,7 @@ pub fn read_header(path: &Path) -> Result<PartialHeader> {
     open(path)?.read_line(&mut first).with_context(|| format!("{}: cannot read", path.display()))?;
     let line: RawLine = serde_json::from_str(&first)
         .with_context(|| format!("{}:1: not a partial (`stance analyze --format partial`)", path.display()))?;
-    ensure!(line.kind == "partial", "{}:1: not a partial: the first line is of type '{}'", path.display(), line.kind);
+    ensure!(line.kind == LineKind::Partial, "{}:1: not a partial: the first line is of type '{}'", path.display(), line.kind);
     let h: PartialHeader = serde_json::from_str(line.data.get())
         .with_context(|| format!("{}:1: a partial header of another version", path.display()))?;
     ensure!(
@@ -110,7 +104,7 @@ pub fn verify_checksum(path: &Path) -> Result<()> {
         line_no += 1;
         let raw: RawLine =
             serde_json::from_slice(&line).with_context(|| format!("{name}:{line_no}: not a partial line"))?;
-        if raw.kind == "totals" {
+        if raw.kind == LineKind::Totals {
             hash.update(raw.data.get().as_bytes());
             ensure!(
                 raw.checksum.as_deref() == Some(hash.hex().as_str()),
@@ -227,15 +221,15 @@ impl<'a> Partials<'a> {
                 let raw: RawLine =
                     serde_json::from_str(&line).with_context(|| format!("{name}:{}: not a partial line", i + 1))?;
                 let at = || format!("{name}:{}", i + 1);
-                if raw.kind != "totals" {
+                if raw.kind != LineKind::Totals {
                     hash.update(line.as_bytes());
                     hash.update(b"\n");
                 }
                 if i == 0 {
                     continue; // the header, read by `open`
                 }
-                match raw.kind.as_str() {
-                    "document" => {
+                match raw.kind {
+                    LineKind::Document => {
                         let mut d: DocumentReport = serde_json::from_str(raw.data.get()).with_context(at)?;
                         records += 1;
                         ensure!(d.record == records, "{}: record {} where {records} was expected", at(), d.record);
@@ -266,12 +260,12 @@ impl<'a> Partials<'a> {
                         }
                         sink.document(&d)?;
                     }
-                    "error" => {
+                    LineKind::Error => {
                         let e: ErrorReport = serde_json::from_str(raw.data.get()).with_context(at)?;
                         records += 1;
                         sink.error(&InputError { source: e.source, line: e.line, message: e.message })?;
                     }
-                    "totals" => {
+                    LineKind::Totals => {
                         hash.update(raw.data.get().as_bytes());
                         ensure!(
                             raw.checksum.as_deref() == Some(hash.hex().as_str()),
