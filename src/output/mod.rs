@@ -52,6 +52,7 @@ use crate::aggregate::totals::{Totals, TotalsSnapshot};
 use crate::input::{Document, InputError};
 use line::{Line, LineKind};
 
+pub mod compare;
 pub mod format;
 pub mod line;
 pub mod page;
@@ -66,12 +67,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Errors listed in JSON output; the count in `summary.failed` is always complete.
 pub const MAX_LISTED_ERRORS: usize = 1000;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActorInfo {
-    pub id: String,
-    pub name: String,
-}
+/// An actor as the output lists it (`actors`: id and name, in lexicon order).
+pub use crate::text::actors::ActorInfo;
 
 type Profiles = BTreeMap<String, ActorProfile>;
 

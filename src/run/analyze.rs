@@ -130,8 +130,7 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
     start: Start<'_>,
 ) -> Result<Summary> {
     let matcher = ActorMatcher::new(lexicon)?;
-    let infos: Vec<ActorInfo> =
-        lexicon.actors.iter().map(|a| ActorInfo { id: a.id.clone(), name: a.name.clone() }).collect();
+    let infos: Vec<ActorInfo> = lexicon.infos();
     let mut no_op = |_: &Totals, _: &mut dyn Sink| Ok(());
     let (resumed, after_chunk) = match start {
         Start::Fresh => (None, &mut no_op as &mut dyn FnMut(&Totals, &mut dyn Sink) -> Result<()>),
