@@ -3,7 +3,7 @@
 //! it under rayon, and score every sentence that mentions an actor once (all its mentions are
 //! targets of that one pass); back on the calling thread, in input order, the scores become
 //! per-document sums that merge into the run's [`Totals`] (authors, groups, corpus) and documents
-//! stream to the sink ([`crate::run::pool`]). Memory is bounded by the chunks in flight (at most two
+//! stream to the sink ([`crate::score::pool`]). Memory is bounded by the chunks in flight (at most two
 //! per worker), the number of groups and the evidence kept, plus 8 bytes per document for the
 //! hashes that find repeated ids.
 //!
@@ -148,9 +148,9 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
     };
     let mut records = input.records.skip(skip).peekable();
     // Reading and writing run here; segmenting, matching and scoring run on the scorer's workers,
-    // a chunk each, so the model never waits on the rest (src/run/pool.rs).
+    // a chunk each, so the model never waits on the rest (src/score/pool.rs).
     let workers = scorer.workers();
-    crate::run::pool::ordered(
+    crate::score::pool::ordered(
         workers,
         2 * workers,
         |_| scorer.start_worker(),

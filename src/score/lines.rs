@@ -158,7 +158,7 @@ const CHUNK_LINES: usize = 1024;
 /// Scores every line of `input` to `output`. `source` names the input in error messages; `errors`
 /// receives one line per bad input line; `progress` the number of lines scored, per chunk. Lines
 /// are read and written here while the scorer's workers parse, tokenize and score chunks side by
-/// side (src/run/pool.rs); output stays in input order.
+/// side (src/score/pool.rs); output stays in input order.
 pub fn score_stream(
     scorer: &ModelScorer,
     input: impl BufRead,
@@ -244,6 +244,6 @@ pub fn score_stream(
         Ok(())
     };
     let workers = scorer.workers();
-    crate::run::pool::ordered(workers, 2 * workers, |_| scorer.start_worker(), read_chunk, score_chunk, write_chunk)?;
+    crate::score::pool::ordered(workers, 2 * workers, |_| scorer.start_worker(), read_chunk, score_chunk, write_chunk)?;
     Ok(summary)
 }
