@@ -5,12 +5,11 @@
 mod common;
 
 use common::KeywordScorer;
-use stance::aggregate::compare::{
-    compare, read_analysis, CompareMode, CompareReport, CompareSettings, Gathered, Status, REST_LABEL,
-};
+use stance::aggregate::compare::{compare, CompareMode, CompareReport, CompareSettings, Gathered, Status, REST_LABEL};
 use stance::aggregate::groups::{By, Grouping};
 use stance::aggregate::stats::CompareOptions;
 use stance::input::{read_corpus, CorpusOptions};
+use stance::output::compare::read_analysis;
 use stance::output::{JsonSink, JsonlSink, Sink};
 use stance::run::analyze::{analyze, AnalyzeOptions, Input};
 use stance::text::actors::Lexicon;

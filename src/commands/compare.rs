@@ -8,11 +8,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 
 use super::{resolve, run_pipeline, InputArgs};
-use stance::aggregate::compare::{
-    compare, read_analysis, write_csv, write_table, CompareMode, CompareSettings, Gathered, DEFAULT_MAX_PAIRS,
-};
+use stance::aggregate::compare::{compare, CompareMode, CompareSettings, Gathered, DEFAULT_MAX_PAIRS};
 use stance::aggregate::groups::{By, Grouping};
 use stance::aggregate::stats::{CompareOptions, Correction};
+use stance::output::compare::{read_analysis, write_csv, write_table};
 
 #[derive(clap::Args)]
 pub struct CompareArgs {

@@ -19,8 +19,11 @@ pub struct ClassFigures {
     pub support: usize,
 }
 
+/// The figures of a three-way classifier on one labelled set: counts, accuracy, macro F1,
+/// calibration, per-class figures and the confusion matrix (what `stance eval` writes as
+/// `"report"`, and what `stance train` validates with).
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Report {
+pub struct ClassReport {
     pub n: usize,
     pub accuracy: f64,
     pub macro_f1: f64,
@@ -31,8 +34,8 @@ pub struct Report {
     pub confusion: Vec<Vec<usize>>,
 }
 
-/// Builds a report from gold indices and predicted probability rows; `names` gives label order.
-pub fn report(names: &[&str], gold: &[usize], probs: &[[f32; 3]]) -> Report {
+/// The figures of gold indices against predicted probability rows; `names` gives label order.
+pub fn class_report(names: &[&str], gold: &[usize], probs: &[[f32; 3]]) -> ClassReport {
     let k = names.len();
     let mut confusion = vec![vec![0usize; k]; k];
     for (&g, p) in gold.iter().zip(probs) {
@@ -52,7 +55,7 @@ pub fn report(names: &[&str], gold: &[usize], probs: &[[f32; 3]]) -> Report {
         f1_sum += f1;
         per_class.insert(name.to_string(), ClassFigures { precision, recall, f1, support });
     }
-    Report {
+    ClassReport {
         n,
         accuracy: if n > 0 { correct as f64 / n as f64 } else { 0.0 },
         macro_f1: if k > 0 { f1_sum / k as f64 } else { 0.0 },
@@ -139,7 +142,7 @@ mod tests {
             r
         };
         let probs = [p(0), p(1), p(1), p(2), p(2), p(0)];
-        let r = report(&NAMES, &gold, &probs);
+        let r = class_report(&NAMES, &gold, &probs);
         assert!((r.accuracy - 4.0 / 6.0).abs() < 1e-12);
         // a: P 1/2 R 1/2; b: P 1/2 R 1; c: P 1 R 2/3.
         let f = |p: f64, r: f64| 2.0 * p * r / (p + r);

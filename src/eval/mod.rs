@@ -41,10 +41,10 @@ fn evaluate_actor_corpus(model: &StanceModel, path: &Path, split: Split) -> Resu
     let targets: Vec<&actor_corpus::ActorStancePair> = members.iter().flatten().map(|&i| &pairs[i]).collect();
     let names: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
     // Figures over the targets for which `key` gives `value`.
-    let subset = |key: &dyn Fn(&actor_corpus::ActorStancePair) -> bool| -> Option<metrics::Report> {
+    let subset = |key: &dyn Fn(&actor_corpus::ActorStancePair) -> bool| -> Option<metrics::ClassReport> {
         let (gg, pp): (Vec<usize>, Vec<[f32; 3]>) =
             gold.iter().zip(&probs).zip(&targets).filter(|(_, t)| key(t)).map(|((g, p), _)| (*g, *p)).unzip();
-        (!gg.is_empty()).then(|| metrics::report(&names, &gg, &pp))
+        (!gg.is_empty()).then(|| metrics::class_report(&names, &gg, &pp))
     };
     let mut per_group = serde_json::Map::new();
     for g in DEFAULT_ACTOR_GROUPS.iter().chain([&OTHER_GROUP]) {
@@ -73,7 +73,7 @@ fn evaluate_actor_corpus(model: &StanceModel, path: &Path, split: Split) -> Resu
     }
     Ok(json!({"file": path.display().to_string(), "task": "actor stance (actor-stance corpus)",
               "split": format!("{split:?}").to_lowercase(), "sentences": xs.len(),
-              "report": metrics::report(&names, &gold, &probs), "per_actor_group": per_group,
+              "report": metrics::class_report(&names, &gold, &probs), "per_actor_group": per_group,
               "per_source": per_source, "per_sentence_kind": per_sentence_kind}))
 }
 
@@ -156,7 +156,7 @@ pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy, spli
             let probs: Vec<[f32; 3]> = scores.iter().flat_map(|s| s.targets.iter().copied()).collect();
             let gold: Vec<usize> = xs.iter().flat_map(|x| x.labels.iter().map(|l| l.index())).collect();
             let names: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
-            let r = metrics::report(&names, &gold, &probs);
+            let r = metrics::class_report(&names, &gold, &probs);
             let part = if split == Split::Validation { "validation (as stance train holds it out)" } else { "all" };
             Ok(json!({"file": path.display().to_string(), "task": "target stance (NewsMTSC format)",
                       "part": part, "sentences": xs.len(), "report": r}))
@@ -179,7 +179,7 @@ pub fn evaluate_file(model: &StanceModel, path: &Path, policy: BatchPolicy, spli
             let gold: Vec<usize> = xs.iter().map(|x| x.label.index()).collect();
             let names: Vec<&str> = Sentiment::ALL.iter().map(|l| l.name()).collect();
             Ok(json!({"file": path.display().to_string(), "task": "three-way sentiment (TweetEval format)",
-                      "report": metrics::report(&names, &gold, &probs)}))
+                      "report": metrics::class_report(&names, &gold, &probs)}))
         }
     }
 }

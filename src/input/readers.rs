@@ -1,7 +1,8 @@
 //! The readers: one stream (a file or stdin) in, records out, lazily. A gzip stream is
 //! decompressed whatever its name, a UTF-8 byte order mark is dropped and UTF-16 is refused as a
 //! whole; the format is the one named, or sniffed (`{` first: JSONL, else one text document).
-//! `.txt` / `.md` are one document, JSONL one record per line, CSV one per row after the header.
+//! `.txt` / `.md` are one document, JSONL one record per line (`JsonlRecords`), CSV one per row
+//! after the header (`CsvRecords`); [`read_stream`] opens the stream, then hands it to the reader.
 //!
 //! Invariant: every line (or row, or text) of a stream becomes one record, a document or an error
 //! naming the stream and the line.
@@ -44,121 +45,184 @@ pub fn utf16_message(which: &str) -> String {
 /// document); `name` is used in ids and errors. A gzip stream (its magic bytes first, whatever
 /// the name) is decompressed on the fly, concatenated members included.
 pub fn read_stream(
-    mut r: Box<dyn BufRead>,
+    r: Box<dyn BufRead>,
     name: String,
     format: Option<Format>,
     opts: &CorpusOptions,
 ) -> Box<dyn Iterator<Item = Record>> {
     let opts = opts.clone();
+    let (mut r, format) = match open_stream(r, &name, format) {
+        Ok(opened) => opened,
+        Err(e) => return Box::new(std::iter::once(Err(e))),
+    };
+    match format {
+        Format::Text => Box::new(std::iter::once(read_text(r.as_mut(), &name, &opts))),
+        Format::Jsonl => Box::new(JsonlRecords::new(r, name, opts)),
+        Format::Csv => match CsvRecords::new(r, name, opts) {
+            Ok(records) => Box::new(records),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        },
+    }
+}
+
+/// Readies a stream to be read: decompresses gzip, drops a UTF-8 byte order mark, refuses UTF-16,
+/// and settles the format (`None`: sniffed from the first non-blank byte).
+fn open_stream(
+    mut r: Box<dyn BufRead>,
+    name: &str,
+    format: Option<Format>,
+) -> Result<(Box<dyn BufRead>, Format), InputError> {
     if r.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b])) {
         r = Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(r)));
     }
     match take_byte_order_mark(r.as_mut()) {
-        Err(e) => return Box::new(std::iter::once(Err(err(&name, None, format!("cannot read: {e}"))))),
-        Ok(Encoding::Utf16(which)) => return Box::new(std::iter::once(Err(err(&name, None, utf16_message(which))))),
+        Err(e) => return Err(err(name, None, format!("cannot read: {e}"))),
+        Ok(Encoding::Utf16(which)) => return Err(err(name, None, utf16_message(which))),
         Ok(Encoding::Utf8) => {}
     }
     let format = format.unwrap_or_else(|| match r.fill_buf() {
         Ok(buf) if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') => Format::Jsonl,
         _ => Format::Text,
     });
-    let limit = opts.max_record_bytes;
-    match format {
-        Format::Text => Box::new(std::iter::once(read_text(r.as_mut(), &name, &opts))),
-        Format::Jsonl => {
-            let mut line_no = 0usize;
-            let mut any = false;
-            let mut done = false;
-            Box::new(std::iter::from_fn(move || loop {
-                if done {
+    Ok((r, format))
+}
+
+/// The records of a JSONL stream, one per non-blank line; a line over `--max-record-bytes` is an
+/// error and the next line is read; a stream without a record is one error.
+struct JsonlRecords {
+    r: Box<dyn BufRead>,
+    name: String,
+    opts: CorpusOptions,
+    line_no: usize,
+    /// Whether a line has been read (a record or an error).
+    any: bool,
+    done: bool,
+}
+
+impl JsonlRecords {
+    fn new(r: Box<dyn BufRead>, name: String, opts: CorpusOptions) -> Self {
+        JsonlRecords { r, name, opts, line_no: 0, any: false, done: false }
+    }
+}
+
+impl Iterator for JsonlRecords {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        let limit = self.opts.max_record_bytes;
+        loop {
+            if self.done {
+                return None;
+            }
+            let mut buf = Vec::new();
+            self.line_no += 1;
+            match read_line_bounded(self.r.as_mut(), &mut buf, limit) {
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(err(&self.name, Some(self.line_no), format!("cannot read: {e}"))));
+                }
+                Ok(Line::End) => {
+                    self.done = true;
+                    if !self.any {
+                        return Some(Err(err(&self.name, None, "empty file: no records")));
+                    }
                     return None;
                 }
-                let mut buf = Vec::new();
-                line_no += 1;
-                match read_line_bounded(r.as_mut(), &mut buf, limit) {
-                    Err(e) => {
-                        done = true;
-                        return Some(Err(err(&name, Some(line_no), format!("cannot read: {e}"))));
-                    }
-                    Ok(Line::End) => {
-                        done = true;
-                        if !any {
-                            return Some(Err(err(&name, None, "empty file: no records")));
-                        }
-                        return None;
-                    }
-                    Ok(Line::TooLong) => {
-                        any = true;
-                        return Some(Err(err(&name, Some(line_no), too_large("line", limit))));
-                    }
-                    Ok(Line::Read) => {}
+                Ok(Line::TooLong) => {
+                    self.any = true;
+                    return Some(Err(err(&self.name, Some(self.line_no), too_large("line", limit))));
                 }
-                if buf.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    buf.pop();
-                }
-                any = true;
-                return Some(jsonl_record(&name, line_no, &buf, &opts));
-            }))
+                Ok(Line::Read) => {}
+            }
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                buf.pop();
+            }
+            self.any = true;
+            return Some(jsonl_record(&self.name, self.line_no, &buf, &self.opts));
         }
-        Format::Csv => {
-            // The CSV reader holds a row whole while it parses it, so the bytes it may take are
-            // metered: each row may read `limit` bytes past the end of what the previous one read.
-            let meter = std::rc::Rc::new(Metered::default());
-            meter.allow(limit);
-            let metered = MeteredRead { inner: r, meter: meter.clone() };
-            let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(metered);
-            let headers = match reader.byte_headers() {
-                Ok(h) => h.clone(),
-                Err(e) => return Box::new(std::iter::once(Err(err(&name, Some(1), format!("bad CSV header: {e}"))))),
-            };
-            let headers: Vec<String> = headers.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
-            let Some(text_col) = headers.iter().position(|h| *h == opts.csv.text) else {
-                let msg = format!(
-                    "CSV header has no text column '{}' (columns: {}); see --csv-text",
-                    opts.csv.text,
-                    headers.join(", ")
-                );
-                return Box::new(std::iter::once(Err(err(&name, Some(1), msg))));
-            };
-            let mut any = false;
-            let mut finished = false;
-            let mut last_line = 1;
-            meter.allow(limit);
-            let mut records = reader.into_byte_records();
-            Box::new(std::iter::from_fn(move || {
-                if finished {
-                    return None;
-                }
-                let next = records.next();
-                meter.allow(limit);
-                match next {
-                    None => {
-                        finished = true;
-                        (!any).then(|| Err(err(&name, None, "empty file: no CSV rows")))
-                    }
-                    Some(Err(_)) if meter.exceeded.get() => {
-                        // The row cannot be skipped safely (a quoted field may hold newlines), so
-                        // the file ends here, and says so.
-                        finished = true;
-                        let message = format!("{}; the rest of this file is not read", too_large("CSV row", limit));
-                        Some(Err(err(&name, Some(last_line + 1), message)))
-                    }
-                    Some(Err(e)) => {
-                        any = true;
-                        let line = e.position().map(|p| p.line() as usize);
-                        Some(Err(err(&name, line, format!("bad CSV row: {e}"))))
-                    }
-                    Some(Ok(row)) => {
-                        any = true;
-                        let line = row.position().map_or(0, |p| p.line() as usize);
-                        last_line = line + row.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count()).sum::<usize>();
-                        Some(csv_record(&name, line, &headers, text_col, &row, &opts))
-                    }
-                }
-            }))
+    }
+}
+
+/// The records of a CSV stream, one per row after the header. The CSV reader holds a row whole
+/// while it parses it, so the bytes it may take are metered: each row may read `limit` bytes past
+/// the end of what the previous one read, and a row over it ends the file with an error.
+struct CsvRecords {
+    records: csv::ByteRecordsIntoIter<MeteredRead<Box<dyn BufRead>>>,
+    meter: std::rc::Rc<Metered>,
+    headers: Vec<String>,
+    text_col: usize,
+    name: String,
+    opts: CorpusOptions,
+    /// Whether a row has been read (a record or an error).
+    any: bool,
+    finished: bool,
+    /// The last line of the last row read (rows may hold newlines in quoted fields).
+    last_line: usize,
+}
+
+impl CsvRecords {
+    /// Reads the header; an error names line 1 when it cannot be read or has no text column.
+    fn new(r: Box<dyn BufRead>, name: String, opts: CorpusOptions) -> Result<Self, InputError> {
+        let limit = opts.max_record_bytes;
+        let meter = std::rc::Rc::new(Metered::default());
+        meter.allow(limit);
+        let metered = MeteredRead { inner: r, meter: meter.clone() };
+        let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(metered);
+        let headers = match reader.byte_headers() {
+            Ok(h) => h.clone(),
+            Err(e) => return Err(err(&name, Some(1), format!("bad CSV header: {e}"))),
+        };
+        let headers: Vec<String> = headers.iter().map(|h| String::from_utf8_lossy(h).trim().to_string()).collect();
+        let Some(text_col) = headers.iter().position(|h| *h == opts.csv.text) else {
+            let msg = format!(
+                "CSV header has no text column '{}' (columns: {}); see --csv-text",
+                opts.csv.text,
+                headers.join(", ")
+            );
+            return Err(err(&name, Some(1), msg));
+        };
+        meter.allow(limit);
+        let records = reader.into_byte_records();
+        Ok(CsvRecords { records, meter, headers, text_col, name, opts, any: false, finished: false, last_line: 1 })
+    }
+}
+
+impl Iterator for CsvRecords {
+    type Item = Record;
+
+    fn next(&mut self) -> Option<Record> {
+        if self.finished {
+            return None;
+        }
+        let limit = self.opts.max_record_bytes;
+        let next = self.records.next();
+        self.meter.allow(limit);
+        match next {
+            None => {
+                self.finished = true;
+                (!self.any).then(|| Err(err(&self.name, None, "empty file: no CSV rows")))
+            }
+            Some(Err(_)) if self.meter.exceeded.get() => {
+                // The row cannot be skipped safely (a quoted field may hold newlines), so the file
+                // ends here, and says so.
+                self.finished = true;
+                let message = format!("{}; the rest of this file is not read", too_large("CSV row", limit));
+                Some(Err(err(&self.name, Some(self.last_line + 1), message)))
+            }
+            Some(Err(e)) => {
+                self.any = true;
+                let line = e.position().map(|p| p.line() as usize);
+                Some(Err(err(&self.name, line, format!("bad CSV row: {e}"))))
+            }
+            Some(Ok(row)) => {
+                self.any = true;
+                let line = row.position().map_or(0, |p| p.line() as usize);
+                self.last_line = line + row.iter().map(|f| f.iter().filter(|&&b| b == b'\n').count()).sum::<usize>();
+                Some(csv_record(&self.name, line, &self.headers, self.text_col, &row, &self.opts))
+            }
         }
     }
 }

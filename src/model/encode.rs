@@ -146,48 +146,19 @@ impl SentenceEncoder {
         self.place(&ids, enc.get_offsets(), spans)
     }
 
-    /// Window placement over content tokens `ids` with character `offsets`.
+    /// Window placement over content tokens `ids` with character `offsets`: each target's token
+    /// span, then its row (one row per target with markers, else one row or windows).
     fn place(&self, ids: &[i64], offsets: &[(usize, usize)], spans: &[CharSpan]) -> Result<EncodedSentence, SpanError> {
-        // Content-token span of each target. Offsets need not be monotone (some tokens are
-        // empty), so a running maximum of ends and a suffix minimum of starts bound the search: a
-        // binary search finds the first token that may overlap the target, and the scan stops where
-        // no later token can. Placing every target costs about O(targets x log tokens).
-        let max_end: Vec<usize> = offsets
-            .iter()
-            .scan(0, |m, &(_, b)| {
-                *m = (*m).max(b);
-                Some(*m)
-            })
-            .collect();
-        let mut min_start = vec![usize::MAX; offsets.len() + 1];
-        for t in (0..offsets.len()).rev() {
-            min_start[t] = min_start[t + 1].min(offsets[t].0);
-        }
-        let mut tok_spans = Vec::with_capacity(spans.len());
-        for (index, s) in spans.iter().enumerate() {
-            let mut first = None;
-            let mut last = 0;
-            let from = max_end.partition_point(|&b| b <= s.start);
-            for (t, &(a, b)) in offsets.iter().enumerate().skip(from) {
-                if min_start[t] >= s.end {
-                    break;
-                }
-                if a >= s.end {
-                    continue;
-                }
-                if b > s.start && b > a {
-                    first.get_or_insert(t);
-                    last = t + 1;
-                }
-            }
-            match first {
-                Some(f) => tok_spans.push((f, last)),
-                None => return Err(SpanError::NoToken { index, start: s.start, end: s.end }),
-            }
-        }
+        let tok_spans = token_spans(offsets, spans)?;
         if let (Some(markers), false) = (self.markers, tok_spans.is_empty()) {
             return Ok(self.place_marked(ids, &tok_spans, markers));
         }
+        Ok(self.place_windows(ids, &tok_spans))
+    }
+
+    /// `[CLS] tokens [SEP]`: the whole sentence in one row when it fits, else windows of at most
+    /// `max_tokens` around groups of targets (in token order), each target in the window of its group.
+    fn place_windows(&self, ids: &[i64], tok_spans: &[(usize, usize)]) -> EncodedSentence {
         let budget = self.max_tokens - 2;
         let n = ids.len();
         let make_row = |from: usize, to: usize| {
@@ -199,7 +170,7 @@ impl SentenceEncoder {
         };
         if n <= budget {
             let targets = tok_spans.iter().map(|&(a, b)| TargetTokens { row: 0, start: a + 1, end: b + 1 }).collect();
-            return Ok(EncodedSentence { rows: vec![make_row(0, n)], targets });
+            return EncodedSentence { rows: vec![make_row(0, n)], targets };
         }
         // Too long: group targets (in token order) into windows of at most `budget` tokens.
         let mut order: Vec<usize> = (0..tok_spans.len()).collect();
@@ -233,7 +204,7 @@ impl SentenceEncoder {
         if rows.is_empty() {
             rows.push(make_row(0, budget));
         }
-        Ok(EncodedSentence { rows, targets })
+        EncodedSentence { rows, targets }
     }
 
     /// One row per target: `[CLS] ... [M0] target [M1] ... [SEP]`, cut to a window centred on the
@@ -268,6 +239,48 @@ impl SentenceEncoder {
         }
         EncodedSentence { rows, targets }
     }
+}
+
+/// The content-token span `[first, last)` of each target (character spans over tokens with
+/// character `offsets`): the tokens that overlap it. Offsets need not be monotone (some tokens are
+/// empty), so a running maximum of ends and a suffix minimum of starts bound the search: a binary
+/// search finds the first token that may overlap the target, and the scan stops where no later
+/// token can. Placing every target costs about O(targets x log tokens).
+fn token_spans(offsets: &[(usize, usize)], spans: &[CharSpan]) -> Result<Vec<(usize, usize)>, SpanError> {
+    let max_end: Vec<usize> = offsets
+        .iter()
+        .scan(0, |m, &(_, b)| {
+            *m = (*m).max(b);
+            Some(*m)
+        })
+        .collect();
+    let mut min_start = vec![usize::MAX; offsets.len() + 1];
+    for t in (0..offsets.len()).rev() {
+        min_start[t] = min_start[t + 1].min(offsets[t].0);
+    }
+    let mut tok_spans = Vec::with_capacity(spans.len());
+    for (index, s) in spans.iter().enumerate() {
+        let mut first = None;
+        let mut last = 0;
+        let from = max_end.partition_point(|&b| b <= s.start);
+        for (t, &(a, b)) in offsets.iter().enumerate().skip(from) {
+            if min_start[t] >= s.end {
+                break;
+            }
+            if a >= s.end {
+                continue;
+            }
+            if b > s.start && b > a {
+                first.get_or_insert(t);
+                last = t + 1;
+            }
+        }
+        match first {
+            Some(f) => tok_spans.push((f, last)),
+            None => return Err(SpanError::NoToken { index, start: s.start, end: s.end }),
+        }
+    }
+    Ok(tok_spans)
 }
 
 #[cfg(test)]

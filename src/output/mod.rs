@@ -26,7 +26,7 @@
 //!                 "aliases": [...], "stance"}
 //! ```
 //!
-//! `--format jsonl` streams the same objects as lines `{"type": T, "data": ...}` with T one of
+//! `--format jsonl` streams the same objects as lines `{"type": T, "data": ...}` ([`line`]) with T one of
 //! `header` (schema_version and actors), `document`, `error`, `author`, `grouping`, `group`,
 //! `corpus`, `summary`. `--format csv` writes one row per document x mentioned actor.
 //! `--format tidy-csv` and `tidy-jsonl` write one row per group x actor ([`tidy`]), for dashboards.
@@ -50,8 +50,11 @@ use crate::aggregate::groups::{widest_gap, GroupKey, Grouping, GroupingReport, M
 use crate::aggregate::sums::{ActorProfile, ActorSums};
 use crate::aggregate::totals::{Totals, TotalsSnapshot};
 use crate::input::{Document, InputError};
+use line::{Line, LineKind};
 
+pub mod compare;
 pub mod format;
+pub mod line;
 pub mod page;
 pub mod partial;
 pub mod tidy;
@@ -64,12 +67,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Errors listed in JSON output; the count in `summary.failed` is always complete.
 pub const MAX_LISTED_ERRORS: usize = 1000;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActorInfo {
-    pub id: String,
-    pub name: String,
-}
+/// An actor as the output lists it (`actors`: id and name, in lexicon order).
+pub use crate::text::actors::ActorInfo;
 
 type Profiles = BTreeMap<String, ActorProfile>;
 
@@ -359,39 +358,31 @@ impl<W: Write> JsonlSink<W> {
     pub fn new(out: W) -> Self {
         JsonlSink { out }
     }
-    fn line(&mut self, kind: &str, data: impl Serialize) -> Result<()> {
-        #[derive(Serialize)]
-        struct Line<'a, T> {
-            #[serde(rename = "type")]
-            kind: &'a str,
-            data: T,
-        }
-        serde_json::to_writer(&mut self.out, &Line { kind, data })?;
-        self.out.write_all(b"\n")?;
-        Ok(())
+    fn line(&mut self, kind: LineKind, data: impl Serialize) -> Result<()> {
+        Line::new(kind, data).write(&mut self.out)
     }
 }
 
 impl<W: Write> Sink for JsonlSink<W> {
     fn begin(&mut self, actors: &[ActorInfo]) -> Result<()> {
-        self.line("header", serde_json::json!({"schema_version": SCHEMA_VERSION, "actors": actors}))
+        self.line(LineKind::Header, serde_json::json!({"schema_version": SCHEMA_VERSION, "actors": actors}))
     }
     fn document(&mut self, d: &DocumentReport) -> Result<()> {
-        self.line("document", d)
+        self.line(LineKind::Document, d)
     }
     fn error(&mut self, e: &InputError) -> Result<()> {
-        self.line("error", ErrorReport::from(e))
+        self.line(LineKind::Error, ErrorReport::from(e))
     }
     fn finish(&mut self, end: &Closing) -> Result<()> {
         for a in &end.authors {
-            self.line("author", a)?;
+            self.line(LineKind::Author, a)?;
         }
-        self.line("grouping", &end.grouping)?;
+        self.line(LineKind::Grouping, &end.grouping)?;
         for g in &end.groups {
-            self.line("group", g)?;
+            self.line(LineKind::Group, g)?;
         }
-        self.line("corpus", &end.corpus)?;
-        self.line("summary", &end.summary)?;
+        self.line(LineKind::Corpus, &end.corpus)?;
+        self.line(LineKind::Summary, &end.summary)?;
         self.out.flush()?;
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! The partial format (`stance analyze --format partial`, and a checkpoint's `partial.jsonl`):
 //! the mergeable state of a run, which `stance merge` ([`crate::run::partial`]) combines across
-//! shards. A partial is JSON Lines:
+//! shards. A partial is JSON Lines ([`super::line`]):
 //!
 //! ```text
 //! {"type": "partial",  "data": {"partial_version": 1, "schema_version": 1, "shard": N,
@@ -24,6 +24,7 @@ use std::io::Write;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use super::line::{Line, LineKind};
 use super::{ActorInfo, Closing, DocumentReport, ErrorReport, Sink};
 use crate::input::InputError;
 
@@ -85,22 +86,6 @@ pub struct PartialHeader {
     pub actors: Vec<ActorInfo>,
 }
 
-#[derive(Serialize)]
-struct Line<'a, T> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    data: T,
-}
-
-/// The last line: the totals and the checksum of everything before.
-#[derive(Serialize)]
-struct TotalsLine<'a> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    data: &'a serde_json::value::RawValue,
-    checksum: String,
-}
-
 /// Writes a partial (`--format partial`).
 pub struct PartialSink<W: Write> {
     out: W,
@@ -118,10 +103,9 @@ impl<W: Write> PartialSink<W> {
     pub fn continuing(out: W, header: PartialHeader, hash: LineHash) -> Self {
         PartialSink { out, header, hash, buf: Vec::new() }
     }
-    fn line(&mut self, kind: &str, data: impl Serialize) -> Result<()> {
+    fn line(&mut self, kind: LineKind, data: impl Serialize) -> Result<()> {
         self.buf.clear();
-        serde_json::to_writer(&mut self.buf, &Line { kind, data })?;
-        self.buf.push(b'\n');
+        Line::new(kind, data).write(&mut self.buf)?;
         self.hash.update(&self.buf);
         self.out.write_all(&self.buf)?;
         Ok(())
@@ -132,13 +116,13 @@ impl<W: Write> Sink for PartialSink<W> {
     fn begin(&mut self, actors: &[ActorInfo]) -> Result<()> {
         self.header.actors = actors.to_vec();
         let header = self.header.clone();
-        self.line("partial", header)
+        self.line(LineKind::Partial, header)
     }
     fn document(&mut self, d: &DocumentReport) -> Result<()> {
-        self.line("document", d)
+        self.line(LineKind::Document, d)
     }
     fn error(&mut self, e: &InputError) -> Result<()> {
-        self.line("error", ErrorReport::from(e))
+        self.line(LineKind::Error, ErrorReport::from(e))
     }
     fn flush(&mut self) -> Result<()> {
         self.out.flush()?;
@@ -149,8 +133,7 @@ impl<W: Write> Sink for PartialSink<W> {
         let data = serde_json::value::to_raw_value(&end.totals)?;
         let mut hash = self.hash;
         hash.update(data.get().as_bytes());
-        serde_json::to_writer(&mut self.out, &TotalsLine { kind: "totals", data: &data, checksum: hash.hex() })?;
-        self.out.write_all(b"\n")?;
+        Line { kind: LineKind::Totals, data: &data, checksum: Some(hash.hex()) }.write(&mut self.out)?;
         self.out.flush()?;
         Ok(())
     }

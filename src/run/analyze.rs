@@ -3,7 +3,7 @@
 //! it under rayon, and score every sentence that mentions an actor once (all its mentions are
 //! targets of that one pass); back on the calling thread, in input order, the scores become
 //! per-document sums that merge into the run's [`Totals`] (authors, groups, corpus) and documents
-//! stream to the sink ([`crate::run::pool`]). Memory is bounded by the chunks in flight (at most two
+//! stream to the sink ([`crate::score::pool`]). Memory is bounded by the chunks in flight (at most two
 //! per worker), the number of groups and the evidence kept, plus 8 bytes per document for the
 //! hashes that find repeated ids.
 //!
@@ -130,14 +130,13 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
     start: Start<'_>,
 ) -> Result<Summary> {
     let matcher = ActorMatcher::new(lexicon)?;
-    let infos: Vec<ActorInfo> =
-        lexicon.actors.iter().map(|a| ActorInfo { id: a.id.clone(), name: a.name.clone() }).collect();
+    let infos: Vec<ActorInfo> = lexicon.infos();
     let mut no_op = |_: &Totals, _: &mut dyn Sink| Ok(());
     let (resumed, after_chunk) = match start {
         Start::Fresh => (None, &mut no_op as &mut dyn FnMut(&Totals, &mut dyn Sink) -> Result<()>),
         Start::Resume { totals, after_chunk } => (totals, after_chunk),
     };
-    let (mut totals, skip) = match resumed {
+    let (totals, skip) = match resumed {
         Some(t) => {
             let done = t.summary.records;
             (*t, done)
@@ -148,10 +147,11 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
         }
     };
     let mut records = input.records.skip(skip).peekable();
+    let mut consumer = Consumer { totals, sink, infos: &infos, evidence: opts.evidence, progress, after_chunk };
     // Reading and writing run here; segmenting, matching and scoring run on the scorer's workers,
-    // a chunk each, so the model never waits on the rest (src/run/pool.rs).
+    // a chunk each, so the model never waits on the rest (src/score/pool.rs).
     let workers = scorer.workers();
-    crate::run::pool::ordered(
+    crate::score::pool::ordered(
         workers,
         2 * workers,
         |_| scorer.start_worker(),
@@ -162,48 +162,78 @@ pub fn analyze_from<I: Iterator<Item = Record>>(
         |_, chunk: Vec<Record>| {
             let docs: Vec<&Document> = chunk.iter().filter_map(|r| r.as_ref().ok()).collect();
             let (prepared, scores) = score_chunk(&docs, &matcher, scorer)?;
-            Ok((chunk, prepared, scores))
+            Ok(ScoredChunk { records: chunk, prepared, scores })
         },
-        |(chunk, prepared, scores)| {
-            let mut scores = scores.into_iter();
-            let mut prepared = prepared.iter();
-            let (mut chunk_docs, mut chunk_sentences) = (0, 0);
-            for record in &chunk {
-                totals.summary.records += 1;
-                let ordinal = totals.summary.records;
-                let doc = match record {
-                    Ok(d) => d,
-                    Err(e) => {
-                        totals.summary.failed += 1;
-                        sink.error(e)?;
-                        continue;
-                    }
-                };
-                let prep = prepared.next().context("one preparation per document")?;
-                if let Some(w) = totals.check_id(&doc.id, ordinal) {
-                    sink.warning(&w)?;
-                }
-                let (sums, mentions) =
-                    document_sums(doc, ordinal, prep, &mut scores, totals.n_actors(), opts.evidence)?;
-                sink.document(&DocumentReport::new(
-                    doc,
-                    ordinal,
-                    prep.sentences,
-                    prep.hits.len(),
-                    mentions,
-                    &sums,
-                    &infos,
-                ))?;
-                let key = totals.grouping().key(doc);
-                totals.add_document(doc.author.as_deref(), key, prep.sentences, prep.hits.len(), mentions, &sums);
-                chunk_docs += 1;
-                chunk_sentences += prep.sentences;
-            }
-            progress(chunk_docs, chunk_sentences);
-            after_chunk(&totals, sink)
-        },
+        |scored| consumer.chunk(scored),
     )?;
+    let Consumer { totals, sink, .. } = consumer;
     crate::output::close(totals, &infos, sink)
+}
+
+/// A chunk of records back from a worker: a preparation per document and the scores of every
+/// sentence that mentions an actor, in document, then sentence order.
+struct ScoredChunk {
+    records: Vec<Record>,
+    prepared: Vec<Prepared>,
+    scores: Vec<SentenceScores>,
+}
+
+/// The calling thread's side of a run: takes scored chunks in input order, hands each record to
+/// the sink (a document report or an error) and adds its sums to the totals.
+struct Consumer<'a> {
+    totals: Totals,
+    sink: &'a mut dyn Sink,
+    infos: &'a [ActorInfo],
+    evidence: usize,
+    progress: &'a mut dyn FnMut(usize, usize),
+    after_chunk: &'a mut dyn FnMut(&Totals, &mut dyn Sink) -> Result<()>,
+}
+
+impl Consumer<'_> {
+    /// Consumes one chunk, then reports progress and runs `after_chunk` (a checkpoint's save).
+    fn chunk(&mut self, chunk: ScoredChunk) -> Result<()> {
+        let mut scores = chunk.scores.into_iter();
+        let mut prepared = chunk.prepared.iter();
+        let (mut chunk_docs, mut chunk_sentences) = (0, 0);
+        for record in &chunk.records {
+            self.totals.summary.records += 1;
+            let ordinal = self.totals.summary.records;
+            let doc = match record {
+                Ok(d) => d,
+                Err(e) => {
+                    self.totals.summary.failed += 1;
+                    self.sink.error(e)?;
+                    continue;
+                }
+            };
+            let prep = prepared.next().context("one preparation per document")?;
+            self.document(doc, ordinal, prep, &mut scores)?;
+            chunk_docs += 1;
+            chunk_sentences += prep.sentences;
+        }
+        (self.progress)(chunk_docs, chunk_sentences);
+        (self.after_chunk)(&self.totals, self.sink)
+    }
+
+    /// One document: its sums from its sentences' scores, its report to the sink, and the sums
+    /// into the totals (author, group, corpus).
+    fn document(
+        &mut self,
+        doc: &Document,
+        ordinal: usize,
+        prep: &Prepared,
+        scores: &mut impl Iterator<Item = SentenceScores>,
+    ) -> Result<()> {
+        if let Some(w) = self.totals.check_id(&doc.id, ordinal) {
+            self.sink.warning(&w)?;
+        }
+        let (sums, mentions) = document_sums(doc, ordinal, prep, scores, self.totals.n_actors(), self.evidence)?;
+        let report = DocumentReport::new(doc, ordinal, prep.sentences, prep.hits.len(), mentions, &sums, self.infos);
+        self.sink.document(&report)?;
+        let key = self.totals.grouping().key(doc);
+        self.totals.add_document(doc.author.as_deref(), key, prep.sentences, prep.hits.len(), mentions, &sums);
+        Ok(())
+    }
 }
 
 /// The next `chunk_docs` records, in input order (so errors and documents stream out in order);

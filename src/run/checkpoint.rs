@@ -22,6 +22,7 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::totals::{Totals, TotalsSnapshot};
+use crate::output::line::{Line, LineKind};
 use crate::output::{DocumentReport, Sink};
 
 /// 2: the state names each input file's identity (`inputs`).
@@ -247,18 +248,13 @@ impl Checkpoint {
 
     /// The ids of the documents in the partial (after [`Checkpoint::partial_file`] cut it back).
     pub fn document_ids(&self) -> Result<Vec<String>> {
-        #[derive(Deserialize)]
-        struct Line {
-            #[serde(rename = "type")]
-            kind: String,
-            data: serde_json::Value,
-        }
         let path = self.partial_path();
         let mut ids = Vec::new();
         for (i, line) in BufReader::new(File::open(&path)?).lines().enumerate() {
             let line = line?;
-            let l: Line = serde_json::from_str(&line).with_context(|| format!("{}:{}", path.display(), i + 1))?;
-            if l.kind == "document" {
+            let l: Line<serde_json::Value> =
+                serde_json::from_str(&line).with_context(|| format!("{}:{}", path.display(), i + 1))?;
+            if l.kind == LineKind::Document {
                 let d: DocumentReport = serde_json::from_value(l.data)?;
                 ids.push(d.id);
             }

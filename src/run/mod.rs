@@ -5,8 +5,8 @@
 //! fingerprints, the sink of an output format), so nothing below it sees the command line and
 //! nothing is worked out twice.
 //! [`analyze`] runs input -> text -> score -> aggregate -> output over chunks of records, on the
-//! ordered worker [`pool`]; [`partial`] merges the partials of shards; [`checkpoint`] saves a run's
-//! state so a killed run resumes.
+//! scorer's ordered worker pool ([`crate::score::pool`]); [`partial`] merges the partials of
+//! shards; [`checkpoint`] saves a run's state so a killed run resumes.
 //!
 //! Invariant: whatever the workers, shards or restarts, a run's output is the bytes of one
 //! uninterrupted run over the same input with the same chunk boundaries.
@@ -14,7 +14,6 @@
 pub mod analyze;
 pub mod checkpoint;
 pub mod partial;
-pub mod pool;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -16,11 +16,11 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
-use serde::Deserialize;
 
 use crate::aggregate::groups::Grouping;
 use crate::aggregate::totals::{Totals, TotalsSnapshot};
 use crate::input::InputError;
+use crate::output::line::{Line, LineKind};
 use crate::output::partial::{LineHash, PartialHeader, PARTIAL_VERSION};
 use crate::output::{close, DocumentReport, ErrorReport, Sink, SCHEMA_VERSION};
 use crate::text::actors::Lexicon;
@@ -60,15 +60,9 @@ pub fn model_fingerprint(dir: &Path, precision: &str) -> Result<String> {
     Ok(fingerprint(&refs))
 }
 
-#[derive(Deserialize)]
-struct RawLine {
-    #[serde(rename = "type")]
-    kind: String,
-    data: Box<serde_json::value::RawValue>,
-    /// Only on the totals line.
-    #[serde(default)]
-    checksum: Option<String>,
-}
+/// A partial's line as read: its data is decoded once its kind says into what, and hashed as
+/// written.
+type RawLine = Line<Box<serde_json::value::RawValue>>;
 
 fn open(path: &Path) -> Result<Box<dyn BufRead>> {
     let f = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
@@ -81,7 +75,12 @@ pub fn read_header(path: &Path) -> Result<PartialHeader> {
     open(path)?.read_line(&mut first).with_context(|| format!("{}: cannot read", path.display()))?;
     let line: RawLine = serde_json::from_str(&first)
         .with_context(|| format!("{}:1: not a partial (`stance analyze --format partial`)", path.display()))?;
-    ensure!(line.kind == "partial", "{}:1: not a partial: the first line is of type '{}'", path.display(), line.kind);
+    ensure!(
+        line.kind == LineKind::Partial,
+        "{}:1: not a partial: the first line is of type '{}'",
+        path.display(),
+        line.kind
+    );
     let h: PartialHeader = serde_json::from_str(line.data.get())
         .with_context(|| format!("{}:1: a partial header of another version", path.display()))?;
     ensure!(
@@ -110,17 +109,24 @@ pub fn verify_checksum(path: &Path) -> Result<()> {
         line_no += 1;
         let raw: RawLine =
             serde_json::from_slice(&line).with_context(|| format!("{name}:{line_no}: not a partial line"))?;
-        if raw.kind == "totals" {
-            hash.update(raw.data.get().as_bytes());
-            ensure!(
-                raw.checksum.as_deref() == Some(hash.hex().as_str()),
-                "{name}:{line_no}: the checksum does not match the lines before it: the partial was edited, cut or \
-                 spliced after it was written"
-            );
-            return Ok(());
+        if raw.kind == LineKind::Totals {
+            return check_checksum(&raw, hash, || format!("{name}:{line_no}"));
         }
         hash.update(&line);
     }
+}
+
+/// Checks the totals line `raw` against `hash`, the hash of the lines before it; `at` names the
+/// line in the error.
+fn check_checksum(raw: &RawLine, mut hash: LineHash, at: impl Fn() -> String) -> Result<()> {
+    hash.update(raw.data.get().as_bytes());
+    ensure!(
+        raw.checksum.as_deref() == Some(hash.hex().as_str()),
+        "{}: the checksum does not match the lines before it: the partial was edited, cut or spliced after it \
+         was written",
+        at()
+    );
+    Ok(())
 }
 
 /// Partials to merge, their headers read and checked against each other, in shard order.
@@ -139,40 +145,13 @@ impl<'a> Partials<'a> {
         for p in paths {
             verify_checksum(p)?;
         }
-        let (first, first_path) = shards[0].clone();
+        let (first, first_path) = &shards[0];
         for (h, p) in &shards[1..] {
-            let differs = |what: &str, a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| {
-                anyhow::anyhow!(
-                    "{} and {} differ in {what} ({a:?} against {b:?}): they come from different runs and do not merge",
-                    first_path.display(),
-                    p.display()
-                )
-            };
-            if h.model != first.model {
-                return Err(differs("the model (or its precision)", &first.model, &h.model));
-            }
-            if h.lexicon != first.lexicon || h.actors != first.actors {
-                return Err(differs("the actors file", &first.lexicon, &h.lexicon));
-            }
-            if h.by != first.by {
-                return Err(differs("--by", &first.by, &h.by));
-            }
-            if h.evidence != first.evidence {
-                return Err(differs("--evidence", &first.evidence, &h.evidence));
-            }
+            same_run(first, first_path, h, p)?;
         }
         shards.sort_by_key(|(h, _)| h.shard);
-        for w in shards.windows(2) {
-            if w[0].0.shard == w[1].0.shard {
-                bail!(
-                    "{} and {} are both shard {}: give each shard its place in the input with --shard N",
-                    w[0].1.display(),
-                    w[1].1.display(),
-                    w[0].0.shard
-                );
-            }
-        }
-        let grouping = Grouping::from_names(&first.by)?;
+        refuse_repeated_shards(&shards)?;
+        let grouping = Grouping::from_names(&shards[0].0.by)?;
         Ok(Partials { shards, grouping })
     }
 
@@ -210,94 +189,162 @@ impl<'a> Partials<'a> {
     /// whose id an earlier shard had (the first 10 are named in warnings).
     pub fn merge(self, sink: &mut dyn Sink) -> Result<(crate::output::Summary, usize)> {
         let Partials { shards, grouping } = self;
-        let first = shards[0].0.clone();
-        let mut totals = Totals::new(first.actors.len(), 0, grouping, first.evidence);
+        let first = &shards[0].0;
+        let totals = Totals::new(first.actors.len(), 0, grouping, first.evidence);
         sink.begin(&first.actors)?;
-        let mut first_shard: HashMap<u64, u64> = HashMap::new();
-        let mut across = 0usize;
+        let mut merge = Merge { totals, first_shard: HashMap::new(), across: 0, sink };
         for (header, path) in &shards {
-            let offset = totals.summary.records;
-            let name = path.display();
-            let mut records = 0usize;
-            let mut snapshot = None;
-            let mut hash = LineHash::default();
-            for (i, line) in open(path)?.lines().enumerate() {
-                let line = line.with_context(|| format!("{name}:{}: cannot read", i + 1))?;
-                ensure!(snapshot.is_none(), "{name}:{}: a line after the totals", i + 1);
-                let raw: RawLine =
-                    serde_json::from_str(&line).with_context(|| format!("{name}:{}: not a partial line", i + 1))?;
-                let at = || format!("{name}:{}", i + 1);
-                if raw.kind != "totals" {
-                    hash.update(line.as_bytes());
-                    hash.update(b"\n");
-                }
-                if i == 0 {
-                    continue; // the header, read by `open`
-                }
-                match raw.kind.as_str() {
-                    "document" => {
-                        let mut d: DocumentReport = serde_json::from_str(raw.data.get()).with_context(at)?;
-                        records += 1;
-                        ensure!(d.record == records, "{}: record {} where {records} was expected", at(), d.record);
-                        d.record += offset;
-                        for p in d.actors.values_mut() {
-                            for e in p.evidence.against.iter_mut().chain(p.evidence.favor.iter_mut()) {
-                                e.record += offset;
-                            }
-                        }
-                        let h = crate::aggregate::totals::id_hash(&d.id);
-                        match first_shard.get(&h) {
-                            Some(&s) if s != header.shard => {
-                                across += 1;
-                                if across <= 10 {
-                                    sink.warning(&format!(
-                                        "document id '{}' is in shard {s} and in shard {} ({name})",
-                                        d.id, header.shard
-                                    ))?;
-                                }
-                            }
-                            Some(_) => {}
-                            None => {
-                                first_shard.insert(h, header.shard);
-                            }
-                        }
-                        if let Some(w) = totals.check_id(&d.id, d.record) {
-                            sink.warning(&w)?;
-                        }
-                        sink.document(&d)?;
-                    }
-                    "error" => {
-                        let e: ErrorReport = serde_json::from_str(raw.data.get()).with_context(at)?;
-                        records += 1;
-                        sink.error(&InputError { source: e.source, line: e.line, message: e.message })?;
-                    }
-                    "totals" => {
-                        hash.update(raw.data.get().as_bytes());
-                        ensure!(
-                            raw.checksum.as_deref() == Some(hash.hex().as_str()),
-                            "{}: the checksum does not match the lines before it: the partial was edited, cut or \
-                             spliced after it was written",
-                            at()
-                        );
-                        let t: TotalsSnapshot = serde_json::from_str(raw.data.get()).with_context(at)?;
-                        snapshot = Some(t);
-                    }
-                    other => bail!("{}: a line of type '{other}', which partials do not have", at()),
-                }
-            }
-            let Some(snapshot) = snapshot else {
-                bail!("{name}: no totals line: the run that wrote this partial did not finish");
-            };
-            ensure!(
-                snapshot.summary.records == records,
-                "{name}: the totals count {} records, the lines {records}",
-                snapshot.summary.records
-            );
-            totals.absorb(snapshot, offset).with_context(|| name.to_string())?;
+            merge.shard(header.shard, path)?;
         }
+        let Merge { totals, across, sink, .. } = merge;
         let summary = close(totals, &first.actors, sink)?;
         Ok((summary, across))
     }
+}
+
+/// Refuses `h` (from `p`) unless it was made with what `first` (from `first_path`) was: the model
+/// and its precision, the actors, `--by` and `--evidence`.
+fn same_run(first: &PartialHeader, first_path: &Path, h: &PartialHeader, p: &Path) -> Result<()> {
+    let differs = |what: &str, a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| {
+        anyhow::anyhow!(
+            "{} and {} differ in {what} ({a:?} against {b:?}): they come from different runs and do not merge",
+            first_path.display(),
+            p.display()
+        )
+    };
+    if h.model != first.model {
+        return Err(differs("the model (or its precision)", &first.model, &h.model));
+    }
+    if h.lexicon != first.lexicon || h.actors != first.actors {
+        return Err(differs("the actors file", &first.lexicon, &h.lexicon));
+    }
+    if h.by != first.by {
+        return Err(differs("--by", &first.by, &h.by));
+    }
+    if h.evidence != first.evidence {
+        return Err(differs("--evidence", &first.evidence, &h.evidence));
+    }
+    Ok(())
+}
+
+/// Refuses two partials of one shard (`shards` in shard order).
+fn refuse_repeated_shards(shards: &[(PartialHeader, &PathBuf)]) -> Result<()> {
+    for w in shards.windows(2) {
+        if w[0].0.shard == w[1].0.shard {
+            bail!(
+                "{} and {} are both shard {}: give each shard its place in the input with --shard N",
+                w[0].1.display(),
+                w[1].1.display(),
+                w[0].0.shard
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A merge under way: the totals of the shards replayed so far, the shard each document id was
+/// first seen in (by hash), how many documents repeat an id of an earlier shard, and the sink.
+struct Merge<'s> {
+    totals: Totals,
+    first_shard: HashMap<u64, u64>,
+    across: usize,
+    sink: &'s mut dyn Sink,
+}
+
+impl Merge<'_> {
+    /// Replays the partial at `path` (shard `shard`) after the records merged so far, checks its
+    /// totals against its lines and adds them up.
+    fn shard(&mut self, shard: u64, path: &Path) -> Result<()> {
+        let name = path.display();
+        let offset = self.totals.summary.records;
+        let (records, snapshot) = self.replay(shard, path, offset)?;
+        let Some(snapshot) = snapshot else {
+            bail!("{name}: no totals line: the run that wrote this partial did not finish");
+        };
+        ensure!(
+            snapshot.summary.records == records,
+            "{name}: the totals count {} records, the lines {records}",
+            snapshot.summary.records
+        );
+        self.totals.absorb(snapshot, offset).with_context(|| name.to_string())
+    }
+
+    /// Hands the documents and errors of a partial to the sink, records renumbered past `offset`;
+    /// returns the records read and the totals line (checked against the checksum), if any.
+    fn replay(&mut self, shard: u64, path: &Path, offset: usize) -> Result<(usize, Option<TotalsSnapshot>)> {
+        let name = path.display();
+        let mut records = 0usize;
+        let mut snapshot = None;
+        let mut hash = LineHash::default();
+        for (i, line) in open(path)?.lines().enumerate() {
+            let line = line.with_context(|| format!("{name}:{}: cannot read", i + 1))?;
+            ensure!(snapshot.is_none(), "{name}:{}: a line after the totals", i + 1);
+            let raw: RawLine =
+                serde_json::from_str(&line).with_context(|| format!("{name}:{}: not a partial line", i + 1))?;
+            let at = || format!("{name}:{}", i + 1);
+            if raw.kind != LineKind::Totals {
+                hash.update(line.as_bytes());
+                hash.update(b"\n");
+            }
+            if i == 0 {
+                continue; // the header, read by `Partials::open`
+            }
+            match raw.kind {
+                LineKind::Document => {
+                    let d: DocumentReport = serde_json::from_str(raw.data.get()).with_context(at)?;
+                    records += 1;
+                    ensure!(d.record == records, "{}: record {} where {records} was expected", at(), d.record);
+                    self.document(renumbered(d, offset), shard, &name.to_string())?;
+                }
+                LineKind::Error => {
+                    let e: ErrorReport = serde_json::from_str(raw.data.get()).with_context(at)?;
+                    records += 1;
+                    self.sink.error(&InputError { source: e.source, line: e.line, message: e.message })?;
+                }
+                LineKind::Totals => {
+                    check_checksum(&raw, hash, at)?;
+                    snapshot = Some(serde_json::from_str(raw.data.get()).with_context(at)?);
+                }
+                other => bail!("{}: a line of type '{other}', which partials do not have", at()),
+            }
+        }
+        Ok((records, snapshot))
+    }
+
+    /// Hands a document of shard `shard` (read from `name`) to the sink, with a warning where an
+    /// earlier shard or record had its id.
+    fn document(&mut self, d: DocumentReport, shard: u64, name: &str) -> Result<()> {
+        let h = crate::aggregate::totals::id_hash(&d.id);
+        match self.first_shard.get(&h) {
+            Some(&s) if s != shard => {
+                self.across += 1;
+                if self.across <= 10 {
+                    self.sink
+                        .warning(&format!("document id '{}' is in shard {s} and in shard {shard} ({name})", d.id))?;
+                }
+            }
+            Some(_) => {}
+            None => {
+                self.first_shard.insert(h, shard);
+            }
+        }
+        if let Some(w) = self.totals.check_id(&d.id, d.record) {
+            self.sink.warning(&w)?;
+        }
+        self.sink.document(&d)
+    }
+}
+
+/// A shard's document with its record, and its evidence's, counted past the `offset` records of
+/// the shards before.
+fn renumbered(mut d: DocumentReport, offset: usize) -> DocumentReport {
+    d.record += offset;
+    for p in d.actors.values_mut() {
+        for e in p.evidence.against.iter_mut().chain(p.evidence.favor.iter_mut()) {
+            e.record += offset;
+        }
+    }
+    d
 }
 
 /// Merges the partials at `paths` into `sink` ([`Partials::open`], then [`Partials::merge`]).

@@ -158,92 +158,137 @@ const CHUNK_LINES: usize = 1024;
 /// Scores every line of `input` to `output`. `source` names the input in error messages; `errors`
 /// receives one line per bad input line; `progress` the number of lines scored, per chunk. Lines
 /// are read and written here while the scorer's workers parse, tokenize and score chunks side by
-/// side (src/run/pool.rs); output stays in input order.
+/// side (src/score/pool.rs); output stays in input order.
 pub fn score_stream(
     scorer: &ModelScorer,
-    input: impl BufRead,
-    mut output: impl Write,
+    mut input: impl BufRead,
+    output: impl Write,
     source: &str,
     errors: &mut dyn FnMut(&str),
     progress: &mut dyn FnMut(usize),
 ) -> Result<ScoreSummary> {
-    let mut input = input;
     if let Encoding::Utf16(which) =
         take_byte_order_mark(&mut input).with_context(|| format!("{source}: cannot read"))?
     {
         bail!("{source}: {}", utf16_message(which));
     }
-    let mut summary = ScoreSummary::default();
-    let mut line_no = 0usize;
-    let mut at_end = false;
-    let read_chunk = || -> Result<Option<Lines>> {
+    let mut chunks = LineChunks { input, source, line_no: 0, at_end: false };
+    let mut writer = ChunkWriter { output, source, errors, progress, summary: ScoreSummary::default() };
+    let workers = scorer.workers();
+    crate::score::pool::ordered(
+        workers,
+        2 * workers,
+        |_| scorer.start_worker(),
+        || chunks.next_chunk(),
+        |_, lines| score_chunk(scorer, lines),
+        |scored| writer.write(scored),
+    )?;
+    Ok(writer.summary)
+}
+
+/// Reads the input in chunks of [`CHUNK_LINES`] non-blank lines.
+struct LineChunks<'a, R> {
+    input: R,
+    source: &'a str,
+    line_no: usize,
+    at_end: bool,
+}
+
+impl<R: BufRead> LineChunks<'_, R> {
+    /// The next chunk; `None` at the end of the input.
+    fn next_chunk(&mut self) -> Result<Option<Lines>> {
         let mut chunk: Lines = Vec::with_capacity(CHUNK_LINES);
-        while !at_end && chunk.len() < CHUNK_LINES {
+        while !self.at_end && chunk.len() < CHUNK_LINES {
             let mut line = Vec::new();
-            let n = input
+            let n = self
+                .input
                 .read_until(b'\n', &mut line)
-                .with_context(|| format!("{source}:{}: cannot read line", line_no + 1))?;
+                .with_context(|| format!("{}:{}: cannot read line", self.source, self.line_no + 1))?;
             if n == 0 {
-                at_end = true;
+                self.at_end = true;
                 break;
             }
-            line_no += 1;
+            self.line_no += 1;
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            chunk.push((line_no, line));
+            chunk.push((self.line_no, line));
         }
         Ok((!chunk.is_empty()).then_some(chunk))
-    };
-    let score_chunk = |_: usize, chunk: Lines| {
-        scorer.with_model(|model| {
-            use rayon::prelude::*;
-            let encoder = &model.encoder;
-            let parsed: Vec<Parsed> = chunk.par_iter().map(|(_, l)| parse_line(encoder, l)).collect();
-            let to_score: Vec<&EncodedSentence> = parsed
-                .iter()
-                .filter_map(|p| match p {
-                    Parsed::Ok { encoded, .. } => Some(encoded),
-                    Parsed::Err { .. } => None,
-                })
-                .collect();
-            let scores = score_encoded(model, &to_score, scorer.policy(), |_| {})?;
-            Ok((chunk, parsed, scores))
-        })?
-    };
-    let write_chunk = |(chunk, parsed, scores): (Lines, Vec<Parsed>, Vec<SentenceScores>)| {
-        let mut scores = scores.into_iter();
-        let scored_before = summary.scored;
-        for ((n, _), p) in chunk.iter().zip(&parsed) {
-            summary.lines += 1;
+    }
+}
+
+/// A chunk's lines, each parsed (or refused), and the scores of those parsed, in order.
+struct ScoredChunk {
+    lines: Lines,
+    parsed: Vec<Parsed>,
+    scores: Vec<SentenceScores>,
+}
+
+/// On a worker: parses and tokenizes a chunk's lines under rayon, then scores the good ones.
+fn score_chunk(scorer: &ModelScorer, lines: Lines) -> Result<ScoredChunk> {
+    scorer.with_model(|model| {
+        use rayon::prelude::*;
+        let encoder = &model.encoder;
+        let parsed: Vec<Parsed> = lines.par_iter().map(|(_, l)| parse_line(encoder, l)).collect();
+        let to_score: Vec<&EncodedSentence> = parsed
+            .iter()
+            .filter_map(|p| match p {
+                Parsed::Ok { encoded, .. } => Some(encoded),
+                Parsed::Err { .. } => None,
+            })
+            .collect();
+        let scores = score_encoded(model, &to_score, scorer.policy(), |_| {})?;
+        Ok(ScoredChunk { lines, parsed, scores })
+    })?
+}
+
+/// Writes scored chunks in input order, counts them, and reports bad lines and progress.
+struct ChunkWriter<'a, W> {
+    output: W,
+    source: &'a str,
+    errors: &'a mut dyn FnMut(&str),
+    progress: &'a mut dyn FnMut(usize),
+    summary: ScoreSummary,
+}
+
+impl<W: Write> ChunkWriter<'_, W> {
+    /// One output line per input line: its scores, or its error in place.
+    fn write(&mut self, chunk: ScoredChunk) -> Result<()> {
+        let mut scores = chunk.scores.into_iter();
+        let scored_before = self.summary.scored;
+        for ((n, _), p) in chunk.lines.iter().zip(&chunk.parsed) {
+            self.summary.lines += 1;
             let value = match p {
                 Parsed::Ok { id, spans, text, extra, .. } => {
                     let s = scores.next().context("the scorer returned fewer results than lines")?;
-                    summary.scored += 1;
-                    summary.targets += spans.len();
+                    self.summary.scored += 1;
+                    self.summary.targets += spans.len();
                     output_line(id, text, spans, extra, &s)?
                 }
                 Parsed::Err { id, message } => {
-                    summary.failed += 1;
-                    errors(&format!("{source}:{n}: {message}"));
-                    #[derive(serde::Serialize)]
-                    struct ErrorLine<'a> {
-                        #[serde(skip_serializing_if = "Option::is_none")]
-                        id: &'a Option<RawJson>,
-                        line: usize,
-                        error: &'a str,
-                    }
-                    serde_json::value::to_raw_value(&ErrorLine { id, line: *n, error: message })?
+                    self.summary.failed += 1;
+                    (self.errors)(&format!("{}:{n}: {message}", self.source));
+                    error_line(id, *n, message)?
                 }
             };
-            output.write_all(value.get().as_bytes())?;
-            output.write_all(b"\n")?;
+            self.output.write_all(value.get().as_bytes())?;
+            self.output.write_all(b"\n")?;
         }
-        output.flush()?;
-        progress(summary.scored - scored_before);
+        self.output.flush()?;
+        (self.progress)(self.summary.scored - scored_before);
         Ok(())
-    };
-    let workers = scorer.workers();
-    crate::run::pool::ordered(workers, 2 * workers, |_| scorer.start_worker(), read_chunk, score_chunk, write_chunk)?;
-    Ok(summary)
+    }
+}
+
+/// The output line of a bad input line: `{"id"?, "line", "error"}`.
+fn error_line(id: &Option<RawJson>, line: usize, error: &str) -> Result<Box<RawValue>> {
+    #[derive(serde::Serialize)]
+    struct ErrorLine<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: &'a Option<RawJson>,
+        line: usize,
+        error: &'a str,
+    }
+    Ok(serde_json::value::to_raw_value(&ErrorLine { id, line, error })?)
 }

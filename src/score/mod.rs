@@ -11,6 +11,7 @@
 //! its batch-mates; batches are planned from the input alone, so output is still deterministic.
 
 pub mod lines;
+pub mod pool;
 
 use std::borrow::Cow;
 use std::sync::Mutex;

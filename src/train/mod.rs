@@ -21,7 +21,7 @@ use tch::{nn, Device, Kind, Tensor};
 use crate::datasets::actor_corpus::{self, Split};
 use crate::datasets::{self as data, SentimentExample, StanceExample};
 use crate::eval::metrics::binary_sentiment_accuracy;
-use crate::eval::metrics::{self, Report};
+use crate::eval::metrics::{self, ClassReport};
 use crate::labels::{LabelSet, Sentiment, Stance};
 use crate::model::{Batch, EncodedSentence, StanceModel};
 use crate::score::{encode_stance, stance_predictions};
@@ -457,17 +457,17 @@ fn job_loss(model: &StanceModel, data: &TrainData, enc: &Encoded, job: &Job, opt
 /// Validation figures of a model on the three validation sets (probabilities at the model's
 /// current temperatures).
 pub struct Validation {
-    pub stance: Report,
+    pub stance: ClassReport,
     pub stance_probs: Vec<[f32; 3]>,
     pub stance_gold: Vec<usize>,
     /// Figures on the actor-stance validation split; `None` without the corpus.
-    pub actor: Option<Report>,
+    pub actor: Option<ClassReport>,
     pub actor_probs: Vec<[f32; 3]>,
     pub actor_gold: Vec<usize>,
     /// Accuracy on the held-out directed-sentiment tenth; `None` without the file.
     pub directed_accuracy: Option<f64>,
     pub sst2_accuracy: f64,
-    pub tweet: Report,
+    pub tweet: ClassReport,
     pub tweet_probs: Vec<[f32; 3]>,
     pub tweet_gold: Vec<usize>,
 }
@@ -487,12 +487,12 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
     let policy = BatchPolicy::default();
     let names: Vec<&str> = Stance::ALL.iter().map(|l| l.name()).collect();
     let (stance_probs, stance_gold) = stance_predictions(model, &data.stance_val)?;
-    let stance = metrics::report(&names, &stance_gold, &stance_probs);
+    let stance = metrics::class_report(&names, &stance_gold, &stance_probs);
     let (actor_probs, actor_gold) = stance_predictions(model, &data.actor_val)?;
-    let actor = (!actor_gold.is_empty()).then(|| metrics::report(&names, &actor_gold, &actor_probs));
+    let actor = (!actor_gold.is_empty()).then(|| metrics::class_report(&names, &actor_gold, &actor_probs));
     let (directed_probs, directed_gold) = stance_predictions(model, &data.directed_val)?;
     let directed_accuracy =
-        (!directed_gold.is_empty()).then(|| metrics::report(&names, &directed_gold, &directed_probs).accuracy);
+        (!directed_gold.is_empty()).then(|| metrics::class_report(&names, &directed_gold, &directed_probs).accuracy);
 
     let texts = |xs: &[SentimentExample]| xs.iter().map(|x| x.text.clone()).collect::<Vec<_>>();
     let sst2_probs = sentiment_probs(model, &texts(&data.sst2_val), policy)?;
@@ -500,7 +500,7 @@ pub fn validate(model: &StanceModel, data: &TrainData) -> Result<Validation> {
     let tweet_probs = sentiment_probs(model, &texts(&data.tweet_val), policy)?;
     let tweet_gold: Vec<usize> = data.tweet_val.iter().map(|x| x.label.index()).collect();
     let snames: Vec<&str> = Sentiment::ALL.iter().map(|l| l.name()).collect();
-    let tweet = metrics::report(&snames, &tweet_gold, &tweet_probs);
+    let tweet = metrics::class_report(&snames, &tweet_gold, &tweet_probs);
     Ok(Validation {
         stance,
         stance_probs,
@@ -545,10 +545,39 @@ pub fn train(
     tch::manual_seed(opts.seed as i64);
     let wd = WorkDir(work.to_path_buf());
     std::fs::create_dir_all(work).with_context(|| format!("{}: cannot create", work.display()))?;
-    let tokenizer_src = base.join("tokenizer.json");
+    let (model, mut state) = resume_or_start(base, opts, &wd, log)?;
+    let t0 = Instant::now();
+    let enc = Encoded::new(&model, data, opts)?;
+    log(&format!(
+        "encoded {} NewsMTSC + {} actor-stance + {} SST-2 + {} TweetEval training sentences in {:.1}s",
+        enc.stance_train.len(),
+        enc.actor_train.len(),
+        enc.sst2_train.len(),
+        enc.tweet_train.len(),
+        t0.elapsed().as_secs_f64()
+    ));
+    let mut trainer = Trainer::new(&model, data, &enc, opts, &wd, base.join("tokenizer.json"))?;
+    while state.epoch < opts.epochs && state.bad_epochs < opts.patience.max(1) {
+        let started = Instant::now();
+        trainer.epoch(&mut state, log)?;
+        trainer.end_of_epoch(&mut state, started, log)?;
+    }
+    finish(&wd.best(), data, opts, out, &state, log)?;
+    Ok(state)
+}
+
+/// The model and state to train from: the last checkpoint in `wd` with its state when there is
+/// one (a resumed run), else the fine-tuned model of `--init`, else a new model over the base
+/// encoder; set to this run's `max_tokens` and target markers.
+fn resume_or_start(
+    base: &Path,
+    opts: &TrainOptions,
+    wd: &WorkDir,
+    log: &mut dyn FnMut(&str),
+) -> Result<(StanceModel, TrainState)> {
     // A CUDA build of libtorch trains on the GPU; the CPU-only set-up of this project uses the CPU.
     let device = Device::cuda_if_available();
-    let (model, mut state) = if wd.state().exists() && wd.last().join("model.safetensors").exists() {
+    let (mut model, state) = if wd.state().exists() && wd.last().join("model.safetensors").exists() {
         let s: TrainState = serde_json::from_str(&std::fs::read_to_string(wd.state())?)
             .with_context(|| format!("{}: bad resume state", wd.state().display()))?;
         log(&format!("resuming from {} at epoch {} step {}", wd.last().display(), s.epoch + 1, s.step_in_epoch));
@@ -563,47 +592,63 @@ pub fn train(
     } else {
         (StanceModel::from_base(base, opts.max_tokens, opts.target_attention, device)?, TrainState::default())
     };
-    let mut model = model;
     model.config.max_tokens = opts.max_tokens;
     if opts.target_markers && !model.config.target_markers {
         model.set_target_markers(true)?;
     }
+    Ok((model, state))
+}
 
-    let t0 = Instant::now();
-    let enc = Encoded::new(&model, data, opts)?;
-    log(&format!(
-        "encoded {} NewsMTSC + {} actor-stance + {} SST-2 + {} TweetEval training sentences in {:.1}s",
-        enc.stance_train.len(),
-        enc.actor_train.len(),
-        enc.sst2_train.len(),
-        enc.tweet_train.len(),
-        t0.elapsed().as_secs_f64()
-    ));
+/// What every epoch of a run shares: the model and its optimiser, the data and its encoded
+/// copies, and where checkpoints go.
+struct Trainer<'a> {
+    model: &'a StanceModel,
+    data: &'a TrainData,
+    enc: &'a Encoded,
+    opts: &'a TrainOptions,
+    opt: nn::Optimizer,
+    wd: &'a WorkDir,
+    /// The base model's tokenizer, copied into every checkpoint.
+    tokenizer: PathBuf,
+    /// Optimiser steps in the whole run, for the learning-rate schedule.
+    total_steps: usize,
+}
 
-    let mut opt = nn::AdamW { wd: opts.weight_decay, ..Default::default() }.build(&model.vs, opts.lr)?;
-    opt.set_weight_decay_group(1, 0.0);
-    let steps_per_epoch = epoch_plan(data, &enc, opts, 0).len();
-    let total = steps_per_epoch * opts.epochs;
+impl<'a> Trainer<'a> {
+    fn new(
+        model: &'a StanceModel,
+        data: &'a TrainData,
+        enc: &'a Encoded,
+        opts: &'a TrainOptions,
+        wd: &'a WorkDir,
+        tokenizer: PathBuf,
+    ) -> Result<Self> {
+        let mut opt = nn::AdamW { wd: opts.weight_decay, ..Default::default() }.build(&model.vs, opts.lr)?;
+        opt.set_weight_decay_group(1, 0.0);
+        let total_steps = epoch_plan(data, enc, opts, 0).len() * opts.epochs;
+        Ok(Trainer { model, data, enc, opts, opt, wd, tokenizer, total_steps })
+    }
 
-    while state.epoch < opts.epochs && state.bad_epochs < opts.patience.max(1) {
-        let epoch = state.epoch;
-        let plan = epoch_plan(data, &enc, opts, epoch);
-        let t_epoch = Instant::now();
+    /// The optimiser steps of epoch `state.epoch` from `state.step_in_epoch` on, with a progress
+    /// line every 20 steps and a checkpoint every `--checkpoint-every` steps.
+    fn epoch(&mut self, state: &mut TrainState, log: &mut dyn FnMut(&str)) -> Result<()> {
+        let opts = self.opts;
+        let plan = epoch_plan(self.data, self.enc, opts, state.epoch);
         let mut t_report = Instant::now();
         for (k, job) in plan.iter().enumerate().skip(state.step_in_epoch) {
-            let f = learning_rate_factor(state.global_step, total, opts.warmup_fraction);
-            opt.set_lr_group(0, opts.lr * f);
-            opt.set_lr_group(1, opts.head_lr * f);
-            let loss = job_loss(&model, data, &enc, job, opts)?;
-            opt.backward_step_clip_norm(&loss, 1.0);
+            let f = learning_rate_factor(state.global_step, self.total_steps, opts.warmup_fraction);
+            self.opt.set_lr_group(0, opts.lr * f);
+            self.opt.set_lr_group(1, opts.head_lr * f);
+            let loss = job_loss(self.model, self.data, self.enc, job, opts)?;
+            self.opt.backward_step_clip_norm(&loss, 1.0);
             state.loss_sum += loss.double_value(&[]);
             state.loss_steps += 1;
             state.global_step += 1;
             state.step_in_epoch = k + 1;
-            if state.step_in_epoch % 20 == 0 || state.step_in_epoch == plan.len() {
+            if state.step_in_epoch.is_multiple_of(20) || state.step_in_epoch == plan.len() {
                 log(&format!(
                     "epoch {}/{} step {}/{} loss {:.4} lr {:.2e} ({:.2}s/step)",
-                    epoch + 1,
+                    state.epoch + 1,
                     opts.epochs,
                     state.step_in_epoch,
                     plan.len(),
@@ -613,13 +658,20 @@ pub fn train(
                 ));
                 t_report = Instant::now();
             }
-            if opts.checkpoint_every > 0 && state.step_in_epoch % opts.checkpoint_every == 0 {
-                save_checkpoint(&model, &wd.last(), &tokenizer_src, &wd.state(), &state)?;
+            if opts.checkpoint_every > 0 && state.step_in_epoch.is_multiple_of(opts.checkpoint_every) {
+                self.save_last(state)?;
             }
         }
-        let v = validate(&model, data)?;
+        Ok(())
+    }
+
+    /// Validates the epoch's model and records the figures; keeps it as the best when its
+    /// selection figure beats the best so far, else counts a bad epoch (for `--patience`); then
+    /// moves the state to the next epoch and saves a checkpoint.
+    fn end_of_epoch(&self, state: &mut TrainState, started: Instant, log: &mut dyn FnMut(&str)) -> Result<()> {
+        let v = validate(self.model, self.data)?;
         let record = EpochRecord {
-            epoch: epoch + 1,
+            epoch: state.epoch + 1,
             train_loss: state.loss_sum / state.loss_steps.max(1) as f64,
             stance_macro_f1: v.stance.macro_f1,
             stance_accuracy: v.stance.accuracy,
@@ -629,15 +681,15 @@ pub fn train(
             actor_accuracy: v.actor.as_ref().map(|a| a.accuracy),
             directed_accuracy: v.directed_accuracy,
             selection: v.selection(),
-            seconds: t_epoch.elapsed().as_secs_f64(),
+            seconds: started.elapsed().as_secs_f64(),
         };
-        log(&format!("validation after epoch {}: {}", epoch + 1, serde_json::to_string(&record)?));
+        log(&format!("validation after epoch {}: {}", state.epoch + 1, serde_json::to_string(&record)?));
         state.history.push(record);
         if v.selection() > state.best_f1 {
             state.best_f1 = v.selection();
-            state.best_epoch = Some(epoch + 1);
+            state.best_epoch = Some(state.epoch + 1);
             state.bad_epochs = 0;
-            model.save(&wd.best(), &tokenizer_src, false)?;
+            self.model.save(&self.wd.best(), &self.tokenizer, false)?;
         } else {
             state.bad_epochs += 1;
         }
@@ -645,10 +697,13 @@ pub fn train(
         state.step_in_epoch = 0;
         state.loss_sum = 0.0;
         state.loss_steps = 0;
-        save_checkpoint(&model, &wd.last(), &tokenizer_src, &wd.state(), &state)?;
+        self.save_last(state)
     }
-    finish(&wd.best(), data, opts, out, &state, log)?;
-    Ok(state)
+
+    /// Saves the model and the state as the last checkpoint, from which a killed run resumes.
+    fn save_last(&self, state: &TrainState) -> Result<()> {
+        save_checkpoint(self.model, &self.wd.last(), &self.tokenizer, &self.wd.state(), state)
+    }
 }
 
 fn save_checkpoint(model: &StanceModel, dir: &Path, tok: &Path, state_path: &Path, state: &TrainState) -> Result<()> {

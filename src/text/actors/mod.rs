@@ -58,7 +58,21 @@ pub struct Lexicon {
     pub actors: Vec<ActorConfig>,
 }
 
+/// An actor as every later stage names it: its id and display name (the `actors` list of the
+/// output, a comparison and a partial's header).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActorInfo {
+    pub id: String,
+    pub name: String,
+}
+
 impl Lexicon {
+    /// The actors' ids and names, in lexicon order.
+    pub fn infos(&self) -> Vec<ActorInfo> {
+        self.actors.iter().map(|a| ActorInfo { id: a.id.clone(), name: a.name.clone() }).collect()
+    }
+
     /// The embedded defaults.
     pub fn default_actors() -> Self {
         let file: LexiconFile = toml::from_str(DEFAULT_LEXICON).expect("embedded lexicon parses");

@@ -1,7 +1,10 @@
 //! The stages of a run side by side: the calling thread reads jobs and consumes results, in input
 //! order, while worker threads do the work in between (segmenting, matching, tokenizing, the
 //! model). So reading and writing overlap the model, and with several model workers one worker's
-//! CPU stages overlap another's model pass, with no barrier at chunk boundaries.
+//! CPU stages overlap another's model pass, with no barrier at chunk boundaries. The workers are
+//! the scorer's model workers (each starts with [`crate::score::SentenceScorer::start_worker`]),
+//! so the pool lives with the scorer, below both of its drivers: `stance analyze`
+//! ([`crate::run::analyze`]) and `stance score` ([`crate::score::lines`]).
 //!
 //! Invariant: results are consumed exactly in job order, whatever order the workers finish in;
 //! at most `window` jobs are read ahead of the one being consumed, so memory stays bounded; the
