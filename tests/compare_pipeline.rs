@@ -57,6 +57,23 @@ fn run_into(path: &str, sink: &mut dyn Sink) {
     .unwrap();
 }
 
+/// The documents of the corpus file at `path`, scored by the keyword scorer and grouped by `by`.
+fn gather(path: &str, by: Grouping) -> Gathered {
+    let mut gathered = Gathered::new(by.clone());
+    let (records, walk) = read_corpus(&[path.to_string()], &CorpusOptions::default());
+    let opts = AnalyzeOptions { grouping: by, ..AnalyzeOptions::default() };
+    analyze(
+        Input { records, skipped_files: walk.skipped_files },
+        &Lexicon::default_actors(),
+        &KeywordScorer,
+        opts,
+        &mut gathered,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    gathered
+}
+
 fn settings() -> CompareSettings {
     CompareSettings {
         statistics: CompareOptions { resamples: 999, min_sentences: 5, ..CompareOptions::default() },
@@ -156,18 +173,7 @@ fn the_thread_count_does_not_change_a_byte() {
 fn groups_can_be_chosen_and_unknown_ones_are_named() {
     let (_dir, path) = corpus_file();
     let year = Grouping::new(vec![By::Date(stance::aggregate::groups::Granularity::Year)]).unwrap();
-    let mut gathered = Gathered::new(year.clone());
-    let (records, walk) = read_corpus(&[path], &CorpusOptions::default());
-    let opts = AnalyzeOptions { grouping: year, ..AnalyzeOptions::default() };
-    analyze(
-        Input { records, skipped_files: walk.skipped_files },
-        &Lexicon::default_actors(),
-        &KeywordScorer,
-        opts,
-        &mut gathered,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let gathered = gather(&path, year);
     let mut s = settings();
     assert_eq!(compare(&gathered, &s).unwrap().comparisons.len(), 6 * 4, "four years make six pairs");
     s.groups = vec!["2000".into(), "2003".into()];
@@ -380,35 +386,13 @@ fn colliding_labels_and_a_single_chosen_group_are_refused() {
     }
     std::fs::write(&path, lines).unwrap();
     let by = Grouping::new(vec![By::Author, By::Meta("party".into())]).unwrap();
-    let mut gathered = Gathered::new(by.clone());
-    let (records, walk) = read_corpus(&[path.display().to_string()], &CorpusOptions::default());
-    let opts = AnalyzeOptions { grouping: by, ..AnalyzeOptions::default() };
-    analyze(
-        Input { records, skipped_files: walk.skipped_files },
-        &Lexicon::default_actors(),
-        &KeywordScorer,
-        opts,
-        &mut gathered,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let gathered = gather(&path.display().to_string(), by);
     let err = format!("{:#}", compare(&gathered, &settings()).unwrap_err());
     assert!(err.contains("share the label 'x · y · z'"), "{err}");
 
     let (_dir, path) = corpus_file();
     let year = Grouping::new(vec![By::Date(stance::aggregate::groups::Granularity::Year)]).unwrap();
-    let mut gathered = Gathered::new(year.clone());
-    let (records, walk) = read_corpus(&[path], &CorpusOptions::default());
-    let opts = AnalyzeOptions { grouping: year, ..AnalyzeOptions::default() };
-    analyze(
-        Input { records, skipped_files: walk.skipped_files },
-        &Lexicon::default_actors(),
-        &KeywordScorer,
-        opts,
-        &mut gathered,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let gathered = gather(&path, year);
     let mut s = settings();
     s.groups = vec!["2000".into(), "2000".into()];
     let err = format!("{:#}", compare(&gathered, &s).unwrap_err());
@@ -441,18 +425,7 @@ fn many_groups() -> Gathered {
     let path = dir.path().join("m.jsonl");
     std::fs::write(&path, lines).unwrap();
     let by = Grouping::new(vec![By::Meta("state".into())]).unwrap();
-    let mut gathered = Gathered::new(by.clone());
-    let (records, walk) = read_corpus(&[path.display().to_string()], &CorpusOptions::default());
-    let opts = AnalyzeOptions { grouping: by, ..AnalyzeOptions::default() };
-    analyze(
-        Input { records, skipped_files: walk.skipped_files },
-        &Lexicon::default_actors(),
-        &KeywordScorer,
-        opts,
-        &mut gathered,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let gathered = gather(&path.display().to_string(), by);
     gathered
 }
 
