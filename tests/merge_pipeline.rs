@@ -94,9 +94,15 @@ fn shards(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn partial(dir: &Path, input: &Path, shard: u64) -> PathBuf {
+    partial_as(dir, input, &format!("p{shard}.jsonl"), header(shard))
+}
+
+/// A partial of `input` written as `name` with `header`: that of another run where it differs
+/// from [`header`] (the partial is whole, its checksum right).
+fn partial_as(dir: &Path, input: &Path, name: &str, header: PartialHeader) -> PathBuf {
     let mut out = Vec::new();
-    run(&[input.to_path_buf()], &mut PartialSink::new(&mut out, header(shard)));
-    let p = dir.join(format!("p{shard}.jsonl"));
+    run(&[input.to_path_buf()], &mut PartialSink::new(&mut out, header));
+    let p = dir.join(name);
     std::fs::write(&p, out).unwrap();
     p
 }
@@ -143,12 +149,18 @@ fn partials_of_another_run_or_unfinished_ones_are_refused() {
         p
     };
     let err = |paths: &[PathBuf]| format!("{:#}", merge(paths, &mut JsonSink::new(Vec::new())).unwrap_err());
-    let other_model = edit("m.jsonl", "\"model\":\"keywords\"", "\"model\":\"other\"");
+    // Partials of other runs, whole and with their checksums right, are refused by their headers.
+    let other = |name: &str, h: PartialHeader| partial_as(dir.path(), &parts[1], name, h);
+    let other_model = other("m.jsonl", PartialHeader { model: "other".into(), ..header(1) });
     assert!(err(&[p0.clone(), other_model]).contains("differ in the model"));
-    let other_by = edit("b.jsonl", "\"by\":[\"author\",\"date:year\"]", "\"by\":[\"author\"]");
+    let other_by = other("b.jsonl", PartialHeader { by: vec!["author".into()], ..header(1) });
     assert!(err(&[p0.clone(), other_by]).contains("differ in --by"));
-    let same_shard = edit("s.jsonl", "\"shard\":1", "\"shard\":0");
+    let same_shard = other("s.jsonl", header(0));
     assert!(err(&[p0.clone(), same_shard]).contains("both shard 0"));
+    // A header edited after the partial was written is refused before it is compared.
+    let edited = edit("e.jsonl", "\"model\":\"keywords\"", "\"model\":\"other\"");
+    let e = err(&[p0.clone(), edited]);
+    assert!(e.contains("e.jsonl:") && e.contains("the checksum does not match"), "{e}");
     let cut: String = text.lines().take(4).map(|l| format!("{l}\n")).collect();
     let truncated = dir.path().join("t.jsonl");
     std::fs::write(&truncated, cut).unwrap();
