@@ -82,6 +82,22 @@ def un_sentences(data, rng):
         out.append(sents)
     return out
 
+def append_pairs(pool_path, old, chosen):
+    """Appends every actor pair (up to four a sentence) of the `chosen` (sentence, split) to the pool,
+    numbered after the last id of `old`; returns the pairs and the first new id's number."""
+    pairs = []
+    for s, split in chosen:
+        for (act, st, en, alias) in s["mentions"][:4]:
+            pairs.append(dict(source=s["source"], unit=s["unit"], position=s["position"], date=s["date"],
+                              context=s["context"], text=s["text"], actor=act, start=st, end=en, mention=alias,
+                              split=split))
+    first = max(int(p["id"][2:]) for p in old) + 1
+    with open(pool_path, "a") as f:
+        for i, p in enumerate(pairs):
+            p["id"] = f"as{first + i:05d}"
+            f.write(json.dumps({k: p[k] for k in KEYS}, ensure_ascii=False) + "\n")
+    return pairs, first
+
 def main(seed=20261202, un_pairs=UN_PAIRS, bbc_pairs=BBC_PAIRS, reuters_pairs=REUTERS_PAIRS, ds_sentences=DS_SENTENCES):
     data, pool_path = sys.argv[1], sys.argv[2]
     old = [json.loads(l) for l in open(pool_path)]
@@ -162,18 +178,7 @@ def main(seed=20261202, un_pairs=UN_PAIRS, bbc_pairs=BBC_PAIRS, reuters_pairs=RE
         if n >= ds_sentences:
             break
         n += take(s, "train") > 0
-    # Append as pairs (up to four actors a sentence).
-    pairs = []
-    for s, split in chosen:
-        for (act, st, en, alias) in s["mentions"][:4]:
-            pairs.append(dict(source=s["source"], unit=s["unit"], position=s["position"], date=s["date"],
-                              context=s["context"], text=s["text"], actor=act, start=st, end=en, mention=alias,
-                              split=split))
-    first = max(int(p["id"][2:]) for p in old) + 1
-    with open(pool_path, "a") as f:
-        for i, p in enumerate(pairs):
-            p["id"] = f"as{first + i:05d}"
-            f.write(json.dumps({k: p[k] for k in KEYS}, ensure_ascii=False) + "\n")
+    pairs, first = append_pairs(pool_path, old, chosen)
     c = defaultdict(int)
     for p in pairs:
         c[(p["source"], p["split"])] += 1

@@ -22,9 +22,9 @@ Usage: python3 scripts/actor-corpus/sample_seventh.py ../shared/data data/actor-
 import json, random, re, sys
 from collections import defaultdict
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sample_pool import CUES, KEYS, load, split_of  # noqa: E402
+from sample_pool import CUES, load, split_of  # noqa: E402
 from sample_supplement import COOP  # noqa: E402
-from sample_fifth import un_sentences, un_split  # noqa: E402
+from sample_fifth import append_pairs, un_sentences, un_split  # noqa: E402
 
 SEED = 20261204
 UN_MULTI, BBC_MULTI, REUTERS_MULTI, PROSE_SINGLE = 750, 400, 300, 350
@@ -104,18 +104,7 @@ def main():
         if n >= PROSE_SINGLE:
             break
         n += take(s, split_of(s["unit"]))
-    # Append as pairs (up to four actors a sentence).
-    pairs = []
-    for s, split in chosen:
-        for (act, st, en, alias) in s["mentions"][:4]:
-            pairs.append(dict(source=s["source"], unit=s["unit"], position=s["position"], date=s["date"],
-                              context=s["context"], text=s["text"], actor=act, start=st, end=en, mention=alias,
-                              split=split))
-    first = max(int(p["id"][2:]) for p in old) + 1
-    with open(pool_path, "a") as f:
-        for i, p in enumerate(pairs):
-            p["id"] = f"as{first + i:05d}"
-            f.write(json.dumps({k: p[k] for k in KEYS}, ensure_ascii=False) + "\n")
+    pairs, first = append_pairs(pool_path, old, chosen)
     c = defaultdict(int)
     for p in pairs:
         c[(p["source"], p["split"])] += 1
