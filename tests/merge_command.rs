@@ -115,15 +115,98 @@ fn output_to_a_fifo_is_written_not_replaced() {
 
 /// A partial of two small documents as shard `shard`, in `dir`.
 fn small_partial(dir: &Path, shard: u64) -> PathBuf {
+    small_partial_of(dir, shard, None)
+}
+
+/// As [`small_partial`], with `--shards T` where `shards` is given.
+fn small_partial_of(dir: &Path, shard: u64, shards: Option<u64>) -> PathBuf {
     let input = dir.join(format!("in{shard}.jsonl"));
     let docs = format!(
         "{{\"id\": \"s{shard}a\", \"text\": \"Russia spoke.\"}}\n{{\"id\": \"s{shard}b\", \"text\": \"China praised Iran.\"}}\n"
     );
     std::fs::write(&input, docs).unwrap();
-    let out = dir.join(format!("p{shard}.jsonl"));
-    let s = shard.to_string();
-    run_ok(&["analyze", &path(&input), "--quiet", "--format", "partial", "--shard", &s, "--output", &path(&out)]);
+    let out = dir.join(format!("p{shard}{}.jsonl", shards.map(|t| format!("of{t}")).unwrap_or_default()));
+    let (s, i) = (shard.to_string(), path(&input));
+    let mut args = vec!["analyze", i.as_str(), "--quiet", "--format", "partial", "--shard", &s];
+    let t = shards.map(|t| t.to_string());
+    if let Some(t) = &t {
+        args.extend(["--shards", t.as_str()]);
+    }
+    let o = path(&out);
+    args.extend(["--output", o.as_str()]);
+    run_ok(&args);
     out
+}
+
+/// Issue 18, item 8: partials that carry their number of shards (`analyze --shards T`) are refused
+/// when the last shard is missing, which gaps alone cannot show; a shard number out of range and
+/// partials that disagree on T are refused too; without T merge says that it cannot tell.
+#[test]
+fn a_missing_last_shard_is_refused_when_the_partials_carry_their_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p0, p1, p2) = (
+        small_partial_of(dir.path(), 0, Some(3)),
+        small_partial_of(dir.path(), 1, Some(3)),
+        small_partial_of(dir.path(), 2, Some(3)),
+    );
+    assert!(std::fs::read_to_string(&p0).unwrap().lines().next().unwrap().contains("\"shards\":3"));
+    let short = stance(&["merge", &path(&p0), &path(&p1), "--format", "json"], b"");
+    assert_eq!(short.status.code(), Some(2), "{}", text(&short.stderr));
+    let msg = text(&short.stderr);
+    assert!(msg.contains(&path(&p1)) && msg.contains("shard 2 is missing"), "{msg}");
+    assert!(short.stdout.is_empty());
+    let part: serde_json::Value =
+        serde_json::from_slice(&run_ok(&["merge", &path(&p0), &path(&p1), "--format", "json", "--allow-gaps"]))
+            .unwrap();
+    assert_eq!(part["summary"]["documents"], 4);
+    let whole = stance(&["merge", &path(&p2), &path(&p0), &path(&p1), "--format", "json"], b"");
+    assert!(whole.status.success(), "{}", text(&whole.stderr));
+    assert!(!text(&whole.stderr).contains("cannot be noticed"), "{}", text(&whole.stderr));
+    // The same documents without --shards merge to the same figures, with a note.
+    let (q0, q1, q2) = (small_partial(dir.path(), 0), small_partial(dir.path(), 1), small_partial(dir.path(), 2));
+    let plain = stance(&["merge", &path(&q0), &path(&q1), &path(&q2), "--format", "json"], b"");
+    assert!(plain.status.success());
+    assert!(text(&plain.stderr).contains("a missing last shard cannot be noticed"), "{}", text(&plain.stderr));
+    assert_eq!(plain.stdout, whole.stdout, "--shards changes no figure");
+    // Partials of runs that disagree on the number of shards do not merge.
+    let mixed = stance(&["merge", &path(&p0), &path(&q1), "--format", "json", "--allow-gaps"], b"");
+    assert_eq!(mixed.status.code(), Some(2));
+    assert!(text(&mixed.stderr).contains("the number of shards"), "{}", text(&mixed.stderr));
+    // A shard outside 0..T-1 is refused before anything runs.
+    let input = dir.path().join("in0.jsonl");
+    let bad = stance(&["analyze", &path(&input), "--format", "partial", "--shard", "3", "--shards", "3"], b"");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("shards run 0 to 2"), "{}", text(&bad.stderr));
+}
+
+/// Issue 18, item 14: a partial read from stdin (`-`) or a pipe merges as from a file, errors name
+/// `<stdin>`, and stdin cannot be named twice.
+#[test]
+fn a_partial_merges_from_stdin_and_from_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p0, p1) = (small_partial(dir.path(), 0), small_partial(dir.path(), 1));
+    let files = run_ok(&["merge", &path(&p0), &path(&p1), "--format", "json"]);
+    let from_stdin = stance(&["merge", &path(&p0), "-", "--format", "json"], &std::fs::read(&p1).unwrap());
+    assert!(from_stdin.status.success(), "{}", text(&from_stdin.stderr));
+    assert_eq!(from_stdin.stdout, files);
+    // A FIFO, as `<(zcat p1.jsonl.gz)` gives.
+    let fifo = dir.path().join("fifo");
+    let c = std::ffi::CString::new(path(&fifo)).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let (f, bytes) = (fifo.clone(), std::fs::read(&p1).unwrap());
+    let writer = std::thread::spawn(move || std::fs::write(f, bytes).unwrap());
+    let from_pipe = stance(&["merge", &path(&p0), &path(&fifo), "--format", "json"], b"");
+    writer.join().unwrap();
+    assert!(from_pipe.status.success(), "{}", text(&from_pipe.stderr));
+    assert_eq!(from_pipe.stdout, files);
+    // An edited partial on stdin is refused by name.
+    let edited = std::fs::read_to_string(&p1).unwrap().replace("\"s1a\"", "\"s1x\"");
+    let bad = stance(&["merge", &path(&p0), "-", "--format", "json"], edited.as_bytes());
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("<stdin>"), "{}", text(&bad.stderr));
+    let twice = stance(&["merge", "-", "-", "--format", "json"], b"");
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(text(&twice.stderr).contains("more than once"), "{}", text(&twice.stderr));
 }
 
 /// Issue 18, item 11: with stderr a closed pipe (`stance merge ... 2>&1 | true`), the summary

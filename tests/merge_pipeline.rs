@@ -60,6 +60,7 @@ fn header(shard: u64) -> PartialHeader {
         partial_version: PARTIAL_VERSION,
         schema_version: SCHEMA_VERSION,
         shard,
+        shards: None,
         model: "keywords".into(),
         lexicon: "default".into(),
         by: grouping().names(),

@@ -46,11 +46,19 @@ pub struct AnalyzeArgs {
     /// ...), which `stance merge` orders them by.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub shard: u64,
+    /// With `--format partial`: how many shards the whole input is cut into. It is written into the
+    /// partial, so that `stance merge` refuses a set of partials that lacks the last shard (without
+    /// it, only gaps before the last partial given can be noticed).
+    #[arg(long, value_name = "T", value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..))]
+    pub shards: Option<u64>,
     #[command(flatten)]
     pub input: InputArgs,
 }
 
 pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
+    if let Some(n) = a.shards {
+        anyhow::ensure!(a.shard < n, "--shard {} with --shards {n}: shards run 0 to {}", a.shard, n - 1);
+    }
     let run = resolve(a.input.flags(a.by.clone(), a.evidence))?;
     let format = a.format.unwrap_or_else(|| OutputFormat::default_for(a.output.is_some()));
     let inputs: Vec<&std::path::Path> = a.input.inputs.iter().map(std::path::Path::new).collect();
@@ -61,7 +69,7 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
     let summary = match &a.checkpoint {
         Some(dir) => {
             let (partial, header, locked) = run_with_checkpoint(&a, &run, dir)?;
-            let header = PartialHeader { shard: a.shard, ..header };
+            let header = PartialHeader { shard: a.shard, shards: a.shards, ..header };
             let (summary, _) = with_output(a.output.as_ref(), &inputs, |out| {
                 let mut sink = run.sink(format, out, false, || Ok(header))?;
                 stance::run::partial::merge(std::slice::from_ref(&partial), sink.as_mut())
@@ -70,7 +78,7 @@ pub fn run(a: AnalyzeArgs) -> Result<ExitCode> {
             summary
         }
         None => with_output(a.output.as_ref(), &inputs, |out| {
-            let mut sink = run.sink(format, out, a.output.is_none(), || run.partial_header(a.shard))?;
+            let mut sink = run.sink(format, out, a.output.is_none(), || run.partial_header(a.shard, a.shards))?;
             run_pipeline(&run, sink.as_mut(), Start::Fresh, a.input.quiet)
         })?,
     };
@@ -88,7 +96,7 @@ fn run_with_checkpoint(
     if run.inputs.iter().any(|x| x == "-") {
         anyhow::bail!("--checkpoint cannot resume a run that reads stdin: name the input files");
     }
-    let header = run.partial_header(a.shard)?;
+    let header = run.partial_header(a.shard, a.shards)?;
     let command = run.command_fingerprint(&header);
     let chunk = run.options.chunk_docs;
     let every = a.checkpoint_every.div_ceil(chunk) * chunk;

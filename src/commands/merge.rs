@@ -13,7 +13,9 @@ use stance::run::partial::Partials;
 
 #[derive(clap::Args)]
 pub struct MergeArgs {
-    /// Partials written by `stance analyze --format partial --shard N`, in any order.
+    /// Partials written by `stance analyze --format partial --shard N`, in any order. `-` reads one
+    /// from stdin; a pipe (`<(zcat p0.jsonl.gz)`) is read too (each is copied to a temporary file
+    /// first, since a merge reads a partial more than once).
     #[arg(required = true)]
     pub partials: Vec<PathBuf>,
     /// Output format, as for `stance analyze` (`partial` merges into a bigger partial). Default:
@@ -26,19 +28,32 @@ pub struct MergeArgs {
     /// With `--format partial`: the merged partial's shard number.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub shard: u64,
+    /// With `--format partial`: the merged partial's number of shards (as `analyze --shards`).
+    #[arg(long, value_name = "T", value_parser = clap::builder::RangedU64ValueParser::<u64>::new().range(1..))]
+    pub shards: Option<u64>,
     /// Merge shards that do not run 0, 1, ..., N-1 (a part of the shards, merged in stages).
-    /// Without it a missing shard is refused.
+    /// Without it a missing shard is refused, and a missing last shard too where the partials
+    /// carry their number (`analyze --shards T`).
     #[arg(long)]
     pub allow_gaps: bool,
 }
 
 pub fn run(a: MergeArgs) -> Result<ExitCode> {
+    if let Some(n) = a.shards {
+        anyhow::ensure!(a.shard < n, "--shard {} with --shards {n}: shards run 0 to {}", a.shard, n - 1);
+    }
     let partials = Partials::open(&a.partials)?;
     if !a.allow_gaps {
         partials.ensure_no_gap()?;
+        if !partials.know_their_number() {
+            say!(
+                "stance: note: the partials do not say how many shards there are (`analyze --shards T`), \
+                 so a missing last shard cannot be noticed"
+            );
+        }
     }
     let format = a.format.unwrap_or_else(|| OutputFormat::default_for(a.output.is_some()));
-    let header = PartialHeader { shard: a.shard, actors: Vec::new(), ..partials.header().clone() };
+    let header = PartialHeader { shard: a.shard, shards: a.shards, actors: Vec::new(), ..partials.header().clone() };
     let grouping = partials.grouping().clone();
     let inputs: Vec<&std::path::Path> = a.partials.iter().map(PathBuf::as_path).collect();
     let (summary, across) = with_output(a.output.as_ref(), &inputs, |out| {

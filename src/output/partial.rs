@@ -3,7 +3,7 @@
 //! shards. A partial is JSON Lines ([`super::line`]):
 //!
 //! ```text
-//! {"type": "partial",  "data": {"partial_version": 1, "schema_version": 1, "shard": N,
+//! {"type": "partial",  "data": {"partial_version": 2, "schema_version": 1, "shard": N, "shards": T,
 //!                               "model": fingerprint, "lexicon": fingerprint, "by": [...],
 //!                               "evidence": k, "actors": [...]}}
 //! {"type": "document", "data": DocumentReport}        every document and error, in input order,
@@ -77,6 +77,11 @@ pub struct PartialHeader {
     pub schema_version: u32,
     /// The shard's place in the whole input (0, 1, 2, ...).
     pub shard: u64,
+    /// How many shards the whole input is cut into (`analyze --shards N`), so that `merge` notices
+    /// a missing last shard. Absent where the run did not say (and then not written at all, so
+    /// partials of runs without it keep their bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<u64>,
     /// Fingerprint of the model's files and the precision.
     pub model: String,
     /// Fingerprint of the actors and their aliases.

@@ -233,11 +233,12 @@ impl Run {
     }
 
     /// The header of this run's partial (`--format partial`, checkpoints) as shard `shard`.
-    pub fn partial_header(&self, shard: u64) -> Result<PartialHeader> {
+    pub fn partial_header(&self, shard: u64, shards: Option<u64>) -> Result<PartialHeader> {
         Ok(PartialHeader {
             partial_version: PARTIAL_VERSION,
             schema_version: SCHEMA_VERSION,
             shard,
+            shards,
             model: self.model.fingerprint()?,
             lexicon: lexicon_fingerprint(&self.lexicon),
             by: self.grouping().names(),

@@ -64,41 +64,76 @@ pub fn model_fingerprint(dir: &Path, precision: &str) -> Result<String> {
 /// written.
 type RawLine = Line<Box<serde_json::value::RawValue>>;
 
-fn open(path: &Path) -> Result<Box<dyn BufRead>> {
-    let f = std::fs::File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    Ok(Box::new(std::io::BufReader::new(f)))
+/// A partial to merge: the file its bytes are read from and the name errors give it. A partial
+/// named `-` (stdin) or one that is not a regular file (a pipe, `<(...)`) is copied once to a
+/// temporary file, since a merge reads each partial more than once (header, checksum, replay); the
+/// copy streams, so memory stays bounded, and errors still name `<stdin>` or the path given.
+pub struct PartialFile {
+    path: PathBuf,
+    name: String,
+    _spool: Option<tempfile::TempPath>,
+}
+
+impl PartialFile {
+    /// The partial named `arg` on the command line (`-` for stdin).
+    pub fn open(arg: &Path) -> Result<Self> {
+        let name = if arg.as_os_str() == "-" { "<stdin>".to_string() } else { arg.display().to_string() };
+        let regular = arg.as_os_str() != "-" && std::fs::metadata(arg).is_ok_and(|m| m.is_file());
+        if regular {
+            return Ok(PartialFile { path: arg.to_path_buf(), name, _spool: None });
+        }
+        let mut spool =
+            tempfile::NamedTempFile::new().context("cannot create a temporary file to hold a piped partial")?;
+        let copied = if arg.as_os_str() == "-" {
+            std::io::copy(&mut std::io::stdin().lock(), spool.as_file_mut())
+        } else {
+            let mut f = std::fs::File::open(arg).with_context(|| format!("{name}: cannot open"))?;
+            std::io::copy(&mut f, spool.as_file_mut())
+        };
+        copied.with_context(|| format!("{name}: cannot read (copying it to a temporary file)"))?;
+        let spool = spool.into_temp_path();
+        Ok(PartialFile { path: spool.to_path_buf(), name, _spool: Some(spool) })
+    }
+
+    /// The name errors give this partial: the path given, or `<stdin>`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn reader(&self) -> Result<Box<dyn BufRead>> {
+        let f = std::fs::File::open(&self.path).with_context(|| format!("{}: cannot open", self.name))?;
+        Ok(Box::new(std::io::BufReader::new(f)))
+    }
 }
 
 /// The first line of a partial, checked for its version.
-pub fn read_header(path: &Path) -> Result<PartialHeader> {
+pub fn read_header(file: &PartialFile) -> Result<PartialHeader> {
+    let path = file.name();
     let mut first = String::new();
-    open(path)?.read_line(&mut first).with_context(|| format!("{}: cannot read", path.display()))?;
+    file.reader()?.read_line(&mut first).with_context(|| format!("{path}: cannot read"))?;
     let line: RawLine = serde_json::from_str(&first)
-        .with_context(|| format!("{}:1: not a partial (`stance analyze --format partial`)", path.display()))?;
-    ensure!(
-        line.kind == LineKind::Partial,
-        "{}:1: not a partial: the first line is of type '{}'",
-        path.display(),
-        line.kind
-    );
+        .with_context(|| format!("{path}:1: not a partial (`stance analyze --format partial`)"))?;
+    ensure!(line.kind == LineKind::Partial, "{path}:1: not a partial: the first line is of type '{}'", line.kind);
     let h: PartialHeader = serde_json::from_str(line.data.get())
-        .with_context(|| format!("{}:1: a partial header of another version", path.display()))?;
+        .with_context(|| format!("{path}:1: a partial header of another version"))?;
     ensure!(
         h.partial_version == PARTIAL_VERSION && h.schema_version == SCHEMA_VERSION,
-        "{}: partial version {} / schema {}; this stance merges {PARTIAL_VERSION} / {SCHEMA_VERSION}",
-        path.display(),
+        "{path}: partial version {} / schema {}; this stance merges {PARTIAL_VERSION} / {SCHEMA_VERSION}",
         h.partial_version,
         h.schema_version
     );
+    if let Some(n) = h.shards {
+        ensure!(h.shard < n, "{path}:1: shard {} of {n} shards (shards run 0 to {})", h.shard, n.saturating_sub(1));
+    }
     Ok(h)
 }
 
 /// Checks a partial's checksum against its lines (a pass over the file before anything of it is
 /// merged, so an edited partial is refused before a byte of output is written).
-pub fn verify_checksum(path: &Path) -> Result<()> {
-    let name = path.display();
+pub fn verify_checksum(file: &PartialFile) -> Result<()> {
+    let name = file.name();
     let mut hash = LineHash::default();
-    let mut reader = open(path)?;
+    let mut reader = file.reader()?;
     let mut line = Vec::new();
     let mut line_no = 0usize;
     loop {
@@ -130,20 +165,29 @@ fn check_checksum(raw: &RawLine, mut hash: LineHash, at: impl Fn() -> String) ->
 }
 
 /// Partials to merge, their headers read and checked against each other, in shard order.
-pub struct Partials<'a> {
-    shards: Vec<(PartialHeader, &'a PathBuf)>,
+pub struct Partials {
+    shards: Vec<(PartialHeader, PartialFile)>,
     grouping: Grouping,
 }
 
-impl<'a> Partials<'a> {
+impl Partials {
     /// Reads the headers of the partials at `paths` and refuses partials of different runs or of
     /// the same shard.
-    pub fn open(paths: &'a [PathBuf]) -> Result<Self> {
+    pub fn open(paths: &[PathBuf]) -> Result<Self> {
         ensure!(!paths.is_empty(), "no partials to merge");
-        let mut shards: Vec<(PartialHeader, &PathBuf)> =
-            paths.iter().map(|p| Ok((read_header(p)?, p))).collect::<Result<_>>()?;
-        for p in paths {
-            verify_checksum(p)?;
+        ensure!(
+            paths.iter().filter(|p| p.as_os_str() == "-").count() <= 1,
+            "stdin (`-`) is named more than once: it holds one partial"
+        );
+        let mut shards: Vec<(PartialHeader, PartialFile)> = paths
+            .iter()
+            .map(|p| {
+                let file = PartialFile::open(p)?;
+                Ok((read_header(&file)?, file))
+            })
+            .collect::<Result<_>>()?;
+        for (_, file) in &shards {
+            verify_checksum(file)?;
         }
         let (first, first_path) = &shards[0];
         for (h, p) in &shards[1..] {
@@ -156,14 +200,15 @@ impl<'a> Partials<'a> {
     }
 
     /// Refuses shards that do not run 0, 1, ..., N-1: a missing shard would merge into an output
-    /// that looks whole without its records. Names the first gap and the partial after it.
+    /// that looks whole without its records. Names the first gap and the partial after it; where
+    /// the partials carry their number of shards (`analyze --shards N`), a missing last shard too.
     pub fn ensure_no_gap(&self) -> Result<()> {
         for (expected, (h, p)) in (0u64..).zip(&self.shards) {
             ensure!(
                 h.shard == expected,
                 "{}: shard {} where shard {expected} was expected: shard{} missing \
                  (shards run 0 to N-1; --allow-gaps merges a part of them anyway)",
-                p.display(),
+                p.name(),
                 h.shard,
                 if h.shard - expected == 1 {
                     format!(" {expected} is")
@@ -172,7 +217,25 @@ impl<'a> Partials<'a> {
                 }
             );
         }
+        let (last, p) = self.shards.last().map(|(h, p)| (h, p)).expect("at least one partial");
+        if let Some(n) = last.shards {
+            let have = self.shards.len() as u64;
+            ensure!(
+                have == n,
+                "{}: the last partial given is shard {} of {n}: shard{} missing \
+                 (--allow-gaps merges a part of them anyway)",
+                p.name(),
+                last.shard,
+                if n - have == 1 { format!(" {have} is") } else { format!("s {have} to {} are", n - 1) }
+            );
+        }
         Ok(())
+    }
+
+    /// Whether the partials say how many shards the whole input has (`analyze --shards N`); without
+    /// it a missing last shard cannot be noticed.
+    pub fn know_their_number(&self) -> bool {
+        self.shards[0].0.shards.is_some()
     }
 
     /// The header the partials share (that of the first shard).
@@ -193,8 +256,8 @@ impl<'a> Partials<'a> {
         let totals = Totals::new(first.actors.len(), 0, grouping, first.evidence);
         sink.begin(&first.actors)?;
         let mut merge = Merge { totals, first_shard: HashMap::new(), across: 0, sink };
-        for (header, path) in &shards {
-            merge.shard(header.shard, path)?;
+        for (header, file) in &shards {
+            merge.shard(header.shard, file)?;
         }
         let Merge { totals, across, sink, .. } = merge;
         let summary = close(totals, &first.actors, sink)?;
@@ -204,12 +267,12 @@ impl<'a> Partials<'a> {
 
 /// Refuses `h` (from `p`) unless it was made with what `first` (from `first_path`) was: the model
 /// and its precision, the actors, `--by` and `--evidence`.
-fn same_run(first: &PartialHeader, first_path: &Path, h: &PartialHeader, p: &Path) -> Result<()> {
+fn same_run(first: &PartialHeader, first_path: &PartialFile, h: &PartialHeader, p: &PartialFile) -> Result<()> {
     let differs = |what: &str, a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| {
         anyhow::anyhow!(
             "{} and {} differ in {what} ({a:?} against {b:?}): they come from different runs and do not merge",
-            first_path.display(),
-            p.display()
+            first_path.name(),
+            p.name()
         )
     };
     if h.model != first.model {
@@ -224,17 +287,20 @@ fn same_run(first: &PartialHeader, first_path: &Path, h: &PartialHeader, p: &Pat
     if h.evidence != first.evidence {
         return Err(differs("--evidence", &first.evidence, &h.evidence));
     }
+    if h.shards != first.shards {
+        return Err(differs("the number of shards (--shards)", &first.shards, &h.shards));
+    }
     Ok(())
 }
 
 /// Refuses two partials of one shard (`shards` in shard order).
-fn refuse_repeated_shards(shards: &[(PartialHeader, &PathBuf)]) -> Result<()> {
+fn refuse_repeated_shards(shards: &[(PartialHeader, PartialFile)]) -> Result<()> {
     for w in shards.windows(2) {
         if w[0].0.shard == w[1].0.shard {
             bail!(
                 "{} and {} are both shard {}: give each shard its place in the input with --shard N",
-                w[0].1.display(),
-                w[1].1.display(),
+                w[0].1.name(),
+                w[1].1.name(),
                 w[0].0.shard
             );
         }
@@ -254,10 +320,10 @@ struct Merge<'s> {
 impl Merge<'_> {
     /// Replays the partial at `path` (shard `shard`) after the records merged so far, checks its
     /// totals against its lines and adds them up.
-    fn shard(&mut self, shard: u64, path: &Path) -> Result<()> {
-        let name = path.display();
+    fn shard(&mut self, shard: u64, file: &PartialFile) -> Result<()> {
+        let name = file.name();
         let offset = self.totals.summary.records;
-        let (records, snapshot) = self.replay(shard, path, offset)?;
+        let (records, snapshot) = self.replay(shard, file, offset)?;
         let Some(snapshot) = snapshot else {
             bail!("{name}: no totals line: the run that wrote this partial did not finish");
         };
@@ -271,12 +337,12 @@ impl Merge<'_> {
 
     /// Hands the documents and errors of a partial to the sink, records renumbered past `offset`;
     /// returns the records read and the totals line (checked against the checksum), if any.
-    fn replay(&mut self, shard: u64, path: &Path, offset: usize) -> Result<(usize, Option<TotalsSnapshot>)> {
-        let name = path.display();
+    fn replay(&mut self, shard: u64, file: &PartialFile, offset: usize) -> Result<(usize, Option<TotalsSnapshot>)> {
+        let name = file.name();
         let mut records = 0usize;
         let mut snapshot = None;
         let mut hash = LineHash::default();
-        for (i, line) in open(path)?.lines().enumerate() {
+        for (i, line) in file.reader()?.lines().enumerate() {
             let line = line.with_context(|| format!("{name}:{}: cannot read", i + 1))?;
             ensure!(snapshot.is_none(), "{name}:{}: a line after the totals", i + 1);
             let raw: RawLine =
@@ -294,7 +360,7 @@ impl Merge<'_> {
                     let d: DocumentReport = serde_json::from_str(raw.data.get()).with_context(at)?;
                     records += 1;
                     ensure!(d.record == records, "{}: record {} where {records} was expected", at(), d.record);
-                    self.document(renumbered(d, offset), shard, &name.to_string())?;
+                    self.document(renumbered(d, offset), shard, name)?;
                 }
                 LineKind::Error => {
                     let e: ErrorReport = serde_json::from_str(raw.data.get()).with_context(at)?;
