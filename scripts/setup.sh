@@ -4,8 +4,9 @@
 #   .base-model/      the all-MiniLM-L6-v2 base encoder (only with --base-model; training needs it)
 # With --tests, also what the test suite needs: the base encoder, the State of the Union demo corpus
 # (scripts/sotu/fetch.sh, into data/sotu/), Debian's chromium (apt-get, when missing) and the browser
-# test's playwright-core (npm ci in tests/browser), and pyspark 3.5.7 into .pyspark/ for the Spark
-# example's check (examples/spark/check.sh).
+# test's playwright-core (npm ci in tests/browser), pyspark 3.5.7 into .pyspark/ for the Spark
+# example's check (examples/spark/check.sh), and the Python package with its test tools (pytest,
+# pandas, polars, pyarrow, duckdb, tqdm) into .venv-python/ (scripts/python.sh).
 # Idempotent: a finished step leaves a stamp file and is skipped the next time.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,7 +19,7 @@ for arg in "$@"; do
   case "$arg" in
     --base-model) want_base=1 ;;
     --tests) want_base=1; want_tests=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done
@@ -82,4 +83,5 @@ if [ "$want_tests" = 1 ]; then
   else
     echo "setup: pyspark already installed in .pyspark" >&2
   fi
+  bash "$root/scripts/python.sh"
 fi

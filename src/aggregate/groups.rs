@@ -98,6 +98,38 @@ impl Granularity {
     }
 }
 
+impl Granularity {
+    /// The first day of the bucket whose label is `label` (as [`Granularity::label`] writes it):
+    /// `1990s` and `1990` give 1990-01-01, `1990-Q2` 1990-04-01, `1990-W05` that week's Monday.
+    /// `None` for a label this granularity does not write. The typed outputs (`--format
+    /// tidy-parquet`) carry it as a date beside the label.
+    pub fn first_day(self, label: &str) -> Option<Date> {
+        let year_of = |s: &str| s.parse::<i32>().ok();
+        let jan1 = |y: i32| Date::from_calendar_date(y, Month::January, 1).ok();
+        match self {
+            Granularity::Decade => jan1(year_of(label.strip_suffix('s')?)?),
+            Granularity::Year => jan1(year_of(label)?),
+            Granularity::Quarter => {
+                let (y, q) = label.rsplit_once("-Q")?;
+                let q: u8 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+                Date::from_calendar_date(year_of(y)?, Month::try_from((q - 1) * 3 + 1).ok()?, 1).ok()
+            }
+            Granularity::Month => {
+                let (y, m) = label.rsplit_once('-')?;
+                Date::from_calendar_date(year_of(y)?, Month::try_from(m.parse::<u8>().ok()?).ok()?, 1).ok()
+            }
+            Granularity::Week => {
+                let (y, w) = label.rsplit_once("-W")?;
+                Date::from_iso_week_date(year_of(y)?, w.parse().ok()?, time::Weekday::Monday).ok()
+            }
+            Granularity::Day => {
+                let d = self.bucket(label)?;
+                Date::from_julian_day(i32::try_from(d).ok()?).ok()
+            }
+        }
+    }
+}
+
 /// One `--by` key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum By {
@@ -367,6 +399,28 @@ mod tests {
         let w = Granularity::Week;
         assert_eq!(w.bucket("2010-01-04").unwrap() - w.bucket("2010-01-03").unwrap(), 1);
         assert_eq!(w.bucket("2010-01-10"), w.bucket("2010-01-04"));
+    }
+
+    #[test]
+    fn the_first_day_of_every_bucket_is_read_back_from_its_label() {
+        for (g, _) in Granularity::ALL {
+            for date in
+                ["1789-04-30", "1947-03-12", "2008-11-04", "2009-12-31", "2010-01-03", "2010-01-04", "2021-02-28"]
+            {
+                let label = g.label(g.bucket(date).unwrap());
+                let first = g.first_day(&label).unwrap_or_else(|| panic!("{g:?} {label}"));
+                let d = Date::from_julian_day(Granularity::Day.bucket(date).unwrap() as i32).unwrap();
+                assert!(first <= d, "{g:?} {label}: {first} after {date}");
+                let iso = first.to_string();
+                assert_eq!(g.label(g.bucket(&iso).unwrap()), label, "{g:?}: {iso} is in another bucket than {date}");
+                let before = first.previous_day().unwrap().to_string();
+                assert_ne!(g.label(g.bucket(&before).unwrap()), label, "{g:?}: {first} is not the first day");
+            }
+        }
+        assert_eq!(Granularity::Quarter.first_day("2008-Q4").unwrap().to_string(), "2008-10-01");
+        assert_eq!(Granularity::Week.first_day("2009-W53").unwrap().to_string(), "2009-12-28");
+        assert_eq!(Granularity::Decade.first_day("1940s").unwrap().to_string(), "1940-01-01");
+        assert_eq!(Granularity::Month.first_day("week 3"), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::Result;
 
 use super::page::HtmlSink;
+use super::parquet::{DocumentParquetSink, TidyParquetSink};
 use super::partial::{PartialHeader, PartialSink};
 use super::tidy::{TidyCsvSink, TidyJsonlSink};
 use super::{CsvSink, JsonSink, JsonlSink, Sink, TableSink};
@@ -29,6 +30,12 @@ pub enum OutputFormat {
     TidyCsv,
     /// The tidy rows as JSON Lines.
     TidyJsonl,
+    /// One Parquet row per document x mentioned actor, typed (src/output/parquet.rs); needs
+    /// --output.
+    Parquet,
+    /// The tidy rows (one per group x actor) as typed Parquet, time buckets also as dates
+    /// (src/output/parquet.rs); needs --output.
+    TidyParquet,
     /// One self-contained HTML page (works offline): groups x actors, stance over time, two groups
     /// compared (with `stance compare`'s test on up to the 20 largest groups), and the evidence.
     Html,
@@ -57,6 +64,17 @@ impl OutputFormat {
         }
     }
 
+    /// Whether the format is a file that cannot be streamed (Parquet ends with its footer), so
+    /// that it needs `--output`.
+    pub fn needs_file(self) -> bool {
+        matches!(self, OutputFormat::Parquet | OutputFormat::TidyParquet)
+    }
+
+    /// The format's name as `--format` takes it.
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self).map_or_else(String::new, |v| v.get_name().to_string())
+    }
+
     /// The sink of this format, writing to `out`. `header` gives the partial header; only
     /// `Partial` calls it (a model fingerprint reads the weights).
     pub fn build<'a>(
@@ -65,6 +83,12 @@ impl OutputFormat {
         cx: &SinkContext<'_>,
         header: impl FnOnce() -> Result<PartialHeader>,
     ) -> Result<Box<dyn Sink + 'a>> {
+        if cx.to_stdout && self.needs_file() {
+            anyhow::bail!(
+                "--format {} writes a file, not a stream: give --output FILE (a Parquet file ends with its footer)",
+                self.name()
+            );
+        }
         Ok(match self {
             OutputFormat::Json => Box::new(JsonSink::new(out)),
             OutputFormat::Jsonl => Box::new(JsonlSink::new(out)),
@@ -74,6 +98,8 @@ impl OutputFormat {
             OutputFormat::TidyCsv if cx.to_stdout => Box::new(TidyCsvSink::with_trailer(out, cx.grouping)),
             OutputFormat::TidyCsv => Box::new(TidyCsvSink::new(out, cx.grouping)),
             OutputFormat::TidyJsonl => Box::new(TidyJsonlSink::new(out, cx.grouping)),
+            OutputFormat::Parquet => Box::new(DocumentParquetSink::new(out)?),
+            OutputFormat::TidyParquet => Box::new(TidyParquetSink::new(out, cx.grouping)?),
             OutputFormat::Html => Box::new(HtmlSink::new(out, cx.grouping.clone())),
             OutputFormat::Partial => Box::new(PartialSink::new(out, header()?)),
         })

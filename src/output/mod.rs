@@ -29,7 +29,8 @@
 //! `--format jsonl` streams the same objects as lines `{"type": T, "data": ...}` ([`line`]) with T one of
 //! `header` (schema_version and actors), `document`, `error`, `author`, `grouping`, `group`,
 //! `corpus`, `summary`. `--format csv` writes one row per document x mentioned actor.
-//! `--format tidy-csv` and `tidy-jsonl` write one row per group x actor ([`tidy`]), for dashboards.
+//! `--format tidy-csv` and `tidy-jsonl` write one row per group x actor ([`tidy`]), for dashboards;
+//! `--format parquet` and `tidy-parquet` the rows of `csv` and `tidy-csv` typed ([`parquet`]).
 //! `--format table` prints the corpus and group profiles for a person. `--format html` writes the
 //! dashboard page ([`page`]) and `--format partial` the mergeable state of the run ([`partial`]).
 //! Fields are only ever added; a change that removes or renames one bumps `schema_version`.
@@ -56,6 +57,7 @@ pub mod compare;
 pub mod format;
 pub mod line;
 pub mod page;
+pub mod parquet;
 pub mod partial;
 pub mod tidy;
 
