@@ -156,6 +156,7 @@ fn help_explains_every_flag() {
         "--checkpoint",
         "--checkpoint-every",
         "--shard",
+        "--shards",
         "--csv-id",
         "--csv-author",
         "--csv-date",
