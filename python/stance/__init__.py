@@ -34,7 +34,8 @@ import math
 import os
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -194,16 +195,40 @@ def _progress_bar(progress, total, unit):
 # Results out.
 
 
-@dataclass
 class Analysis:
-    """What `analyze` returns: the full JSON (`json`, and its exact bytes `raw`) and three tables."""
+    """What `analyze` returns: the full JSON (`json`, and its exact bytes `raw`) and three tables
+    (`tidy`, `documents`, `evidence`). The JSON is parsed, and the tables built, on first use and
+    once: a call pays for the model and the engine's output, not for tables it never reads."""
 
-    raw: bytes
-    json: dict
-    tidy: Any
-    documents: Any
-    evidence: Any
-    warnings: list[str] = field(default_factory=list)
+    def __init__(self, raw: bytes, tidy_jsonl: bytes, by: list[str], warnings: list[str]):
+        self.raw = raw
+        self._tidy_jsonl = tidy_jsonl
+        self._by = by
+        self.warnings = warnings
+
+    @cached_property
+    def json(self) -> dict:
+        """The JSON of `stance analyze`, as a dict."""
+        return json.loads(self.raw)
+
+    @cached_property
+    def _built(self):
+        return _tables(self.json, self._tidy_jsonl, self._by)
+
+    @property
+    def tidy(self):
+        """One row per group x actor (the rows of --format tidy-csv / tidy-parquet)."""
+        return self._built[0]
+
+    @property
+    def documents(self):
+        """One row per document x mentioned actor (--format csv / parquet)."""
+        return self._built[1]
+
+    @property
+    def evidence(self):
+        """The sentences behind each profile, with character offsets."""
+        return self._built[2]
 
     @property
     def errors(self) -> list[dict]:
@@ -348,9 +373,7 @@ def analyze(
             bar.close()
     for w in warns:
         warnings.warn(f"stance: {w}", stacklevel=2)
-    doc = json.loads(raw)
-    t, d, ev = _tables(doc, tidy, by)
-    return Analysis(raw=raw, json=doc, tidy=t, documents=d, evidence=ev, warnings=list(warns))
+    return Analysis(raw, tidy, by, list(warns))
 
 
 def score(

@@ -6,7 +6,9 @@
 #   score:   target/bench/agnews-actor-sentences.jsonl (2,133 AG News test sentences naming a default
 #            actor, 2,781 targets), `stance score FILE` against `stance.score(lines)` on the parsed lines
 #   analyze: target/bench/agnews-test.jsonl (the 7,600 AG News test items), `stance analyze FILE
-#            --format json` against `stance.analyze(files=[FILE])` (the JSON and the three tables)
+#            --format json` against `stance.analyze(files=[FILE])` (the call: the model and the
+#            JSON's bytes; the JSON is parsed and the tables built on first use) and against the call
+#            with its three tables built (analyze-python-tables)
 # Both inputs are written by scripts/bench/throughput.sh. Needs .venv-python (scripts/python.sh).
 #   bash scripts/bench/python-vs-binary.sh [ROUNDS]
 set -euo pipefail
@@ -31,6 +33,7 @@ for r in $(seq "$rounds"); do
   run score-python "$py" -c "import json, stance; stance.score([json.loads(l) for l in open('$sentences')])"
   run analyze-binary "$bin" analyze "$items" --quiet --format json
   run analyze-python "$py" -c "import stance; stance.analyze(files=['$items'])"
+  run analyze-python-tables "$py" -c "import stance; a = stance.analyze(files=['$items']); a.tidy, a.documents, a.evidence"
 done
 python3 - "$log" "$(wc -l < "$sentences")" <<'PY'
 import collections, statistics, sys
@@ -43,9 +46,10 @@ med = {}
 for label, v in runs.items():
     wall = [w for w, _ in v]
     med[label] = statistics.median(wall)
-    print(f"{label:15s} wall median {med[label]:.2f} s ({n / med[label]:.0f} sentences/s; min {min(wall):.2f}, "
+    print(f"{label:21s} wall median {med[label]:.2f} s ({n / med[label]:.0f} sentences/s; min {min(wall):.2f}, "
           f"max {max(wall):.2f}), peak RSS median {statistics.median(k for _, k in v) / 1024:.0f} MiB; "
           f"runs: {' '.join(f'{w:.2f}' for w in wall)}")
 for cmd in ("score", "analyze"):
     print(f"{cmd}: python / binary = {med[cmd + '-python'] / med[cmd + '-binary']:.3f} (medians)")
+print(f"analyze with the three tables built: python / binary = {med['analyze-python-tables'] / med['analyze-binary']:.3f}")
 PY
