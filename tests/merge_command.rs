@@ -301,6 +301,68 @@ fn an_edited_partial_is_refused_by_its_checksum() {
         assert!(msg.contains(&format!("{}:{last}: the checksum does not match", path(&p1))), "{msg}");
         assert!(out.stdout.is_empty());
     }
+    // A forger who also recomputes the checksum (as the partial_reader fuzz target does, which
+    // found a stance of 1.49 this way) meets the range checks on the sums.
+    let forged_line = |data: &serde_json::Value| {
+        let body: String = lines[..lines.len() - 1].iter().map(|l| format!("{l}\n")).collect();
+        let mut hash = stance::output::partial::LineHash::default();
+        hash.update(body.as_bytes());
+        let data = data.to_string();
+        hash.update(data.as_bytes());
+        format!("{body}{{\"type\":\"totals\",\"data\":{data},\"checksum\":\"{}\"}}\n", hash.hex())
+    };
+    std::fs::write(&p1, forged_line(&totals["data"])).unwrap();
+    let out = stance(&["merge", &path(&p0), &path(&p1), "--format", "json"], b"");
+    let msg = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{msg}");
+    assert!(msg.contains("a stance sum of 99999999999"), "{msg}");
+    assert!(out.stdout.is_empty());
+    // The untouched totals, rewritten the same way, still merge: the check refuses only the forgery.
+    let untouched: serde_json::Value = serde_json::from_str(original.lines().last().unwrap()).unwrap();
+    std::fs::write(&p1, forged_line(&untouched["data"])).unwrap();
+    run_ok(&["merge", &path(&p0), &path(&p1), "--format", "json"]);
+}
+
+/// Found by the partial_reader fuzz target: a forged document line or evidence score, with the
+/// checksum recomputed, is refused by the range checks (a document stance of 7.5; an evidence
+/// score written as -5.48 beside its exact millionths).
+#[test]
+fn forged_values_behind_a_recomputed_checksum_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (p0, p1) = (small_partial(dir.path(), 0), small_partial(dir.path(), 1));
+    let original = std::fs::read_to_string(&p1).unwrap();
+    let rehash = |text: &str| {
+        let lines: Vec<&str> = text.lines().collect();
+        let body: String = lines[..lines.len() - 1].iter().map(|l| format!("{l}\n")).collect();
+        let totals: serde_json::Value = serde_json::from_str(lines[lines.len() - 1]).unwrap();
+        let data = totals["data"].to_string();
+        let mut hash = stance::output::partial::LineHash::default();
+        hash.update(body.as_bytes());
+        hash.update(data.as_bytes());
+        format!("{body}{{\"type\":\"totals\",\"data\":{data},\"checksum\":\"{}\"}}\n", hash.hex())
+    };
+    let doc_line = original.lines().nth(1).unwrap();
+    let stance_at = doc_line.find("\"stance\":").unwrap() + "\"stance\":".len();
+    let end = stance_at + doc_line[stance_at..].find(',').unwrap();
+    let forged_doc = original.replacen(doc_line, &format!("{}7.5{}", &doc_line[..stance_at], &doc_line[end..]), 1);
+    let last = original.lines().last().unwrap();
+    // In the totals only evidence has a "stance" (profiles have sums).
+    let ev_at = last.find("\"stance\":").expect("an evidence score in the totals") + "\"stance\":".len();
+    let ev_end = ev_at + last[ev_at..].find('}').unwrap();
+    let forged_ev = original.replacen(last, &format!("{}-5.4823{}", &last[..ev_at], &last[ev_end..]), 1);
+    for (forged, says) in [(forged_doc, "outside [-1, 1]"), (forged_ev, "an evidence stance of -5.4823")] {
+        std::fs::write(&p1, rehash(&forged)).unwrap();
+        let out = stance(
+            &["merge", &path(&p0), &path(&p1), "--format", "json", "-o", &path(&dir.path().join("m.json"))],
+            b"",
+        );
+        let msg = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{msg}");
+        assert!(msg.contains(says) && msg.contains(&path(&p1)), "{msg}");
+        assert!(!dir.path().join("m.json").exists(), "no output file");
+    }
+    std::fs::write(&p1, rehash(&original)).unwrap();
+    run_ok(&["merge", &path(&p0), &path(&p1), "--format", "json"]);
 }
 
 /// Issue 18, item 12: `--output` naming an input is refused before anything is written (it would

@@ -137,6 +137,38 @@ impl ActorSums {
         }
     }
 
+    /// Checks sums read back from a partial against what any run can produce: stances and
+    /// probabilities in their ranges (so a mean stance lies in [-1, 1] and a variance is not
+    /// negative), no more documents than sentences, evidence scores in [-1, 1]. A partial that
+    /// passes its checksum but fails this was forged with a recomputed checksum.
+    pub fn check(&self) -> Result<(), String> {
+        let n = i128::from(self.sentences);
+        let one = SCALE as i128;
+        let (sum, sq) = (i128::from(self.stance_sum), self.stance_sq_sum);
+        if sum.abs() > n * one {
+            return Err(format!("a stance sum of {} over {} sentences", self.stance_sum, self.sentences));
+        }
+        if sq < 0 || sq > n * one * one || sum * sum > n * sq {
+            return Err(format!("a squared stance sum of {sq} that no {} sentences give", self.sentences));
+        }
+        for (what, sums) in [("distribution", &self.distribution_sum), ("sentiment", &self.sentiment_sum)] {
+            if sums.iter().any(|&x| x < 0 || i128::from(x) > n * one) {
+                return Err(format!("{what} sums {sums:?} outside 0..{} sentences", self.sentences));
+            }
+        }
+        if self.documents > self.sentences {
+            return Err(format!("{} documents but {} sentences", self.documents, self.sentences));
+        }
+        let evidence = self.against.iter().chain(&self.favor);
+        if let Some(e) = evidence.clone().find(|e| e.stance_micro.abs() > SCALE as i64) {
+            return Err(format!("an evidence stance of {}", e.stance_micro as f64 / SCALE));
+        }
+        if let Some(e) = evidence.clone().find(|e| e.stance != round4(e.stance_micro as f64 / SCALE)) {
+            return Err(format!("an evidence stance of {} written beside {} millionths", e.stance, e.stance_micro));
+        }
+        Ok(())
+    }
+
     /// Marks sums gathered over one document's sentences as one document (when the actor was
     /// mentioned), so that merged sums count documents.
     pub fn close_document(&mut self) {
@@ -268,6 +300,37 @@ pub struct ActorProfile {
     pub sentiment: SentimentMeans,
     /// Strongest sentences on each side (at most `--evidence` each).
     pub evidence: EvidenceSides,
+}
+
+impl ActorProfile {
+    /// Checks a profile read back from a file (a partial's document line) against what a run
+    /// writes: stance in [-1, 1], spread in [0, 2], an interval inside [-1, 1] with low <= high,
+    /// probabilities in [0, 1], evidence scores in [-1, 1], no more documents than sentences.
+    pub fn check(&self) -> Result<(), String> {
+        let unit = |x: f64| (0.0..=1.0).contains(&x);
+        let signed = |x: f64| (-1.0..=1.0).contains(&x);
+        if !signed(self.stance) {
+            return Err(format!("field \"stance\" is {}, outside [-1, 1]", self.stance));
+        }
+        if !(0.0..=2.0).contains(&self.sd) {
+            return Err(format!("field \"sd\" is {}, outside [0, 2]", self.sd));
+        }
+        let [lo, hi] = self.ci95;
+        if !(signed(lo) && signed(hi) && lo <= hi) {
+            return Err(format!("field \"ci95\" is [{lo}, {hi}], not an interval inside [-1, 1]"));
+        }
+        let (d, m) = (&self.distribution, &self.sentiment);
+        if ![d.against, d.neutral, d.favor, m.negative, m.neutral, m.positive].into_iter().all(unit) {
+            return Err("a probability outside [0, 1] in \"distribution\" or \"sentiment\"".into());
+        }
+        if self.documents > self.sentences {
+            return Err(format!("{} documents but {} sentences", self.documents, self.sentences));
+        }
+        if let Some(e) = self.evidence.against.iter().chain(&self.evidence.favor).find(|e| !signed(e.stance)) {
+            return Err(format!("an evidence stance of {}", e.stance));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

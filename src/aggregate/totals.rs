@@ -183,6 +183,7 @@ impl Totals {
         let n_actors = self.corpus.len();
         ensure!(snap.corpus.len() == n_actors, "{} actors, where the others have {n_actors}", snap.corpus.len());
         ensure!(snap.missing.len() == self.missing.len(), "another number of --by keys");
+        snap.check()?;
         let k = self.evidence;
         let shift = |sums: &mut Vec<ActorSums>| sums.iter_mut().for_each(|s| s.shift_records(record_offset));
         for (a, n, mut sums) in snap.authors.drain(..) {
@@ -232,5 +233,28 @@ impl Totals {
     /// The corpus sums.
     pub fn corpus(&self) -> &[ActorSums] {
         &self.corpus
+    }
+}
+
+impl TotalsSnapshot {
+    /// Refuses sums that no run can produce ([`ActorSums::check`]), naming where they are.
+    pub fn check(&self) -> Result<()> {
+        let snap = self;
+        let scored = snap.summary.scored_sentences as u64;
+        let places = std::iter::once(("the corpus".to_string(), &snap.corpus))
+            .chain(snap.authors.iter().map(|(a, _, sums)| (format!("author {a:?}"), sums)))
+            .chain(snap.groups.iter().map(|(g, _, sums)| (format!("group {g:?}"), sums)));
+        for (place, sums) in places {
+            for (actor, s) in sums.iter().enumerate() {
+                s.check().map_err(|e| anyhow::anyhow!("the totals of {place}, actor {}: {e}", actor + 1))?;
+                ensure!(
+                    s.sentences <= scored,
+                    "the totals of {place}, actor {}: {} sentences, more than the {scored} scored",
+                    actor + 1,
+                    s.sentences
+                );
+            }
+        }
+        Ok(())
     }
 }

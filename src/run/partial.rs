@@ -145,7 +145,11 @@ pub fn verify_checksum(file: &PartialFile) -> Result<()> {
         let raw: RawLine =
             serde_json::from_slice(&line).with_context(|| format!("{name}:{line_no}: not a partial line"))?;
         if raw.kind == LineKind::Totals {
-            return check_checksum(&raw, hash, || format!("{name}:{line_no}"));
+            check_checksum(&raw, hash, || format!("{name}:{line_no}"))?;
+            // The sums' ranges too, before a byte of output: a checksum can be recomputed.
+            let snapshot: TotalsSnapshot = serde_json::from_str(raw.data.get())
+                .with_context(|| format!("{name}:{line_no}: not the totals of a partial"))?;
+            return snapshot.check().with_context(|| format!("{name}:{line_no}"));
         }
         hash.update(&line);
     }
@@ -360,6 +364,9 @@ impl Merge<'_> {
                     let d: DocumentReport = serde_json::from_str(raw.data.get()).with_context(at)?;
                     records += 1;
                     ensure!(d.record == records, "{}: record {} where {records} was expected", at(), d.record);
+                    for (actor, p) in &d.actors {
+                        p.check().map_err(|e| anyhow::anyhow!("{}: actor '{actor}': {e}", at()))?;
+                    }
                     self.document(renumbered(d, offset), shard, name)?;
                 }
                 LineKind::Error => {
