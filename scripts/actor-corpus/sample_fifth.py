@@ -82,6 +82,26 @@ def un_sentences(data, rng):
         out.append(sents)
     return out
 
+class Draw:
+    """The sentences a draw takes, in order, with their splits: none already in the pool `old` (by
+    source place or by text) and none twice."""
+
+    def __init__(self, old):
+        self.used = {(p["source"], p["unit"], p["position"]) for p in old}
+        self.seen_text = {p["text"].strip().lower() for p in old}
+        self.chosen = []  # (sentence, split)
+
+    def take(self, s, split):
+        """Takes sentence `s` into `split` unless the pool or this draw has it; returns the pairs it
+        adds (one per actor, at most four)."""
+        t = s["text"].strip().lower()
+        if t in self.seen_text or (s["source"], s["unit"], s["position"]) in self.used:
+            return 0
+        self.seen_text.add(t)
+        self.chosen.append((s, split))
+        return min(4, len(s["mentions"]))
+
+
 def append_pairs(pool_path, old, chosen):
     """Appends every actor pair (up to four a sentence) of the `chosen` (sentence, split) to the pool,
     numbered after the last id of `old`; returns the pairs and the first new id's number."""
@@ -101,19 +121,9 @@ def append_pairs(pool_path, old, chosen):
 def main(seed=20261202, un_pairs=UN_PAIRS, bbc_pairs=BBC_PAIRS, reuters_pairs=REUTERS_PAIRS, ds_sentences=DS_SENTENCES):
     data, pool_path = sys.argv[1], sys.argv[2]
     old = [json.loads(l) for l in open(pool_path)]
-    used = {(p["source"], p["unit"], p["position"]) for p in old}
-    used_text = {p["text"].strip().lower() for p in old}
+    draw = Draw(old)
+    used, take, chosen = draw.used, draw.take, draw.chosen
     rng = random.Random(seed)
-    seen_text = set(used_text)
-    chosen = []  # (sentence, split)
-
-    def take(s, split):
-        t = s["text"].strip().lower()
-        if t in seen_text or (s["source"], s["unit"], s["position"]) in used:
-            return 0
-        seen_text.add(t)
-        chosen.append((s, split))
-        return min(4, len(s["mentions"]))
 
     def cue(s):
         return bool(CUES.search(s["text"]) or COOP.search(s["text"]))

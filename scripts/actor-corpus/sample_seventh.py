@@ -24,7 +24,7 @@ from collections import defaultdict
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from sample_pool import CUES, load, split_of  # noqa: E402
 from sample_supplement import COOP  # noqa: E402
-from sample_fifth import append_pairs, un_sentences, un_split  # noqa: E402
+from sample_fifth import Draw, append_pairs, un_sentences, un_split  # noqa: E402
 
 SEED = 20261204
 UN_MULTI, BBC_MULTI, REUTERS_MULTI, PROSE_SINGLE = 750, 400, 300, 350
@@ -39,18 +39,9 @@ HOSTILE_OR_FAVOUR = re.compile(r"\b(threat\w*|condemn\w*|accus\w*|aggress\w*|inv
 def main():
     data, pool_path = sys.argv[1], sys.argv[2]
     old = [json.loads(l) for l in open(pool_path)]
-    used = {(p["source"], p["unit"], p["position"]) for p in old}
-    seen_text = {p["text"].strip().lower() for p in old}
+    draw = Draw(old)
+    used, take, chosen = draw.used, draw.take, draw.chosen
     rng = random.Random(SEED)
-    chosen = []  # (sentence, split)
-
-    def take(s, split):
-        t = s["text"].strip().lower()
-        if t in seen_text or (s["source"], s["unit"], s["position"]) in used:
-            return 0
-        seen_text.add(t)
-        chosen.append((s, split))
-        return min(4, len(s["mentions"]))
 
     def rank(s):
         return (not CONTRAST.search(s["text"]), not (CUES.search(s["text"]) or COOP.search(s["text"])))
