@@ -159,12 +159,13 @@ impl ActorSums {
         if self.documents > self.sentences {
             return Err(format!("{} documents but {} sentences", self.documents, self.sentences));
         }
-        let evidence = self.against.iter().chain(&self.favor);
-        if let Some(e) = evidence.clone().find(|e| e.stance_micro.abs() > SCALE as i64) {
-            return Err(format!("an evidence stance of {}", e.stance_micro as f64 / SCALE));
-        }
-        if let Some(e) = evidence.clone().find(|e| e.stance != round4(e.stance_micro as f64 / SCALE)) {
-            return Err(format!("an evidence stance of {} written beside {} millionths", e.stance, e.stance_micro));
+        for e in self.against.iter().chain(&self.favor) {
+            if e.stance_micro.abs() > SCALE as i64 {
+                return Err(format!("an evidence stance of {}", e.stance_micro as f64 / SCALE));
+            }
+            if e.stance != round4(e.stance_micro as f64 / SCALE) {
+                return Err(format!("an evidence stance of {} written beside {} millionths", e.stance, e.stance_micro));
+            }
         }
         Ok(())
     }

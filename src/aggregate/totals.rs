@@ -168,6 +168,7 @@ impl Totals {
         evidence: usize,
         ids: impl Iterator<Item = String>,
     ) -> Result<Self> {
+        snapshot.check()?;
         let mut t = Totals::new(snapshot.corpus.len(), 0, grouping, evidence);
         let duplicates = snapshot.summary.duplicate_ids;
         t.absorb(snapshot, 0)?;
@@ -178,12 +179,12 @@ impl Totals {
 
     /// Adds a shard's snapshot whose records come after `record_offset` records of the whole
     /// input. Its documents' ids must have gone through [`Totals::check_id`] already: the duplicate
-    /// count is the whole input's, not the shard's.
+    /// count is the whole input's, not the shard's; and its sums [`TotalsSnapshot::check`] (merge's
+    /// pass before output, [`Totals::restore`]).
     pub fn absorb(&mut self, mut snap: TotalsSnapshot, record_offset: usize) -> Result<()> {
         let n_actors = self.corpus.len();
         ensure!(snap.corpus.len() == n_actors, "{} actors, where the others have {n_actors}", snap.corpus.len());
         ensure!(snap.missing.len() == self.missing.len(), "another number of --by keys");
-        snap.check()?;
         let k = self.evidence;
         let shift = |sums: &mut Vec<ActorSums>| sums.iter_mut().for_each(|s| s.shift_records(record_offset));
         for (a, n, mut sums) in snap.authors.drain(..) {
@@ -238,12 +239,12 @@ impl Totals {
 
 impl TotalsSnapshot {
     /// Refuses sums that no run can produce ([`ActorSums::check`]), naming where they are.
+    /// `merge` calls it in its pass before any output, a checkpoint's restore before going on.
     pub fn check(&self) -> Result<()> {
-        let snap = self;
-        let scored = snap.summary.scored_sentences as u64;
-        let places = std::iter::once(("the corpus".to_string(), &snap.corpus))
-            .chain(snap.authors.iter().map(|(a, _, sums)| (format!("author {a:?}"), sums)))
-            .chain(snap.groups.iter().map(|(g, _, sums)| (format!("group {g:?}"), sums)));
+        let scored = self.summary.scored_sentences as u64;
+        let places = std::iter::once(("the corpus".to_string(), &self.corpus))
+            .chain(self.authors.iter().map(|(a, _, sums)| (format!("author {a:?}"), sums)))
+            .chain(self.groups.iter().map(|(g, _, sums)| (format!("group {g:?}"), sums)));
         for (place, sums) in places {
             for (actor, s) in sums.iter().enumerate() {
                 s.check().map_err(|e| anyhow::anyhow!("the totals of {place}, actor {}: {e}", actor + 1))?;

@@ -221,7 +221,7 @@ impl Partials {
                 }
             );
         }
-        let (last, p) = self.shards.last().map(|(h, p)| (h, p)).expect("at least one partial");
+        let (last, p) = self.shards.last().expect("at least one partial");
         if let Some(n) = last.shards {
             let have = self.shards.len() as u64;
             ensure!(
