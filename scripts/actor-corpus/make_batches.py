@@ -23,6 +23,8 @@ The seventh draw (sample_seventh.py): `--seventh` batches ids from as21835 on, f
 batches of about 115, to readers 40 to 45 (second reader: primary + 3), assignment-7.json.
 The eighth draw (sample_eighth.py): `--eighth` batches ids from as23213 on, from batch 230, in
 batches of about 118, to readers 46 to 51 (second reader: primary + 3), assignment-8.json.
+The ninth draw (sample_ninth.py): `--ninth` batches ids from as24637 on, from batch 250, in batches
+of about 100, to readers 52 to 57 (second reader: primary + 3), assignment-9.json.
 The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
@@ -41,13 +43,14 @@ SUPPLEMENT, THIRD, FOURTH, FIFTH = ("--supplement" in sys.argv, "--third" in sys
 SIXTH = "--sixth" in sys.argv
 SEVENTH = "--seventh" in sys.argv
 EIGHTH = "--eighth" in sys.argv
+NINTH = "--ninth" in sys.argv
 FIRST_ID, FIRST_BATCH, ANN0, SHIFT, OUT = (8761, 70, 8, 2, "assignment-2.json") if SUPPLEMENT else \
     (10115, 82, 12, 3, "assignment-3.json") if THIRD else (13546, 106, 20, 2, "assignment-4.json") if FOURTH \
     else (14684, 120, 26, 3, "assignment-5.json") if FIFTH else (20785, 190, 34, 2, "assignment-6.json") if SIXTH \
-    else (21835, 210, 40, 3, "assignment-7.json") if SEVENTH else (23213, 230, 46, 3, "assignment-8.json") if EIGHTH \
+    else (21835, 210, 40, 3, "assignment-7.json") if SEVENTH else (23213, 230, 46, 3, "assignment-8.json") if EIGHTH else (24637, 250, 52, 3, "assignment-9.json") if NINTH \
     else (0, 0, 0, 3, "assignment.json")
 LAST_ID = 10115 if SUPPLEMENT else 13546 if THIRD else 14684 if FOURTH else 20785 if FIFTH else 21835 if SIXTH \
-    else 23213 if SEVENTH else 10**9 if EIGHTH else 8761
+    else 23213 if SEVENTH else 24637 if EIGHTH else 10**9 if NINTH else 8761
 if SUPPLEMENT:
     N_ANN, BATCH = 4, 114
 if THIRD:
@@ -62,6 +65,8 @@ if SEVENTH:
     N_ANN, BATCH = 6, 115
 if EIGHTH:
     N_ANN, BATCH = 6, 118
+if NINTH:
+    N_ANN, BATCH = 6, 100
 
 def show(p):
     t = p["text"]
@@ -79,7 +84,7 @@ groups = OrderedDict()
 for p in pairs:
     groups.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
 keys = list(groups)
-rng = random.Random(8 if SUPPLEMENT else 9 if THIRD else 10 if FOURTH else 11 if FIFTH else 12 if SIXTH else 13 if SEVENTH else 14 if EIGHTH else 7)
+rng = random.Random(8 if SUPPLEMENT else 9 if THIRD else 10 if FOURTH else 11 if FIFTH else 12 if SIXTH else 13 if SEVENTH else 14 if EIGHTH else 15 if NINTH else 7)
 rng.shuffle(keys)
 os.makedirs(f"{ROOT}/annotation", exist_ok=True)
 batches, cur = [], []
