@@ -20,6 +20,9 @@ from collections import Counter, defaultdict
 
 ROOT = "data/actor-stance"
 LABELS = ("against", "neutral", "favor")
+# The first id of each draw, newest first (agreement is reported per draw).
+WAVES = ((24637, "ninth draw"), (23213, "eighth draw"), (21835, "seventh draw"), (20785, "sixth draw"),
+         (14684, "fifth draw"), (13546, "fourth draw"), (10115, "third draw"), (8761, "second draw"), (0, "first draw"))
 
 def kappa(pairs):
     n = len(pairs)
@@ -34,7 +37,7 @@ def main():
     pool = [json.loads(l) for l in open(f"{ROOT}/pool.jsonl")]
     assign = {"primary": {}, "double": {}}
     for f in ("assignment.json", "assignment-2.json", "assignment-3.json", "assignment-4.json", "assignment-5.json",
-          "assignment-6.json", "assignment-7.json", "assignment-8.json"):
+          "assignment-6.json", "assignment-7.json", "assignment-8.json", "assignment-9.json"):
         a = json.load(open(f"{ROOT}/annotation/{f}"))
         assign["primary"].update(a["primary"]); assign["double"].update(a["double"])
     labels = defaultdict(dict)  # id -> annotator -> (label, note)
@@ -88,7 +91,7 @@ def main():
             if sec not in got:
                 missing.append(pid); continue
             ann[sec] = got[sec]
-            wave = "eighth draw" if int(pid[2:]) >= 23213 else "seventh draw" if int(pid[2:]) >= 21835 else "sixth draw" if int(pid[2:]) >= 20785 else "fifth draw" if int(pid[2:]) >= 14684 else "fourth draw" if int(pid[2:]) >= 13546 else "third draw" if int(pid[2:]) >= 10115 else "second draw" if int(pid[2:]) >= 8761 else "first draw"
+            wave = next(name for first, name in WAVES if int(pid[2:]) >= first)
             for key in ("all", wave, p["source"], p["split"]):
                 dbl[key].append((got[prim], got[sec]))
             if got[prim] == got[sec]:
