@@ -121,9 +121,6 @@ pub struct StanceNetwork {
     /// Set in a network loaded for inference: it runs this encoder (in any precision) instead of
     /// rust-bert's; training never does.
     inference_encoder: Option<InferenceEncoder>,
-    /// Training only: the share of targets whose sentence state the stance head does not see in a
-    /// step (`stance train --sentence-dropout`); 0 outside training.
-    pub sentence_dropout: f64,
 }
 
 impl StanceNetwork {
@@ -138,7 +135,6 @@ impl StanceNetwork {
             sentiment: Head::new(&heads / "sentiment_head", h, h, 3),
             target_query: target_attention.then(|| nn::linear(&heads / "target_query", h, h, Default::default())),
             inference_encoder: None,
-            sentence_dropout: 0.0,
         }
     }
 
@@ -158,7 +154,6 @@ impl StanceNetwork {
             sentiment: Head::new(root / "sentiment_head", h, h, 3),
             target_query: target_attention.then(|| nn::linear(root / "target_query", h, h, Default::default())),
             inference_encoder: Some(encoder),
-            sentence_dropout: 0.0,
         }
     }
 
@@ -180,12 +175,7 @@ impl StanceNetwork {
         let mask = batch.mask.to_kind(states.kind()).unsqueeze(-1);
         let sentence = (&states * &mask).sum_dim_intlist(1, false, states.kind())
             / mask.sum_dim_intlist(1, false, states.kind()).clamp_min(1.0);
-        let mut sentence_for_targets = sentence.index_select(0, &batch.target_rows);
-        if train && self.sentence_dropout > 0.0 {
-            // One keep-or-drop draw per target, over all of its sentence state.
-            let keep = sentence_for_targets.ones_like().narrow(1, 0, 1);
-            sentence_for_targets = &sentence_for_targets * keep.dropout(self.sentence_dropout, true);
-        }
+        let sentence_for_targets = sentence.index_select(0, &batch.target_rows);
         let target = (states.index_select(0, &batch.target_rows)
             * batch.target_weights.to_kind(states.kind()).unsqueeze(-1))
         .sum_dim_intlist(1, false, states.kind());

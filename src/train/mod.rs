@@ -92,12 +92,6 @@ pub struct TrainOptions {
     /// trained without markers to them.
     #[arg(long)]
     pub target_markers: bool,
-    /// Share of targets, 0 to 0.9, whose sentence state (the row's mean token, and its product
-    /// with the target) is dropped from the stance head's input in a training step, scaled as
-    /// dropout, so that the head learns to judge an actor from its own tokens and its attention
-    /// summary rather than from the sentence's overall tone. Inference always reads it. 0: off.
-    #[arg(long, default_value_t = 0.0, value_parser = parse_sentence_dropout)]
-    pub sentence_dropout: f64,
     /// Passes over the actor-stance training split per epoch (it is smaller than NewsMTSC and is
     /// the domain the tool is for).
     #[arg(long, default_value_t = 1)]
@@ -111,17 +105,6 @@ pub struct TrainOptions {
     /// for example the NewsMTSC model, then the actor corpus).
     #[arg(long, value_name = "DIR")]
     pub init: Option<String>,
-}
-
-/// `--sentence-dropout`: a share from 0 to 0.9 (dropping every target's sentence state would
-/// leave the head nothing of it to learn at all).
-fn parse_sentence_dropout(v: &str) -> std::result::Result<f64, String> {
-    let p: f64 = v.parse().map_err(|_| format!("'{v}' is not a number"))?;
-    if (0.0..=0.9).contains(&p) {
-        Ok(p)
-    } else {
-        Err(format!("{p} is outside 0 to 0.9"))
-    }
 }
 
 impl Default for TrainOptions {
@@ -610,7 +593,6 @@ fn resume_or_start(
         (StanceModel::from_base(base, opts.max_tokens, opts.target_attention, device)?, TrainState::default())
     };
     model.config.max_tokens = opts.max_tokens;
-    model.network.sentence_dropout = opts.sentence_dropout;
     if opts.target_markers && !model.config.target_markers {
         model.set_target_markers(true)?;
     }
