@@ -89,8 +89,19 @@ fn a_comparison_of_another_grouping_is_refused_naming_its_file() {
         write("other.json", serde_json::json!({"kind": "stance-compare", "by": ["meta.nothing"], "comparisons": []}));
     let broken = write("broken.json", serde_json::json!({"kind": "stance-compare", "by": by}));
     let fine = write("fine.json", serde_json::json!({"kind": "stance-compare", "by": by, "comparisons": []}));
-    for (compare, says) in [(&other, "it compares groups by [\"meta.nothing\"]"), (&broken, "no \"comparisons\" array")]
-    {
+    // One of the analysis's keys: the README's State of the Union page compares parties beside an
+    // analysis by party and decade.
+    let one_key =
+        write("one-key.json", serde_json::json!({"kind": "stance-compare", "by": [by[0]], "comparisons": []}));
+    let more_keys = write(
+        "more-keys.json",
+        serde_json::json!({"kind": "stance-compare", "by": [by[0], "meta.nothing"], "comparisons": []}),
+    );
+    for (compare, says) in [
+        (&other, "it compares groups by [\"meta.nothing\"]"),
+        (&more_keys, "it compares groups by [\"meta.party\",\"meta.nothing\"]"),
+        (&broken, "no \"comparisons\" array"),
+    ] {
         let out = Command::new(env!("CARGO_BIN_EXE_stance"))
             .arg("report")
             .arg(&analysis)
@@ -105,12 +116,14 @@ fn a_comparison_of_another_grouping_is_refused_naming_its_file() {
             "{err}"
         );
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_stance"))
-        .arg("report")
-        .arg(&analysis)
-        .arg("--compare")
-        .arg(&fine)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for compare in [&fine, &one_key] {
+        let out = Command::new(env!("CARGO_BIN_EXE_stance"))
+            .arg("report")
+            .arg(&analysis)
+            .arg("--compare")
+            .arg(compare)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}: {}", compare.display(), String::from_utf8_lossy(&out.stderr));
+    }
 }

@@ -41,8 +41,10 @@ fn read_json<T: for<'de> Deserialize<'de>>(p: &PathBuf) -> Result<T> {
     serde_json::from_reader(BufReader::new(f)).with_context(|| format!("{name}: not the JSON expected"))
 }
 
-/// A comparison fits an analysis when it is `stance compare` JSON grouped by the analysis's keys
-/// (a comparison by party beside an analysis by decade would label the page's tests wrongly).
+/// A comparison fits an analysis when it is `stance compare` JSON grouped by the analysis's keys or
+/// by some of them (a comparison by party fits an analysis by party and decade, whose party groups
+/// it tests; a comparison by party beside an analysis by decade alone would label the page's tests
+/// wrongly).
 fn check_compare(analysis: &serde_json::Value, compare: &serde_json::Value) -> Result<()> {
     anyhow::ensure!(
         compare.get("kind").and_then(|k| k.as_str()) == Some("stance-compare")
@@ -51,8 +53,14 @@ fn check_compare(analysis: &serde_json::Value, compare: &serde_json::Value) -> R
     );
     let analysis_by = analysis.get("grouping").and_then(|g| g.get("by"));
     let compare_by = compare.get("by");
+    let keys = |v: Option<&serde_json::Value>| -> Option<Vec<String>> {
+        v?.as_array()?.iter().map(|k| k.as_str().map(str::to_string)).collect()
+    };
+    let fits = analysis_by.is_none()
+        || matches!((keys(analysis_by), keys(compare_by)),
+                    (Some(a), Some(c)) if !c.is_empty() && c.iter().all(|k| a.contains(k)));
     anyhow::ensure!(
-        analysis_by.is_none() || analysis_by == compare_by,
+        fits,
         "it compares groups by {} and the analysis groups by {}: run `stance compare` with the analysis's --by",
         compare_by.map_or("nothing".into(), |v| v.to_string()),
         analysis_by.map_or("nothing".into(), |v| v.to_string())
