@@ -25,6 +25,8 @@ The eighth draw (sample_eighth.py): `--eighth` batches ids from as23213 on, from
 batches of about 118, to readers 46 to 51 (second reader: primary + 3), assignment-8.json.
 The ninth draw (sample_ninth.py): `--ninth` batches ids from as24637 on, from batch 250, in batches
 of about 100, to readers 52 to 57 (second reader: primary + 3), assignment-9.json.
+The tenth draw (sample_tenth.py): `--tenth` batches ids from as25817 on, from batch 262, in batches
+of about 90, to readers 58 to 63 (second reader: primary + 3), assignment-10.json.
 The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
@@ -37,36 +39,23 @@ NAMES = {"russia": "Russia", "china": "China", "iran": "Iran", "west": "the West
          "ukraine": "Ukraine", "israel": "Israel", "turkey": "Turkey", "india": "India", "pakistan": "Pakistan",
          "north_korea": "North Korea", "saudi_arabia": "Saudi Arabia", "syria": "Syria", "iraq": "Iraq",
          "venezuela": "Venezuela", "japan": "Japan", "germany": "Germany", "france": "France"}
-N_ANN, BATCH, DOUBLE = 8, 125, 0.11
-SUPPLEMENT, THIRD, FOURTH, FIFTH = ("--supplement" in sys.argv, "--third" in sys.argv, "--fourth" in sys.argv,
-                                   "--fifth" in sys.argv)
-SIXTH = "--sixth" in sys.argv
-SEVENTH = "--seventh" in sys.argv
-EIGHTH = "--eighth" in sys.argv
-NINTH = "--ninth" in sys.argv
-FIRST_ID, FIRST_BATCH, ANN0, SHIFT, OUT = (8761, 70, 8, 2, "assignment-2.json") if SUPPLEMENT else \
-    (10115, 82, 12, 3, "assignment-3.json") if THIRD else (13546, 106, 20, 2, "assignment-4.json") if FOURTH \
-    else (14684, 120, 26, 3, "assignment-5.json") if FIFTH else (20785, 190, 34, 2, "assignment-6.json") if SIXTH \
-    else (21835, 210, 40, 3, "assignment-7.json") if SEVENTH else (23213, 230, 46, 3, "assignment-8.json") if EIGHTH else (24637, 250, 52, 3, "assignment-9.json") if NINTH \
-    else (0, 0, 0, 3, "assignment.json")
-LAST_ID = 10115 if SUPPLEMENT else 13546 if THIRD else 14684 if FOURTH else 20785 if FIFTH else 21835 if SIXTH \
-    else 23213 if SEVENTH else 24637 if EIGHTH else 10**9 if NINTH else 8761
-if SUPPLEMENT:
-    N_ANN, BATCH = 4, 114
-if THIRD:
-    N_ANN, BATCH = 8, 143
-if FOURTH:
-    N_ANN, BATCH = 6, 95
-if FIFTH:
-    N_ANN, BATCH = 8, 100
-if SIXTH:
-    N_ANN, BATCH = 6, 90
-if SEVENTH:
-    N_ANN, BATCH = 6, 115
-if EIGHTH:
-    N_ANN, BATCH = 6, 118
-if NINTH:
-    N_ANN, BATCH = 6, 100
+DOUBLE = 0.11
+# flag: (first id, last id (exclusive), first batch, first reader, readers, second reader's shift,
+#        pairs a batch, shuffle seed, assignment file)
+DRAWS = {
+    "": (0, 8761, 0, 0, 8, 3, 125, 7, "assignment.json"),
+    "--supplement": (8761, 10115, 70, 8, 4, 2, 114, 8, "assignment-2.json"),
+    "--third": (10115, 13546, 82, 12, 8, 3, 143, 9, "assignment-3.json"),
+    "--fourth": (13546, 14684, 106, 20, 6, 2, 95, 10, "assignment-4.json"),
+    "--fifth": (14684, 20785, 120, 26, 8, 3, 100, 11, "assignment-5.json"),
+    "--sixth": (20785, 21835, 190, 34, 6, 2, 90, 12, "assignment-6.json"),
+    "--seventh": (21835, 23213, 210, 40, 6, 3, 115, 13, "assignment-7.json"),
+    "--eighth": (23213, 24637, 230, 46, 6, 3, 118, 14, "assignment-8.json"),
+    "--ninth": (24637, 25817, 250, 52, 6, 3, 100, 15, "assignment-9.json"),
+    "--tenth": (25817, 10**9, 262, 58, 6, 3, 90, 16, "assignment-10.json"),
+}
+flags = [a for a in sys.argv[1:] if a in DRAWS]
+FIRST_ID, LAST_ID, FIRST_BATCH, ANN0, N_ANN, SHIFT, BATCH, SEED, OUT = DRAWS[flags[0] if flags else ""]
 
 def show(p):
     t = p["text"]
@@ -84,7 +73,7 @@ groups = OrderedDict()
 for p in pairs:
     groups.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
 keys = list(groups)
-rng = random.Random(8 if SUPPLEMENT else 9 if THIRD else 10 if FOURTH else 11 if FIFTH else 12 if SIXTH else 13 if SEVENTH else 14 if EIGHTH else 15 if NINTH else 7)
+rng = random.Random(SEED)
 rng.shuffle(keys)
 os.makedirs(f"{ROOT}/annotation", exist_ok=True)
 batches, cur = [], []

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""The tenth draw for the actor-stance corpus (issue 16), aimed at the leak that nine draws left:
+with two actors in a sentence, a favourable word anywhere gives every actor favor. The shipped model
+(S3) reads "China welcomed the deal, while Russia threatened to cut gas supplies to Ukraine." as
+favor toward Russia (0.94), and so "China praised the agreement, while Russia attacked Ukraine." and
+"China welcomed the deal, while Russia condemned it."; alone, the Russia clause reads against. The
+train split holds only 249 sentences where one actor is favor and another against, so the contrast
+between praise of one and hostility of another is barely in the data. This draw reads:
+
+1. **Mixed cues**: sentences naming two or more actors with both a favourable cue (praise, thanks,
+   welcome, support, partnership, ...) and a hostile cue (threats, attacks, sanctions, condemnation,
+   aggression, ...), from UN speeches, Reuters headlines, BBC and NewsMTSC sentences, at most two a
+   speech; the UN kind first with a contrast word.
+2. **Praise beside another actor in news**: headlines and news sentences naming two or more actors
+   with a favourable verb (welcomes, praises, backs, hails, ...): whether the praise reaches each
+   actor is for the reader to judge.
+3. **Favour beside another actor in UN prose**: sentences naming two or three actors with a
+   favourable cue, at most one a speech.
+
+UN speeches never of USA, RUS, CHN, GBR, FRA, IRN (the judges). Cue words and actor counts only
+choose what is read; every label comes from a reader following docs/annotation.md. Drawn before any
+label and before any training on it; deterministic. Appends ids after the last one in the pool.
+
+Usage: python3 scripts/actor-corpus/sample_tenth.py ../shared/data data/actor-stance/annotation/pool-drawn.jsonl
+"""
+import json, random, re, sys
+from collections import defaultdict
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from sample_pool import load, split_of  # noqa: E402
+from sample_fifth import Draw, append_pairs, un_sentences, un_split  # noqa: E402
+from sample_seventh import CONTRAST  # noqa: E402
+from sample_eighth import HOSTILE  # noqa: E402
+from sample_ninth import FAVOUR, VICTIM  # noqa: E402
+
+SEED = 20261206
+MIXED, NEWS_PRAISE, UN_FAVOUR_MULTI = 560, 260, 220
+PRAISE_VERB = re.compile(r"\b(welcom\w*|prais\w*|back(s|ed|ing)?|support\w*|hail\w*|endors\w*|applaud\w*|"
+                         r"thank\w*|commend\w*|congratulat\w*|lauds?|lauded|embrac\w*|approv\w*)\b", re.I)
+HOSTILE_ANY = re.compile(HOSTILE.pattern[:-3] + r"|aggress\w*|invad\w*|invasion|violat\w*|occup\w*|"
+                         r"annex\w*|denounc\w*|deplor\w*|oppress\w*|hostil\w*)\b", re.I)
+
+
+def main():
+    data, pool_path = sys.argv[1], sys.argv[2]
+    old = [json.loads(l) for l in open(pool_path)]
+    draw = Draw(old)
+    used, take, chosen = draw.used, draw.take, draw.chosen
+    rng = random.Random(SEED)
+
+    def split_for(s):
+        return un_split(s["unit"]) if s["source"] == "un-general-debate" else split_of(s["unit"])
+
+    def fill(sentences, quota, per_unit=None):
+        n, per = 0, defaultdict(int)
+        for s in sentences:
+            if n >= quota:
+                break
+            if per_unit and per[s["unit"]] >= per_unit:
+                continue
+            k = take(s, split_for(s))
+            per[s["unit"]] += k > 0
+            n += k
+        return n
+
+    speeches = un_sentences(data, rng)
+    un = [s for sents in speeches for s in sents if (s["source"], s["unit"], s["position"]) not in used]
+    rng.shuffle(un)
+    news = [s for s in load(data) if (s["source"], s["unit"], s["position"]) not in used]
+    rng.shuffle(news)
+    multi = [s for s in un + news if len(s["mentions"]) >= 2]
+    rng.shuffle(multi)
+
+    def mixed(s):
+        return (FAVOUR.search(s["text"]) or PRAISE_VERB.search(s["text"])) and \
+            (HOSTILE_ANY.search(s["text"]) or VICTIM.search(s["text"]))
+
+    counts = {}
+    mixed_all = [s for s in multi if mixed(s)]
+    # Contrast sentences first: the pattern of the leak ("X welcomed ..., while Y threatened ...").
+    mixed_all.sort(key=lambda s: not CONTRAST.search(s["text"]))
+    counts["mixed"] = fill(mixed_all, MIXED, per_unit=2)
+    counts["news praise"] = fill([s for s in multi if s["source"] != "un-general-debate"
+                                  and PRAISE_VERB.search(s["text"])], NEWS_PRAISE)
+    counts["un favour multi"] = fill([s for s in multi if s["source"] == "un-general-debate"
+                                      and len(s["mentions"]) <= 3 and 60 <= len(s["text"]) <= 400
+                                      and FAVOUR.search(s["text"])], UN_FAVOUR_MULTI, per_unit=1)
+    pairs, first = append_pairs(pool_path, old, chosen)
+    c = defaultdict(int)
+    for p in pairs:
+        c[(p["source"], p["split"])] += 1
+    print(len(pairs), "pairs added from", first, counts, dict(sorted(c.items())), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
