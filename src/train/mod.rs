@@ -96,6 +96,11 @@ pub struct TrainOptions {
     /// the domain the tool is for).
     #[arg(long, default_value_t = 1)]
     pub actor_repeat: usize,
+    /// Extra passes per epoch over the actor-stance training sentences whose actors carry
+    /// different labels (one favor, another against or neutral, ...): the sentences where one
+    /// actor's stance must not leak into another's, and which are a small share of the corpus.
+    #[arg(long, default_value_t = 0)]
+    pub contrast_repeat: usize,
     /// Directed-sentiment sentences (the entity blamed or praised, as against or favor) sampled per
     /// epoch from the set's training part; 0 trains without them. A tenth of the set is held out
     /// either way and reported as "directed" in the validation figures.
@@ -385,6 +390,13 @@ fn epoch_plan(data: &TrainData, enc: &Encoded, opts: &TrainOptions, epoch: usize
         let mut idx: Vec<usize> = (0..data.actor_train.len()).collect();
         jobs.extend(bucket(&mut idx, &lens(&enc.actor_train), bs, &mut rng).into_iter().map(Job::Actor));
     }
+    if opts.contrast_repeat > 0 {
+        let contrast = contrast_sentences(&data.actor_train);
+        for _ in 0..opts.contrast_repeat {
+            let mut idx = contrast.clone();
+            jobs.extend(bucket(&mut idx, &lens(&enc.actor_train), bs, &mut rng).into_iter().map(Job::Actor));
+        }
+    }
     if opts.directed_per_epoch > 0 {
         let mut idx: Vec<usize> = (0..data.directed_train.len()).collect();
         idx.shuffle(&mut rng);
@@ -412,6 +424,11 @@ fn epoch_plan(data: &TrainData, enc: &Encoded, opts: &TrainOptions, epoch: usize
     jobs.extend(bucket(&mut tw, &lens(&enc.tweet_train), bs * 2, &mut rng).into_iter().map(Job::Tweet));
     jobs.shuffle(&mut rng);
     jobs
+}
+
+/// The indices of the sentences whose targets do not all carry the same label.
+fn contrast_sentences(xs: &[StanceExample]) -> Vec<usize> {
+    (0..xs.len()).filter(|&i| xs[i].labels.windows(2).any(|w| w[0] != w[1])).collect()
 }
 
 fn learning_rate_factor(step: usize, total: usize, warmup_fraction: f64) -> f64 {
@@ -804,6 +821,12 @@ fn training_data_description(data: &TrainData, opts: &TrainOptions) -> Vec<Strin
             p.display(),
             opts.actor_repeat
         ));
+        if opts.contrast_repeat > 0 {
+            d.push(format!(
+                "its training sentences whose actors carry different labels: {} more passes per epoch",
+                opts.contrast_repeat
+            ));
+        }
     }
     if opts.sentiment_tasks {
         d.push(if opts.sst2_per_epoch == 0 {
@@ -879,6 +902,18 @@ mod options_tests {
     use super::*;
 
     #[test]
+    fn contrast_sentences_are_those_whose_actors_differ() {
+        let ex = |labels: Vec<Stance>| StanceExample { text: String::new(), spans: vec![], labels };
+        let xs = vec![
+            ex(vec![Stance::Against]),
+            ex(vec![Stance::Favor, Stance::Favor]),
+            ex(vec![Stance::Favor, Stance::Against]),
+            ex(vec![Stance::Neutral, Stance::Neutral, Stance::Against]),
+        ];
+        assert_eq!(contrast_sentences(&xs), vec![2, 3]);
+    }
+
+    #[test]
     fn defaults_come_from_the_flags_and_fill_gaps_in_recorded_runs() {
         let d = TrainOptions::default();
         assert_eq!((d.epochs, d.batch_size, d.seed, d.split_seed, d.max_tokens, d.threads), (3, 16, 13, 13, 128, 2));
@@ -888,6 +923,7 @@ mod options_tests {
         // A run recorded before a field existed reads that field as the default.
         let old: TrainOptions = serde_json::from_str(r#"{"epochs": 1, "lr": 3e-5}"#).unwrap();
         assert_eq!((old.epochs, old.lr, old.actor_repeat, old.split_seed), (1, 3e-5, 1, 13));
+        assert_eq!(old.contrast_repeat, 0, "a run recorded before --contrast-repeat took no extra passes");
         assert!(old.sentiment_tasks);
     }
 }
