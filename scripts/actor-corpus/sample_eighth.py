@@ -22,10 +22,9 @@ docs/annotation.md. Appends ids after the last one in the pool.
 Usage: python3 scripts/actor-corpus/sample_eighth.py ../shared/data data/actor-stance/pool.jsonl
 """
 import json, random, re, sys
-from collections import defaultdict
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sample_pool import CUES, load, split_of  # noqa: E402
-from sample_fifth import Draw, append_pairs, un_sentences, un_split  # noqa: E402
+from sample_pool import CUES  # noqa: E402
+from sample_fifth import Draw, unused_sentences  # noqa: E402
 from sample_seventh import CONTRAST, HOSTILE_OR_FAVOUR  # noqa: E402
 
 SEED = 20261205
@@ -42,55 +41,28 @@ def main():
     data, pool_path = sys.argv[1], sys.argv[2]
     old = [json.loads(l) for l in open(pool_path)]
     draw = Draw(old)
-    used, take, chosen = draw.used, draw.take, draw.chosen
     rng = random.Random(SEED)
-
-    def split_for(s):
-        return un_split(s["unit"]) if s["source"] == "un-general-debate" else split_of(s["unit"])
-
-    def fill(sentences, quota, per_unit=None):
-        n, per = 0, defaultdict(int)
-        for s in sentences:
-            if n >= quota:
-                break
-            if per_unit and per[s["unit"]] >= per_unit:
-                continue
-            k = take(s, split_for(s))
-            per[s["unit"]] += k > 0
-            n += k
-        return n
-
-    speeches = un_sentences(data, rng)
-    un = [s for sents in speeches for s in sents if (s["source"], s["unit"], s["position"]) not in used]
-    rng.shuffle(un)
-    news = [s for s in load(data) if (s["source"], s["unit"], s["position"]) not in used]
-    rng.shuffle(news)
+    un, news = unused_sentences(data, rng, draw.used)
     counts = {}
     # 1. UN two-actor contrast sentences.
-    counts["un contrast"] = fill([s for s in un if len(s["mentions"]) >= 2 and CONTRAST.search(s["text"])],
-                                 UN_CONTRAST, per_unit=2)
+    counts["un contrast"] = draw.fill([s for s in un if len(s["mentions"]) >= 2 and CONTRAST.search(s["text"])],
+                                      UN_CONTRAST, per_unit=2)
     # 4 before 2 and 3, so that the rarest kind is not used up by the others.
     passive = [s for s in un + news if PASSIVE_EVAL.search(s["text"])]
-    counts["passive"] = fill(passive, PASSIVE)
+    counts["passive"] = draw.fill(passive, PASSIVE)
     # 2. BBC prose with an evaluative cue, one or two actors.
     bbc = [s for s in news if s["source"] == "bbc-news" and 80 <= len(s["text"]) <= 400
            and len(s["mentions"]) <= 2 and (HOSTILE_OR_FAVOUR.search(s["text"]) or CUES.search(s["text"]))]
-    counts["bbc prose"] = fill(bbc, BBC_PROSE)
+    counts["bbc prose"] = draw.fill(bbc, BBC_PROSE)
     # 3. Reuters two-actor hostile headlines, the less expected actor named first.
     reu = [s for s in news if s["source"] == "reuters-headlines" and len(s["mentions"]) >= 2
            and HOSTILE.search(s["text"])]
     reu.sort(key=lambda s: min(s["mentions"], key=lambda m: m[1])[0] in USUAL)
-    counts["reuters hostile"] = fill(reu, REUTERS_HOSTILE)
+    counts["reuters hostile"] = draw.fill(reu, REUTERS_HOSTILE)
     # 5. One-actor UN prose with a cue.
-    counts["un single"] = fill([s for s in un if len(s["mentions"]) == 1 and 80 <= len(s["text"]) <= 400
-                                and HOSTILE_OR_FAVOUR.search(s["text"])], UN_SINGLE, per_unit=1)
-    pairs, first = append_pairs(pool_path, old, chosen)
-    c = defaultdict(int)
-    for p in pairs:
-        c[(p["source"], p["split"])] += 1
-    multi = sum(1 for s, _ in chosen for _ in s["mentions"][:4] if len(s["mentions"]) >= 2)
-    print(len(pairs), "pairs added from", first, counts, dict(sorted(c.items())), "in multi-actor sentences:", multi,
-          file=sys.stderr)
+    counts["un single"] = draw.fill([s for s in un if len(s["mentions"]) == 1 and 80 <= len(s["text"]) <= 400
+                                     and HOSTILE_OR_FAVOUR.search(s["text"])], UN_SINGLE, per_unit=1)
+    draw.append(pool_path, old, counts)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,48 @@ class Draw:
         self.chosen.append((s, split))
         return min(4, len(s["mentions"]))
 
+    def fill(self, sentences, quota, per_unit=None):
+        """Takes `sentences` in order, each into the split of its unit, until `quota` pairs are taken,
+        at most `per_unit` sentences of one unit (a speech, an article) when given; returns the pairs
+        taken."""
+        n, per = 0, defaultdict(int)
+        for s in sentences:
+            if n >= quota:
+                break
+            if per_unit and per[s["unit"]] >= per_unit:
+                continue
+            k = self.take(s, unit_split(s))
+            per[s["unit"]] += k > 0
+            n += k
+        return n
+
+    def append(self, pool_path, old, counts):
+        """Appends the taken sentences' pairs to the pool (`append_pairs`) and prints what was added:
+        per quota, per source and split, and how many sit in sentences with two or more actors."""
+        pairs, first = append_pairs(pool_path, old, self.chosen)
+        c = defaultdict(int)
+        for p in pairs:
+            c[(p["source"], p["split"])] += 1
+        multi = sum(1 for s, _ in self.chosen for _ in s["mentions"][:4] if len(s["mentions"]) >= 2)
+        print(len(pairs), "pairs added from", first, counts, dict(sorted(c.items())), "in multi-actor sentences:",
+              multi, file=sys.stderr)
+
+
+def unit_split(s):
+    """A sentence's split: by speech for UN sentences, by article or headline for the rest."""
+    return un_split(s["unit"]) if s["source"] == "un-general-debate" else split_of(s["unit"])
+
+
+def unused_sentences(data, rng, used):
+    """The UN sentences (the judges' speeches left out, `un_sentences`) and the news sentences that the
+    pool does not hold yet, each shuffled by `rng`, in that order (later draws depend on the order)."""
+    speeches = un_sentences(data, rng)
+    un = [s for sents in speeches for s in sents if (s["source"], s["unit"], s["position"]) not in used]
+    rng.shuffle(un)
+    news = [s for s in load(data) if (s["source"], s["unit"], s["position"]) not in used]
+    rng.shuffle(news)
+    return un, news
+
 
 def append_pairs(pool_path, old, chosen):
     """Appends every actor pair (up to four a sentence) of the `chosen` (sentence, split) to the pool,

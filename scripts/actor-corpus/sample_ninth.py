@@ -25,10 +25,8 @@ label and before any training on it; deterministic. Appends ids after the last o
 Usage: python3 scripts/actor-corpus/sample_ninth.py ../shared/data data/actor-stance/annotation/pool-drawn.jsonl
 """
 import json, random, re, sys
-from collections import defaultdict
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sample_pool import load, split_of  # noqa: E402
-from sample_fifth import Draw, append_pairs, un_sentences, un_split  # noqa: E402
+from sample_fifth import Draw, unused_sentences  # noqa: E402
 from sample_seventh import CONTRAST  # noqa: E402
 
 SEED = 20261203
@@ -48,48 +46,21 @@ def main():
     data, pool_path = sys.argv[1], sys.argv[2]
     old = [json.loads(l) for l in open(pool_path)]
     draw = Draw(old)
-    used, take, chosen = draw.used, draw.take, draw.chosen
     rng = random.Random(SEED)
-
-    def split_for(s):
-        return un_split(s["unit"]) if s["source"] == "un-general-debate" else split_of(s["unit"])
-
-    def fill(sentences, quota, per_unit=None):
-        n, per = 0, defaultdict(int)
-        for s in sentences:
-            if n >= quota:
-                break
-            if per_unit and per[s["unit"]] >= per_unit:
-                continue
-            k = take(s, split_for(s))
-            per[s["unit"]] += k > 0
-            n += k
-        return n
-
-    speeches = un_sentences(data, rng)
-    un = [s for sents in speeches for s in sents if (s["source"], s["unit"], s["position"]) not in used]
-    rng.shuffle(un)
-    news = [s for s in load(data) if (s["source"], s["unit"], s["position"]) not in used]
-    rng.shuffle(news)
+    un, news = unused_sentences(data, rng, draw.used)
     multi = [s for s in un + news if len(s["mentions"]) >= 2]
     rng.shuffle(multi)
     counts = {}
     # The rarest kinds first, so that the commoner ones do not use them up.
-    counts["snub"] = fill([s for s in multi if SNUBS.search(s["text"])], SNUB, per_unit=2)
-    counts["threat object"] = fill([s for s in multi if THREAT.search(s["text"])], THREAT_OBJECT, per_unit=2)
-    counts["news contrast"] = fill([s for s in multi if s["source"] != "un-general-debate"
-                                    and CONTRAST.search(s["text"])], NEWS_CONTRAST)
-    counts["un victim"] = fill([s for s in un if len(s["mentions"]) >= 2 and VICTIM.search(s["text"])],
-                               UN_VICTIM, per_unit=2)
-    counts["un favour"] = fill([s for s in un if len(s["mentions"]) <= 2 and 60 <= len(s["text"]) <= 400
-                                and FAVOUR.search(s["text"])], UN_FAVOUR, per_unit=1)
-    pairs, first = append_pairs(pool_path, old, chosen)
-    c = defaultdict(int)
-    for p in pairs:
-        c[(p["source"], p["split"])] += 1
-    n_multi = sum(1 for s, _ in chosen for _ in s["mentions"][:4] if len(s["mentions"]) >= 2)
-    print(len(pairs), "pairs added from", first, counts, dict(sorted(c.items())), "in multi-actor sentences:",
-          n_multi, file=sys.stderr)
+    counts["snub"] = draw.fill([s for s in multi if SNUBS.search(s["text"])], SNUB, per_unit=2)
+    counts["threat object"] = draw.fill([s for s in multi if THREAT.search(s["text"])], THREAT_OBJECT, per_unit=2)
+    counts["news contrast"] = draw.fill([s for s in multi if s["source"] != "un-general-debate"
+                                         and CONTRAST.search(s["text"])], NEWS_CONTRAST)
+    counts["un victim"] = draw.fill([s for s in un if len(s["mentions"]) >= 2 and VICTIM.search(s["text"])],
+                                    UN_VICTIM, per_unit=2)
+    counts["un favour"] = draw.fill([s for s in un if len(s["mentions"]) <= 2 and 60 <= len(s["text"]) <= 400
+                                     and FAVOUR.search(s["text"])], UN_FAVOUR, per_unit=1)
+    draw.append(pool_path, old, counts)
 
 
 if __name__ == "__main__":

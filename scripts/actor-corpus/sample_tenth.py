@@ -24,10 +24,8 @@ label and before any training on it; deterministic. Appends ids after the last o
 Usage: python3 scripts/actor-corpus/sample_tenth.py ../shared/data data/actor-stance/annotation/pool-drawn.jsonl
 """
 import json, random, re, sys
-from collections import defaultdict
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sample_pool import load, split_of  # noqa: E402
-from sample_fifth import Draw, append_pairs, un_sentences, un_split  # noqa: E402
+from sample_fifth import Draw, unused_sentences  # noqa: E402
 from sample_seventh import CONTRAST  # noqa: E402
 from sample_eighth import HOSTILE  # noqa: E402
 from sample_ninth import FAVOUR, VICTIM  # noqa: E402
@@ -44,29 +42,8 @@ def main():
     data, pool_path = sys.argv[1], sys.argv[2]
     old = [json.loads(l) for l in open(pool_path)]
     draw = Draw(old)
-    used, take, chosen = draw.used, draw.take, draw.chosen
     rng = random.Random(SEED)
-
-    def split_for(s):
-        return un_split(s["unit"]) if s["source"] == "un-general-debate" else split_of(s["unit"])
-
-    def fill(sentences, quota, per_unit=None):
-        n, per = 0, defaultdict(int)
-        for s in sentences:
-            if n >= quota:
-                break
-            if per_unit and per[s["unit"]] >= per_unit:
-                continue
-            k = take(s, split_for(s))
-            per[s["unit"]] += k > 0
-            n += k
-        return n
-
-    speeches = un_sentences(data, rng)
-    un = [s for sents in speeches for s in sents if (s["source"], s["unit"], s["position"]) not in used]
-    rng.shuffle(un)
-    news = [s for s in load(data) if (s["source"], s["unit"], s["position"]) not in used]
-    rng.shuffle(news)
+    un, news = unused_sentences(data, rng, draw.used)
     multi = [s for s in un + news if len(s["mentions"]) >= 2]
     rng.shuffle(multi)
 
@@ -78,17 +55,13 @@ def main():
     mixed_all = [s for s in multi if mixed(s)]
     # Contrast sentences first: the pattern of the leak ("X welcomed ..., while Y threatened ...").
     mixed_all.sort(key=lambda s: not CONTRAST.search(s["text"]))
-    counts["mixed"] = fill(mixed_all, MIXED, per_unit=2)
-    counts["news praise"] = fill([s for s in multi if s["source"] != "un-general-debate"
-                                  and PRAISE_VERB.search(s["text"])], NEWS_PRAISE)
-    counts["un favour multi"] = fill([s for s in multi if s["source"] == "un-general-debate"
-                                      and len(s["mentions"]) <= 3 and 60 <= len(s["text"]) <= 400
-                                      and FAVOUR.search(s["text"])], UN_FAVOUR_MULTI, per_unit=1)
-    pairs, first = append_pairs(pool_path, old, chosen)
-    c = defaultdict(int)
-    for p in pairs:
-        c[(p["source"], p["split"])] += 1
-    print(len(pairs), "pairs added from", first, counts, dict(sorted(c.items())), file=sys.stderr)
+    counts["mixed"] = draw.fill(mixed_all, MIXED, per_unit=2)
+    counts["news praise"] = draw.fill([s for s in multi if s["source"] != "un-general-debate"
+                                       and PRAISE_VERB.search(s["text"])], NEWS_PRAISE)
+    counts["un favour multi"] = draw.fill([s for s in multi if s["source"] == "un-general-debate"
+                                           and len(s["mentions"]) <= 3 and 60 <= len(s["text"]) <= 400
+                                           and FAVOUR.search(s["text"])], UN_FAVOUR_MULTI, per_unit=1)
+    draw.append(pool_path, old, counts)
 
 
 if __name__ == "__main__":
