@@ -102,13 +102,7 @@ fn a_comparison_of_another_grouping_is_refused_naming_its_file() {
         (&more_keys, "it compares groups by [\"meta.party\",\"meta.nothing\"]"),
         (&broken, "no \"comparisons\" array"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_stance"))
-            .arg("report")
-            .arg(&analysis)
-            .arg("--compare")
-            .arg(compare)
-            .output()
-            .unwrap();
+        let out = report_with_comparison(&analysis, compare);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(
@@ -117,13 +111,18 @@ fn a_comparison_of_another_grouping_is_refused_naming_its_file() {
         );
     }
     for compare in [&fine, &one_key] {
-        let out = Command::new(env!("CARGO_BIN_EXE_stance"))
-            .arg("report")
-            .arg(&analysis)
-            .arg("--compare")
-            .arg(compare)
-            .output()
-            .unwrap();
+        let out = report_with_comparison(&analysis, compare);
         assert_eq!(out.status.code(), Some(0), "{}: {}", compare.display(), String::from_utf8_lossy(&out.stderr));
     }
+}
+
+/// `stance report ANALYSIS --compare COMPARISON`, its output and exit status.
+fn report_with_comparison(analysis: &std::path::Path, comparison: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_stance"))
+        .arg("report")
+        .arg(analysis)
+        .arg("--compare")
+        .arg(comparison)
+        .output()
+        .unwrap()
 }
