@@ -21,10 +21,10 @@ docs/annotation.md. Appends ids after the last one in the pool.
 
 Usage: python3 scripts/actor-corpus/sample_eighth.py ../shared/data data/actor-stance/pool.jsonl
 """
-import json, random, re, sys
+import re, sys
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from sample_pool import CUES  # noqa: E402
-from sample_fifth import Draw, unused_sentences  # noqa: E402
+from sample_fifth import open_draw  # noqa: E402
 from sample_seventh import CONTRAST, HOSTILE_OR_FAVOUR  # noqa: E402
 
 SEED = 20261205
@@ -38,11 +38,7 @@ USUAL = {"russia", "china", "iran"}
 
 
 def main():
-    data, pool_path = sys.argv[1], sys.argv[2]
-    old = [json.loads(l) for l in open(pool_path)]
-    draw = Draw(old)
-    rng = random.Random(SEED)
-    un, news = unused_sentences(data, rng, draw.used)
+    draw, rng, un, news = open_draw(SEED)
     counts = {}
     # 1. UN two-actor contrast sentences.
     counts["un contrast"] = draw.fill([s for s in un if len(s["mentions"]) >= 2 and CONTRAST.search(s["text"])],
@@ -62,7 +58,7 @@ def main():
     # 5. One-actor UN prose with a cue.
     counts["un single"] = draw.fill([s for s in un if len(s["mentions"]) == 1 and 80 <= len(s["text"]) <= 400
                                      and HOSTILE_OR_FAVOUR.search(s["text"])], UN_SINGLE, per_unit=1)
-    draw.append(pool_path, old, counts)
+    draw.append(counts)
 
 
 if __name__ == "__main__":

@@ -86,7 +86,8 @@ class Draw:
     """The sentences a draw takes, in order, with their splits: none already in the pool `old` (by
     source place or by text) and none twice."""
 
-    def __init__(self, old):
+    def __init__(self, old, pool_path=None):
+        self.old, self.pool_path = old, pool_path
         self.used = {(p["source"], p["unit"], p["position"]) for p in old}
         self.seen_text = {p["text"].strip().lower() for p in old}
         self.chosen = []  # (sentence, split)
@@ -116,16 +117,28 @@ class Draw:
             n += k
         return n
 
-    def append(self, pool_path, old, counts):
-        """Appends the taken sentences' pairs to the pool (`append_pairs`) and prints what was added:
-        per quota, per source and split, and how many sit in sentences with two or more actors."""
-        pairs, first = append_pairs(pool_path, old, self.chosen)
+    def append(self, counts):
+        """Appends the taken sentences' pairs to the pool it was opened on (`append_pairs`) and prints
+        what was added: per quota, per source and split, and how many sit in sentences with two or
+        more actors."""
+        pairs, first = append_pairs(self.pool_path, self.old, self.chosen)
         c = defaultdict(int)
         for p in pairs:
             c[(p["source"], p["split"])] += 1
         multi = sum(1 for s, _ in self.chosen for _ in s["mentions"][:4] if len(s["mentions"]) >= 2)
         print(len(pairs), "pairs added from", first, counts, dict(sorted(c.items())), "in multi-actor sentences:",
               multi, file=sys.stderr)
+
+
+def open_draw(seed):
+    """What a draw script starts from: its command line (the data folder, the pool to append to), a
+    Draw on that pool, the draw's random generator seeded with `seed`, and the UN and news sentences
+    the pool lacks (`unused_sentences`, the generator's first use)."""
+    data, pool_path = sys.argv[1], sys.argv[2]
+    draw = Draw([json.loads(l) for l in open(pool_path)], pool_path)
+    rng = random.Random(seed)
+    un, news = unused_sentences(data, rng, draw.used)
+    return draw, rng, un, news
 
 
 def unit_split(s):

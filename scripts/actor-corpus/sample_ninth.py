@@ -24,9 +24,9 @@ label and before any training on it; deterministic. Appends ids after the last o
 
 Usage: python3 scripts/actor-corpus/sample_ninth.py ../shared/data data/actor-stance/annotation/pool-drawn.jsonl
 """
-import json, random, re, sys
+import re, sys
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sample_fifth import Draw, unused_sentences  # noqa: E402
+from sample_fifth import open_draw  # noqa: E402
 from sample_seventh import CONTRAST  # noqa: E402
 
 SEED = 20261203
@@ -43,11 +43,7 @@ FAVOUR = re.compile(r"\b(commend\w*|welcome\w*|grateful|gratitude|thank\w*|prais
 
 
 def main():
-    data, pool_path = sys.argv[1], sys.argv[2]
-    old = [json.loads(l) for l in open(pool_path)]
-    draw = Draw(old)
-    rng = random.Random(SEED)
-    un, news = unused_sentences(data, rng, draw.used)
+    draw, rng, un, news = open_draw(SEED)
     multi = [s for s in un + news if len(s["mentions"]) >= 2]
     rng.shuffle(multi)
     counts = {}
@@ -60,7 +56,7 @@ def main():
                                     UN_VICTIM, per_unit=2)
     counts["un favour"] = draw.fill([s for s in un if len(s["mentions"]) <= 2 and 60 <= len(s["text"]) <= 400
                                      and FAVOUR.search(s["text"])], UN_FAVOUR, per_unit=1)
-    draw.append(pool_path, old, counts)
+    draw.append(counts)
 
 
 if __name__ == "__main__":

@@ -23,27 +23,25 @@ label and before any training on it; deterministic. Appends ids after the last o
 
 Usage: python3 scripts/actor-corpus/sample_tenth.py ../shared/data data/actor-stance/annotation/pool-drawn.jsonl
 """
-import json, random, re, sys
+import re, sys
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sample_fifth import Draw, unused_sentences  # noqa: E402
+from sample_fifth import open_draw  # noqa: E402
 from sample_seventh import CONTRAST  # noqa: E402
-from sample_eighth import HOSTILE  # noqa: E402
 from sample_ninth import FAVOUR, VICTIM  # noqa: E402
 
 SEED = 20261206
 MIXED, NEWS_PRAISE, UN_FAVOUR_MULTI = 560, 260, 220
 PRAISE_VERB = re.compile(r"\b(welcom\w*|prais\w*|back(s|ed|ing)?|support\w*|hail\w*|endors\w*|applaud\w*|"
                          r"thank\w*|commend\w*|congratulat\w*|lauds?|lauded|embrac\w*|approv\w*)\b", re.I)
-HOSTILE_ANY = re.compile(HOSTILE.pattern[:-3] + r"|aggress\w*|invad\w*|invasion|violat\w*|occup\w*|"
-                         r"annex\w*|denounc\w*|deplor\w*|oppress\w*|hostil\w*)\b", re.I)
+# The eighth draw's hostile cues, and those of aggression and occupation.
+HOSTILE_ANY = re.compile(r"\b(threat\w*|warn\w*|accus\w*|sanction\w*|attack\w*|strik\w*|condemn\w*|critici\w*|"
+                         r"blam\w*|slam\w*|rebuk\w*|denounc\w*|expel\w*|punish\w*|retaliat\w*|ban\w*|seiz\w*|"
+                         r"aggress\w*|invad\w*|invasion|violat\w*|occup\w*|annex\w*|denounc\w*|deplor\w*|"
+                         r"oppress\w*|hostil\w*)\b", re.I)
 
 
 def main():
-    data, pool_path = sys.argv[1], sys.argv[2]
-    old = [json.loads(l) for l in open(pool_path)]
-    draw = Draw(old)
-    rng = random.Random(SEED)
-    un, news = unused_sentences(data, rng, draw.used)
+    draw, rng, un, news = open_draw(SEED)
     multi = [s for s in un + news if len(s["mentions"]) >= 2]
     rng.shuffle(multi)
 
@@ -61,7 +59,7 @@ def main():
     counts["un favour multi"] = draw.fill([s for s in multi if s["source"] == "un-general-debate"
                                            and len(s["mentions"]) <= 3 and 60 <= len(s["text"]) <= 400
                                            and FAVOUR.search(s["text"])], UN_FAVOUR_MULTI, per_unit=1)
-    draw.append(pool_path, old, counts)
+    draw.append(counts)
 
 
 if __name__ == "__main__":
