@@ -27,6 +27,9 @@ The ninth draw (sample_ninth.py): `--ninth` batches ids from as24637 on, from ba
 of about 100, to readers 52 to 57 (second reader: primary + 3), assignment-9.json.
 The tenth draw (sample_tenth.py): `--tenth` batches ids from as25817 on, from batch 262, in batches
 of about 90, to readers 58 to 63 (second reader: primary + 3), assignment-10.json.
+The eleventh draw (sample_eleventh.py, a validation-only selection slice): `--eleventh` batches ids
+from as26858 on, from batch 274, in batches of about 100, to readers 64 to 69 (second reader:
+primary + 3), assignment-11.json.
 The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
@@ -52,7 +55,8 @@ DRAWS = {
     "--seventh": (21835, 23213, 210, 40, 6, 3, 115, 13, "assignment-7.json"),
     "--eighth": (23213, 24637, 230, 46, 6, 3, 118, 14, "assignment-8.json"),
     "--ninth": (24637, 25817, 250, 52, 6, 3, 100, 15, "assignment-9.json"),
-    "--tenth": (25817, 10**9, 262, 58, 6, 3, 90, 16, "assignment-10.json"),
+    "--tenth": (25817, 26858, 262, 58, 6, 3, 90, 16, "assignment-10.json"),
+    "--eleventh": (26858, 10**9, 274, 64, 6, 3, 100, 17, "assignment-11.json"),
 }
 flags = [a for a in sys.argv[1:] if a in DRAWS]
 FIRST_ID, LAST_ID, FIRST_BATCH, ANN0, N_ANN, SHIFT, BATCH, SEED, OUT = DRAWS[flags[0] if flags else ""]
