@@ -5,6 +5,7 @@ mod common;
 
 use stance::datasets as data;
 use stance::model::StanceModel;
+use stance::score::{score_encoded, BatchPolicy};
 use stance::train::{short_run_losses, TrainData, TrainOptions};
 use tch::Device;
 
@@ -43,6 +44,52 @@ fn loss_falls_on_a_short_run() {
     let losses = short_run_losses(&model, &data, &opts, 32).unwrap();
     let (first, last) = first_and_last(&losses);
     assert!(last < 0.7 * first, "loss should fall: first {first:.3}, last {last:.3}, all {losses:?}");
+}
+
+/// The target-local design (`stance train --target-locality`): switched on over a trained model it
+/// keeps every weight and adds the two rates, a short run lowers the loss and moves the rates, and
+/// the result saves and loads for inference with the same predictions.
+#[test]
+fn a_target_local_model_trains_and_loads_for_inference() {
+    let (Some(base), Some(dir)) = (common::base_model(), common::data_dir()) else { return };
+    let (data, opts) = short_run(&dir);
+    let plain = StanceModel::from_base(&base, opts.max_tokens, true, Device::Cpu).unwrap();
+    let before = plain.vs.variables();
+    let model = plain.enable_target_locality().unwrap();
+    assert!(model.config.target_locality);
+    let after = model.vs.variables();
+    for (name, t) in &before {
+        assert!(after[name].equal(t), "{name} changed when locality was switched on");
+    }
+    let rates = ["target_locality.near", "target_locality.focus"]
+        .map(|n| after.get(n).unwrap_or_else(|| panic!("no {n} in {:?}", after.keys())).double_value(&[0]));
+    let losses = short_run_losses(&model, &data, &opts, 24).unwrap();
+    let (first, last) = first_and_last(&losses);
+    assert!(last < 0.8 * first, "loss should fall: first {first:.3}, last {last:.3}, all {losses:?}");
+    let trained = model.vs.variables();
+    assert!(
+        rates
+            .iter()
+            .zip(["target_locality.near", "target_locality.focus"])
+            .any(|(r, n)| trained[n].double_value(&[0]) != *r),
+        "training should move the locality rates"
+    );
+    let out = tempfile::tempdir().unwrap();
+    model.save(out.path(), &base.join("tokenizer.json"), false).unwrap();
+    let loaded = StanceModel::load_for_inference(out.path(), Device::Cpu, stance::model::Precision::Fp32).unwrap();
+    assert!(loaded.config.target_locality);
+    let text = "China welcomed the deal, while Russia threatened to cut gas supplies to Ukraine.";
+    let spans = [stance::model::CharSpan { start: 0, end: 5 }, stance::model::CharSpan { start: 31, end: 37 }];
+    let stances = |m: &StanceModel| {
+        let enc = m.encoder.encode(text, &spans).unwrap();
+        let scores = score_encoded(m, &[&enc], BatchPolicy::default(), |_| {}).unwrap();
+        scores[0].targets.iter().flatten().copied().collect::<Vec<f32>>()
+    };
+    let (a, b) = (stances(&model), stances(&loaded));
+    assert_eq!(a.len(), 6);
+    for (x, y) in a.iter().zip(&b) {
+        assert!((x - y).abs() < 1e-4, "trained {a:?} and reloaded {b:?} differ");
+    }
 }
 
 /// The target-marker design (`stance train --target-markers`) trains through the same code: a short

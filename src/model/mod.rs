@@ -50,6 +50,10 @@ pub struct ModelConfig {
     /// row per target; see [`encode`]). Absent in older model folders: unmarked, one row a sentence.
     #[serde(default)]
     pub target_markers: bool,
+    /// Whether the stance head weighs each token by its closeness to the target (two learnt rates;
+    /// see [`network`]). Absent in older model folders: every token of the sentence counts alike.
+    #[serde(default)]
+    pub target_locality: bool,
     /// Where the weights came from (base model, data, command); free-form, for the model card.
     #[serde(default)]
     pub provenance: serde_json::Value,
@@ -67,6 +71,7 @@ impl ModelConfig {
             sentiment_temperature: 1.0,
             target_attention,
             target_markers: false,
+            target_locality: false,
             provenance: serde_json::Value::Null,
         }
     }
@@ -213,7 +218,7 @@ impl StanceModel {
     pub fn load(dir: &Path, device: Device) -> Result<Self> {
         let (config, encoder) = Self::read_folder(dir)?;
         let mut vs = nn::VarStore::new(device);
-        let network = StanceNetwork::new(&vs.root(), &config.encoder, config.target_attention);
+        let network = StanceNetwork::new(&vs.root(), &config);
         let weights = dir.join("model.safetensors");
         vs.load(&weights).with_context(|| format!("{}: cannot load weights", weights.display()))?;
         vs.set_kind(Kind::Float);
@@ -245,7 +250,7 @@ impl StanceModel {
         let inference = InferenceEncoder::new(&weights, &config.encoder, precision.linear_kind())
             .with_context(|| format!("{}: cannot build the encoder", path.display()))?;
         let mut vs = nn::VarStore::new(device);
-        let network = StanceNetwork::for_inference(&vs.root(), &config.encoder, config.target_attention, inference);
+        let network = StanceNetwork::for_inference(&vs.root(), &config, inference);
         for (name, mut var) in vs.variables() {
             let stored = weights.get(&name).with_context(|| format!("{}: no weight '{name}'", path.display()))?;
             tch::no_grad(|| var.f_copy_(stored)).with_context(|| format!("{}: weight '{name}'", path.display()))?;
@@ -262,6 +267,26 @@ impl StanceModel {
         Ok(())
     }
 
+    /// Turns on target locality (training a target-local model from one without it): the network is
+    /// rebuilt with the locality rates at their starting values and every other weight copied over.
+    pub fn enable_target_locality(self) -> Result<Self> {
+        if self.config.target_locality {
+            return Ok(self);
+        }
+        let mut config = self.config.clone();
+        config.target_locality = true;
+        let mut vs = nn::VarStore::new(self.vs.device());
+        let network = StanceNetwork::new(&vs.root(), &config);
+        let old = self.vs.variables();
+        for (name, mut var) in vs.variables() {
+            if let Some(stored) = old.get(&name) {
+                tch::no_grad(|| var.f_copy_(stored)).with_context(|| format!("weight '{name}'"))?;
+            }
+        }
+        vs.set_kind(Kind::Float);
+        Ok(StanceModel { vs, network, encoder: self.encoder, config, precision: self.precision })
+    }
+
     /// Builds a fresh model on a Hugging Face BERT folder (`config.json`, `model.safetensors`,
     /// `tokenizer.json`): encoder weights from the checkpoint, heads newly initialised.
     pub fn from_base(base: &Path, max_tokens: usize, target_attention: bool, device: Device) -> Result<Self> {
@@ -273,7 +298,7 @@ impl StanceModel {
         let config = ModelConfig::new(bert, max_tokens, target_attention);
         let encoder = SentenceEncoder::from_file(&base.join("tokenizer.json"), max_tokens)?;
         let mut vs = nn::VarStore::new(device);
-        let network = StanceNetwork::new(&vs.root(), &config.encoder, config.target_attention);
+        let network = StanceNetwork::new(&vs.root(), &config);
         let weights = base.join("model.safetensors");
         let missing =
             vs.load_partial(&weights).with_context(|| format!("{}: cannot load base weights", weights.display()))?;
@@ -324,6 +349,8 @@ mod tests {
         v.as_object_mut().unwrap().remove("target_attention");
         std::fs::write(&p, v.to_string()).unwrap();
         assert!(!ModelConfig::read(&p).unwrap().target_attention);
+        // Nor, before target locality existed, a target_locality field: every token alike.
+        assert!(!ModelConfig::read(&p).unwrap().target_locality);
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! two heads. One encoder pass over a row gives token states; each target is the mean of its own
 //! token states, and the stance head reads `[target, sentence, target * sentence]`, plus, when the
 //! model has target attention, `context`: the row's token states weighted by their affinity to the
-//! target (one learnt query per target, so it stays one encoder pass per sentence). The sentiment
+//! target (one learnt query per target, so it stays one encoder pass per sentence). A target-local
+//! model (`target_locality`) reads, instead of the plain sentence mean, the row weighted by each
+//! token's closeness to the target, and its attention pays for distance too: two learnt rates, so
+//! what is said next to an actor weighs more than the tone of a clause about another. The sentiment
 //! head reads the masked mean of the row (the sentence state).
 //!
 //! Invariant: training and inference run this same `forward_t` and heads; `train` switches dropout,
@@ -12,11 +15,12 @@
 use std::borrow::Borrow;
 
 use anyhow::{Context, Result};
-use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use rust_bert::bert::{BertEmbeddings, BertModel};
 use tch::{nn, Device, Kind, Tensor};
 
 use super::encode::EncodedSentence;
 use super::inference_encoder::InferenceEncoder;
+use super::ModelConfig;
 
 /// A padded batch of sentences as tensors.
 pub struct Batch {
@@ -118,41 +122,40 @@ pub struct StanceNetwork {
     sentiment: Head,
     /// Projects a target state to an attention query over its row; `None` in mean-pool-only models.
     target_query: Option<nn::Linear>,
+    /// Distance rates of a target-local model; `None` where every token counts alike.
+    locality: Option<Locality>,
     /// Set in a network loaded for inference: it runs this encoder (in any precision) instead of
     /// rust-bert's; training never does.
     inference_encoder: Option<InferenceEncoder>,
 }
 
 impl StanceNetwork {
-    pub fn new(root: &nn::Path, config: &BertConfig, target_attention: bool) -> Self {
-        let h = config.hidden_size;
+    pub fn new(root: &nn::Path, config: &ModelConfig) -> Self {
+        let h = config.encoder.hidden_size;
         // Heads are optimiser group 1 so training can give them their own learning rate.
         let heads = root.set_group(1);
-        let stance_in = if target_attention { 4 * h } else { 3 * h };
         StanceNetwork {
-            bert: Some(BertModel::new_with_optional_pooler(root, config, false)),
-            stance: Head::new(&heads / "stance_head", stance_in, h, 3),
+            bert: Some(BertModel::new_with_optional_pooler(root, &config.encoder, false)),
+            stance: Head::new(&heads / "stance_head", stance_input(config), h, 3),
             sentiment: Head::new(&heads / "sentiment_head", h, h, 3),
-            target_query: target_attention.then(|| nn::linear(&heads / "target_query", h, h, Default::default())),
+            target_query: config
+                .target_attention
+                .then(|| nn::linear(&heads / "target_query", h, h, Default::default())),
+            locality: config.target_locality.then(|| Locality::new(&heads / "target_locality")),
             inference_encoder: None,
         }
     }
 
     /// The heads on `root` and `encoder` for the encoder, without rust-bert's encoder (whose
     /// random initialisation and second copy of the weights inference does not need).
-    pub fn for_inference(
-        root: &nn::Path,
-        config: &BertConfig,
-        target_attention: bool,
-        encoder: InferenceEncoder,
-    ) -> Self {
-        let h = config.hidden_size;
-        let stance_in = if target_attention { 4 * h } else { 3 * h };
+    pub fn for_inference(root: &nn::Path, config: &ModelConfig, encoder: InferenceEncoder) -> Self {
+        let h = config.encoder.hidden_size;
         StanceNetwork {
             bert: None,
-            stance: Head::new(root / "stance_head", stance_in, h, 3),
+            stance: Head::new(root / "stance_head", stance_input(config), h, 3),
             sentiment: Head::new(root / "sentiment_head", h, h, 3),
-            target_query: target_attention.then(|| nn::linear(root / "target_query", h, h, Default::default())),
+            target_query: config.target_attention.then(|| nn::linear(root / "target_query", h, h, Default::default())),
+            locality: config.target_locality.then(|| Locality::new(root / "target_locality")),
             inference_encoder: Some(encoder),
         }
     }
@@ -172,24 +175,36 @@ impl StanceNetwork {
     /// One encoder pass over every row of the batch, then both heads.
     pub fn forward_t(&self, batch: &Batch, train: bool) -> Result<Logits> {
         let states = self.encode_t(batch, train)?; // [rows, len, hidden]
-        let mask = batch.mask.to_kind(states.kind()).unsqueeze(-1);
-        let sentence = (&states * &mask).sum_dim_intlist(1, false, states.kind())
-            / mask.sum_dim_intlist(1, false, states.kind()).clamp_min(1.0);
-        let sentence_for_targets = sentence.index_select(0, &batch.target_rows);
-        let target = (states.index_select(0, &batch.target_rows)
-            * batch.target_weights.to_kind(states.kind()).unsqueeze(-1))
-        .sum_dim_intlist(1, false, states.kind());
+        let kind = states.kind();
+        let mask = batch.mask.to_kind(kind).unsqueeze(-1);
+        let sentence =
+            (&states * &mask).sum_dim_intlist(1, false, kind) / mask.sum_dim_intlist(1, false, kind).clamp_min(1.0);
+        let rows = states.index_select(0, &batch.target_rows); // [targets, len, hidden]
+        let row_mask = batch.mask.index_select(0, &batch.target_rows); // [targets, len]
+        let target = (&rows * batch.target_weights.to_kind(kind).unsqueeze(-1)).sum_dim_intlist(1, false, kind);
+        // Tokens' distance from their target, for a model that weighs the target's neighbourhood.
+        let distance = self.locality.as_ref().map(|_| target_distances(&batch.target_weights).to_kind(kind));
+        let sentence_for_targets = match (&self.locality, &distance) {
+            // The row's states weighted by exp(-near * distance): the sentence as seen from the target.
+            (Some(locality), Some(d)) => {
+                let scores =
+                    (d * locality.near.softplus().to_kind(kind).neg()).masked_fill(&row_mask.eq(0), f64::NEG_INFINITY);
+                scores.softmax(-1, kind).unsqueeze(1).bmm(&rows).squeeze_dim(1)
+            }
+            _ => sentence.index_select(0, &batch.target_rows),
+        };
         let mut parts =
             vec![target.shallow_clone(), sentence_for_targets.shallow_clone(), &target * &sentence_for_targets];
         if let Some(query) = &self.target_query {
-            // [targets, len, hidden] states of each target's row, scored against its query.
-            let rows = states.index_select(0, &batch.target_rows);
-            let row_mask = batch.mask.index_select(0, &batch.target_rows);
+            // Each target's row scored against the target's query, less a distance penalty if any.
             let q = target.apply(query).unsqueeze(-1); // [targets, hidden, 1]
             let scale = (states.size()[2] as f64).sqrt();
-            let scores = rows.bmm(&q).squeeze_dim(-1) / scale; // [targets, len]
+            let mut scores = rows.bmm(&q).squeeze_dim(-1) / scale; // [targets, len]
+            if let (Some(locality), Some(d)) = (&self.locality, &distance) {
+                scores = scores - d * locality.focus.softplus().to_kind(kind);
+            }
             let scores = scores.masked_fill(&row_mask.eq(0), f64::NEG_INFINITY);
-            let weights = scores.softmax(-1, states.kind()).unsqueeze(1); // [targets, 1, len]
+            let weights = scores.softmax(-1, kind).unsqueeze(1); // [targets, 1, len]
             parts.push(weights.bmm(&rows).squeeze_dim(1));
         }
         let features = Tensor::cat(&parts, 1);
@@ -199,9 +214,63 @@ impl StanceNetwork {
     }
 }
 
+/// The stance head's input width: target, sentence and their product, plus the attention summary.
+fn stance_input(config: &ModelConfig) -> i64 {
+    config.encoder.hidden_size * if config.target_attention { 4 } else { 3 }
+}
+
+/// The two learnt rates (per token of distance, through softplus so they stay positive) at which a
+/// target-local model forgets the tokens far from its target: `near` for the sentence state the
+/// stance head reads, `focus` for the target attention.
+#[derive(Debug)]
+struct Locality {
+    near: Tensor,
+    focus: Tensor,
+}
+
+impl Locality {
+    /// Starting rates, softplus of the raw values: 0.01 a token for the sentence state (close to the
+    /// plain mean, where a model trained without locality starts) and 0.1 for the attention.
+    const NEAR_START: f64 = -4.600_166; // ln(e^0.01 - 1)
+    const FOCUS_START: f64 = -2.252_168; // ln(e^0.1 - 1)
+
+    fn new<'p>(p: impl Borrow<nn::Path<'p>>) -> Self {
+        let p = p.borrow();
+        Locality {
+            near: p.var("near", &[1], nn::Init::Const(Self::NEAR_START)),
+            focus: p.var("focus", &[1], nn::Init::Const(Self::FOCUS_START)),
+        }
+    }
+}
+
+/// `[targets, len]`: each token's distance in tokens from its target's span (0 inside it), from the
+/// batch's `target_weights` (non-zero exactly over each target's contiguous tokens).
+pub fn target_distances(target_weights: &Tensor) -> Tensor {
+    let len = target_weights.size()[1];
+    let inside = target_weights.gt(0.0).to_kind(Kind::Int64); // [targets, len]
+    let first = inside.argmax(-1, true); // [targets, 1]
+    let last = (len - 1) - inside.flip([-1]).argmax(-1, true);
+    let pos = Tensor::arange(len, (Kind::Int64, target_weights.device())).unsqueeze(0);
+    let before = (&first - &pos).clamp_min(0);
+    let after = (&pos - &last).clamp_min(0);
+    (before + after).to_kind(Kind::Float)
+}
+
 /// Softmax of `logits / temperature`, as rows of `f32`.
 pub fn calibrated_probs(logits: &Tensor, temperature: f64) -> Result<Vec<[f32; 3]>> {
     let p = (logits.to_kind(Kind::Float) / temperature).softmax(-1, Kind::Float);
     let flat: Vec<f32> = Vec::<f32>::try_from(p.flatten(0, -1)).context("cannot read the model's probabilities")?;
     Ok(flat.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_count_tokens_to_the_nearest_end_of_the_target_span() {
+        let weights = Tensor::from_slice(&[0.0f32, 0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]).view([2, 5]);
+        let d = Vec::<f32>::try_from(target_distances(&weights).flatten(0, -1)).unwrap();
+        assert_eq!(d, vec![1.0, 0.0, 0.0, 1.0, 2.0, 4.0, 3.0, 2.0, 1.0, 0.0]);
+    }
 }

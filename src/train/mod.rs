@@ -92,6 +92,12 @@ pub struct TrainOptions {
     /// trained without markers to them.
     #[arg(long)]
     pub target_markers: bool,
+    /// Weigh each token by its closeness to the target: the stance head reads the sentence as seen
+    /// from the target (its states weighted by exp(-rate * distance in tokens)) and the target
+    /// attention pays for distance, at two learnt rates; with --init, switches a model trained
+    /// without locality to it (the rates start near "every token alike").
+    #[arg(long)]
+    pub target_locality: bool,
     /// Passes over the actor-stance training split per epoch (it is smaller than NewsMTSC and is
     /// the domain the tool is for).
     #[arg(long, default_value_t = 1)]
@@ -612,6 +618,9 @@ fn resume_or_start(
     model.config.max_tokens = opts.max_tokens;
     if opts.target_markers && !model.config.target_markers {
         model.set_target_markers(true)?;
+    }
+    if opts.target_locality && !model.config.target_locality {
+        model = model.enable_target_locality()?;
     }
     Ok((model, state))
 }
