@@ -199,10 +199,11 @@ impl StanceNetwork {
             // Each target's row scored against the target's query, less a distance penalty if any.
             let q = target.apply(query).unsqueeze(-1); // [targets, hidden, 1]
             let scale = (states.size()[2] as f64).sqrt();
-            let mut scores = rows.bmm(&q).squeeze_dim(-1) / scale; // [targets, len]
-            if let (Some(locality), Some(d)) = (&self.locality, &distance) {
-                scores = scores - d * locality.focus.softplus().to_kind(kind);
-            }
+            let affinity = rows.bmm(&q).squeeze_dim(-1) / scale; // [targets, len]
+            let scores = match (&self.locality, &distance) {
+                (Some(locality), Some(d)) => affinity - d * locality.focus.softplus().to_kind(kind),
+                _ => affinity,
+            };
             let scores = scores.masked_fill(&row_mask.eq(0), f64::NEG_INFINITY);
             let weights = scores.softmax(-1, kind).unsqueeze(1); // [targets, 1, len]
             parts.push(weights.bmm(&rows).squeeze_dim(1));
