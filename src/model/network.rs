@@ -182,16 +182,16 @@ impl StanceNetwork {
         let rows = states.index_select(0, &batch.target_rows); // [targets, len, hidden]
         let row_mask = batch.mask.index_select(0, &batch.target_rows); // [targets, len]
         let target = (&rows * batch.target_weights.to_kind(kind).unsqueeze(-1)).sum_dim_intlist(1, false, kind);
-        // Tokens' distance from their target, for a model that weighs the target's neighbourhood.
-        let distance = self.locality.as_ref().map(|_| target_distances(&batch.target_weights).to_kind(kind));
-        let sentence_for_targets = match (&self.locality, &distance) {
+        // A target-local model's rates, with each token's distance from its target.
+        let local = self.locality.as_ref().map(|l| (l, target_distances(&batch.target_weights).to_kind(kind)));
+        let sentence_for_targets = match &local {
             // The row's states weighted by exp(-near * distance): the sentence as seen from the target.
-            (Some(locality), Some(d)) => {
+            Some((locality, d)) => {
                 let scores =
                     (d * locality.near.softplus().to_kind(kind).neg()).masked_fill(&row_mask.eq(0), f64::NEG_INFINITY);
                 scores.softmax(-1, kind).unsqueeze(1).bmm(&rows).squeeze_dim(1)
             }
-            _ => sentence.index_select(0, &batch.target_rows),
+            None => sentence.index_select(0, &batch.target_rows),
         };
         let mut parts =
             vec![target.shallow_clone(), sentence_for_targets.shallow_clone(), &target * &sentence_for_targets];
@@ -200,9 +200,9 @@ impl StanceNetwork {
             let q = target.apply(query).unsqueeze(-1); // [targets, hidden, 1]
             let scale = (states.size()[2] as f64).sqrt();
             let affinity = rows.bmm(&q).squeeze_dim(-1) / scale; // [targets, len]
-            let scores = match (&self.locality, &distance) {
-                (Some(locality), Some(d)) => affinity - d * locality.focus.softplus().to_kind(kind),
-                _ => affinity,
+            let scores = match &local {
+                Some((locality, d)) => affinity - d * locality.focus.softplus().to_kind(kind),
+                None => affinity,
             };
             let scores = scores.masked_fill(&row_mask.eq(0), f64::NEG_INFINITY);
             let weights = scores.softmax(-1, kind).unsqueeze(1); // [targets, 1, len]
