@@ -63,6 +63,8 @@ fn a_target_local_model_trains_and_loads_for_inference() {
     }
     let rates = ["target_locality.near", "target_locality.focus"]
         .map(|n| after.get(n).unwrap_or_else(|| panic!("no {n} in {:?}", after.keys())).double_value(&[0]));
+    let (near, focus) = model.locality_rates().expect("a target-local model has rates");
+    assert!((near - 0.01).abs() < 1e-6 && (focus - 0.1).abs() < 1e-6, "starting rates {near}, {focus}");
     let losses = short_run_losses(&model, &data, &opts, 24).unwrap();
     let (first, last) = first_and_last(&losses);
     assert!(last < 0.8 * first, "loss should fall: first {first:.3}, last {last:.3}, all {losses:?}");
@@ -74,6 +76,12 @@ fn a_target_local_model_trains_and_loads_for_inference() {
             .any(|(r, n)| trained[n].double_value(&[0]) != *r),
         "training should move the locality rates"
     );
+    // `stance train --locality-near/--locality-focus`: rates set by hand are the rates the model uses.
+    let mut model = model;
+    model.set_locality_rates(0.2, 1.5).unwrap();
+    let (near, focus) = model.locality_rates().unwrap();
+    assert!((near - 0.2).abs() < 1e-6 && (focus - 1.5).abs() < 1e-6, "set rates read back as {near}, {focus}");
+    assert!(model.set_locality_rates(0.0, 1.0).is_err(), "a zero rate is refused");
     let out = tempfile::tempdir().unwrap();
     model.save(out.path(), &base.join("tokenizer.json"), false).unwrap();
     let loaded = StanceModel::load_for_inference(out.path(), Device::Cpu, stance::model::Precision::Fp32).unwrap();

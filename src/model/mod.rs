@@ -287,6 +287,28 @@ impl StanceModel {
         Ok(StanceModel { vs, network, encoder: self.encoder, config, precision: self.precision })
     }
 
+    /// A target-local model's two rates per token of distance (sentence state, attention), as the
+    /// softplus gives them; `None` for a model without locality.
+    pub fn locality_rates(&self) -> Option<(f64, f64)> {
+        let vars = self.vs.variables();
+        let rate = |name: &str| vars.get(name).map(|v| v.to_kind(Kind::Double).softplus().double_value(&[0]));
+        Some((rate(network::LOCALITY_NEAR)?, rate(network::LOCALITY_FOCUS)?))
+    }
+
+    /// Sets a target-local model's two rates (per token, after the softplus; each above 0).
+    pub fn set_locality_rates(&mut self, near: f64, focus: f64) -> Result<()> {
+        let vars = self.vs.variables();
+        for (name, rate) in [(network::LOCALITY_NEAR, near), (network::LOCALITY_FOCUS, focus)] {
+            anyhow::ensure!(rate > 0.0 && rate.is_finite(), "locality rate {rate} must be above 0");
+            let mut var = vars
+                .get(name)
+                .with_context(|| format!("no weight '{name}': not a target-local model"))?
+                .shallow_clone();
+            let _ = tch::no_grad(|| var.fill_(rate.exp_m1().ln()));
+        }
+        Ok(())
+    }
+
     /// Builds a fresh model on a Hugging Face BERT folder (`config.json`, `model.safetensors`,
     /// `tokenizer.json`): encoder weights from the checkpoint, heads newly initialised.
     pub fn from_base(base: &Path, max_tokens: usize, target_attention: bool, device: Device) -> Result<Self> {

@@ -244,6 +244,10 @@ impl Locality {
     }
 }
 
+/// The weight names of a target-local model's two rates (raw values; the rates are their softplus).
+pub const LOCALITY_NEAR: &str = "target_locality.near";
+pub const LOCALITY_FOCUS: &str = "target_locality.focus";
+
 /// `[targets, len]`: each token's distance in tokens from its target's span (0 inside it), from the
 /// batch's `target_weights` (non-zero exactly over each target's contiguous tokens).
 pub fn target_distances(target_weights: &Tensor) -> Tensor {

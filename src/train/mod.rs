@@ -98,6 +98,17 @@ pub struct TrainOptions {
     /// without locality to it (the rates start near "every token alike").
     #[arg(long)]
     pub target_locality: bool,
+    /// The locality rate of the sentence state this run starts from, per token of distance (with
+    /// --target-locality; for example 0.2: a token ten away weighs e^-2 of one beside the target).
+    /// Default: 0.01 when locality is switched on, else the --init model's own. Rates low in the
+    /// softplus barely move in one epoch (their gradient shrinks with the rate), so a run that
+    /// wants a local head starts it local.
+    #[arg(long, value_name = "RATE", requires = "target_locality", value_parser = positive_rate)]
+    pub locality_near: Option<f64>,
+    /// The locality rate of the target attention this run starts from, per token (with
+    /// --target-locality). Default: 0.1 when locality is switched on, else the --init model's own.
+    #[arg(long, value_name = "RATE", requires = "target_locality", value_parser = positive_rate)]
+    pub locality_focus: Option<f64>,
     /// Passes over the actor-stance training split per epoch (it is smaller than NewsMTSC and is
     /// the domain the tool is for).
     #[arg(long, default_value_t = 1)]
@@ -116,6 +127,15 @@ pub struct TrainOptions {
     /// for example the NewsMTSC model, then the actor corpus).
     #[arg(long, value_name = "DIR")]
     pub init: Option<String>,
+}
+
+/// A rate per token of distance: finite and above zero (the softplus cannot reach zero).
+fn positive_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 && r <= 10.0 => Ok(r),
+        Ok(_) => Err(format!("{text}: a rate must be above 0 and at most 10 a token")),
+        Err(e) => Err(format!("{text}: {e}")),
+    }
 }
 
 impl Default for TrainOptions {
@@ -621,6 +641,13 @@ fn resume_or_start(
     }
     if opts.target_locality && !model.config.target_locality {
         model = model.enable_target_locality()?;
+    }
+    if opts.locality_near.is_some() || opts.locality_focus.is_some() {
+        let (near, focus) =
+            model.locality_rates().context("--locality-near/--locality-focus need a target-local model")?;
+        model.set_locality_rates(opts.locality_near.unwrap_or(near), opts.locality_focus.unwrap_or(focus))?;
+        let (near, focus) = model.locality_rates().expect("set above");
+        log(&format!("locality rates start at {near:.4} (sentence state) and {focus:.4} (attention) a token"));
     }
     Ok((model, state))
 }
