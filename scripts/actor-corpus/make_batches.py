@@ -30,6 +30,9 @@ of about 90, to readers 58 to 63 (second reader: primary + 3), assignment-10.jso
 The eleventh draw (sample_eleventh.py, a validation-only selection slice): `--eleventh` batches ids
 from as26858 on, from batch 274, in batches of about 100, to readers 64 to 69 (second reader:
 primary + 3), assignment-11.json.
+The twelfth draw (sample_twelfth.py, a second validation-only selection slice): `--twelfth` batches
+ids from as27950 on, from batch 285, in batches of about 100, to readers 70 to 75 (second reader:
+primary + 3), assignment-12.json.
 The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
@@ -56,7 +59,8 @@ DRAWS = {
     "--eighth": (23213, 24637, 230, 46, 6, 3, 118, 14, "assignment-8.json"),
     "--ninth": (24637, 25817, 250, 52, 6, 3, 100, 15, "assignment-9.json"),
     "--tenth": (25817, 26858, 262, 58, 6, 3, 90, 16, "assignment-10.json"),
-    "--eleventh": (26858, 10**9, 274, 64, 6, 3, 100, 17, "assignment-11.json"),
+    "--eleventh": (26858, 27950, 274, 64, 6, 3, 100, 17, "assignment-11.json"),
+    "--twelfth": (27950, 10**9, 285, 70, 6, 3, 100, 18, "assignment-12.json"),
 }
 flags = [a for a in sys.argv[1:] if a in DRAWS]
 FIRST_ID, LAST_ID, FIRST_BATCH, ANN0, N_ANN, SHIFT, BATCH, SEED, OUT = DRAWS[flags[0] if flags else ""]

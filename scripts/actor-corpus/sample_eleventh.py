@@ -35,7 +35,12 @@ QUOTAS = {"un-general-debate": (700, 2), "bbc-news": (340, 2), "reuters-headline
 
 
 def main():
-    draw, rng, un, news = open_draw(SEED)
+    draw_validation_slice(SEED)
+
+
+def draw_validation_slice(seed):
+    """Appends a validation-only slice of the shape above to the pool (the twelfth draw reuses it)."""
+    draw, rng, un, news = open_draw(seed)
     counts = {}
     for source, (quota, per_unit) in QUOTAS.items():
         pool = [s for s in un + news if s["source"] == source and unit_split(s) == "validation"]
