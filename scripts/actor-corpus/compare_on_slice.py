@@ -1,37 +1,42 @@
 #!/usr/bin/env python3
-"""Compares models on the eleventh draw, the validation-only selection slice (issue 16): scores its
+"""Compares models on a validation-only selection slice (issue 16: draw 11 or draw 12): scores its
 sentences with each model (`stance score --precision fp32`, one line a sentence with every actor as a
 target), and prints actor macro F1 on the slice, on its UN and headline pairs and on sentences whose
 actors carry different labels, with each model's difference from the first model and a 95% interval
 from a paired bootstrap over sentences (1,000 resamples, seed 1).
 
-Usage: python3 scripts/actor-corpus/compare_on_slice.py MODEL_DIR [MODEL_DIR ...]
-       (the first is the baseline; scores are written to target/slice/<name>.jsonl)
+Usage: python3 scripts/actor-corpus/compare_on_slice.py [--draw 11|12] MODEL_DIR [MODEL_DIR ...]
+       (draw 12 unless said; the first model is the baseline; scores are written to
+       target/slice/<draw>/<name>.jsonl)
 """
 import json, os, random, subprocess, sys
 
-CORPUS, FIRST_ID = "data/actor-stance/corpus.jsonl", 26858  # draw 11's first id
+CORPUS = "data/actor-stance/corpus.jsonl"
+# Each selection slice's ids: first, last (exclusive).
+SLICES = {"11": (26858, 27950), "12": (27950, 10**9)}
 LABELS = ("against", "neutral", "favor")
 STANCE = os.environ.get("STANCE", "target/release/stance")
 
 
-def slice_sentences():
+def slice_sentences(draw):
+    first, last = SLICES[draw]
     sents = {}
     for line in open(CORPUS):
         p = json.loads(line)
-        if int(p["id"][2:]) >= FIRST_ID:
+        if first <= int(p["id"][2:]) < last:
             sents.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
     return list(sents.values())
 
 
-def score(model, sents):
-    os.makedirs("target/slice", exist_ok=True)
-    inp = "target/slice/input.jsonl"
+def score(model, sents, draw):
+    folder = f"target/slice/{draw}"
+    os.makedirs(folder, exist_ok=True)
+    inp = f"{folder}/input.jsonl"
     with open(inp, "w") as f:
         for i, ps in enumerate(sents):
             f.write(json.dumps({"id": str(i), "text": ps[0]["text"],
                                 "targets": [{"start": p["start"], "end": p["end"]} for p in ps]}) + "\n")
-    out = f"target/slice/{os.path.basename(os.path.normpath(model))}.jsonl"
+    out = f"{folder}/{os.path.basename(os.path.normpath(model))}.jsonl"
     with open(out, "w") as f:
         subprocess.run([STANCE, "score", "--model", model, "--precision", "fp32", "--quiet", inp], stdout=f, check=True)
     return {r["id"]: [t["label"] for t in r["targets"]] for r in map(json.loads, open(out))}
@@ -47,8 +52,14 @@ def macro_f1(pairs):
 
 
 def main():
-    sents = slice_sentences()
-    preds = {m: score(m, sents) for m in sys.argv[1:]}
+    args = sys.argv[1:]
+    draw = "12"
+    if args[:1] == ["--draw"]:
+        draw, args = args[1], args[2:]
+    if draw not in SLICES or not args:
+        sys.exit(__doc__)
+    sents = slice_sentences(draw)
+    preds = {m: score(m, sents, draw) for m in args}
     subsets = {"slice": lambda ps: True, "UN": lambda ps: ps[0]["source"] == "un-general-debate",
                "headlines": lambda ps: ps[0]["source"] == "reuters-headlines",
                "labels differ": lambda ps: len({p["label"] for p in ps}) > 1}
@@ -59,9 +70,9 @@ def main():
     rng = random.Random(1)
     boots = [[rng.randrange(len(sents)) for _ in sents] for _ in range(1000)]
     every = range(len(sents))
-    base = sys.argv[1]
-    print(f"{len(sents)} sentences, {sum(map(len, sents))} pairs; baseline {base}")
-    for m in sys.argv[1:]:
+    base = args[0]
+    print(f"draw {draw}: {len(sents)} sentences, {sum(map(len, sents))} pairs; baseline {base}")
+    for m in args:
         d = sorted(f1(m, b) - f1(base, b) for b in boots)
         figures = "  ".join(f"{k} {f1(m, every, keep):.3f}" for k, keep in subsets.items())
         print(f"{m}: {figures}  diff {f1(m, every) - f1(base, every):+.4f} [{d[25]:+.3f}, {d[975]:+.3f}] "
