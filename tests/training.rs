@@ -61,8 +61,9 @@ fn a_target_local_model_trains_and_loads_for_inference() {
     for (name, t) in &before {
         assert!(after[name].equal(t), "{name} changed when locality was switched on");
     }
-    let rates = ["target_locality.near", "target_locality.focus"]
-        .map(|n| after.get(n).unwrap_or_else(|| panic!("no {n} in {:?}", after.keys())).double_value(&[0]));
+    let names = [stance::model::network::LOCALITY_NEAR, stance::model::network::LOCALITY_FOCUS];
+    let rates =
+        names.map(|n| after.get(n).unwrap_or_else(|| panic!("no {n} in {:?}", after.keys())).double_value(&[0]));
     let (near, focus) = model.locality_rates().expect("a target-local model has rates");
     assert!((near - 0.01).abs() < 1e-6 && (focus - 0.1).abs() < 1e-6, "starting rates {near}, {focus}");
     let losses = short_run_losses(&model, &data, &opts, 24).unwrap();
@@ -70,22 +71,9 @@ fn a_target_local_model_trains_and_loads_for_inference() {
     assert!(last < 0.8 * first, "loss should fall: first {first:.3}, last {last:.3}, all {losses:?}");
     let trained = model.vs.variables();
     assert!(
-        rates
-            .iter()
-            .zip(["target_locality.near", "target_locality.focus"])
-            .any(|(r, n)| trained[n].double_value(&[0]) != *r),
+        rates.iter().zip(names).any(|(r, n)| trained[n].double_value(&[0]) != *r),
         "training should move the locality rates"
     );
-    // `stance train --locality-near/--locality-focus`: rates set by hand are the rates the model uses.
-    let mut model = model;
-    model.set_locality_rates(0.2, 1.5).unwrap();
-    let (near, focus) = model.locality_rates().unwrap();
-    assert!((near - 0.2).abs() < 1e-6 && (focus - 1.5).abs() < 1e-6, "set rates read back as {near}, {focus}");
-    assert!(model.set_locality_rates(0.0, 1.0).is_err(), "a zero rate is refused");
-    let out = tempfile::tempdir().unwrap();
-    model.save(out.path(), &base.join("tokenizer.json"), false).unwrap();
-    let loaded = StanceModel::load_for_inference(out.path(), Device::Cpu, stance::model::Precision::Fp32).unwrap();
-    assert!(loaded.config.target_locality);
     let text = "China welcomed the deal, while Russia threatened to cut gas supplies to Ukraine.";
     let spans = [stance::model::CharSpan { start: 0, end: 5 }, stance::model::CharSpan { start: 31, end: 37 }];
     let stances = |m: &StanceModel| {
@@ -93,7 +81,22 @@ fn a_target_local_model_trains_and_loads_for_inference() {
         let scores = score_encoded(m, &[&enc], BatchPolicy::default(), |_| {}).unwrap();
         scores[0].targets.iter().flatten().copied().collect::<Vec<f32>>()
     };
-    let (a, b) = (stances(&model), stances(&loaded));
+    // `stance train --locality-near/--locality-focus`: rates set by hand are the rates the model
+    // uses, and they change what it says; a bad pair of rates changes nothing.
+    let mut model = model;
+    let learnt = stances(&model);
+    model.set_locality_rates(0.2, 1.5).unwrap();
+    let (near, focus) = model.locality_rates().unwrap();
+    assert!((near - 0.2).abs() < 1e-6 && (focus - 1.5).abs() < 1e-6, "set rates read back as {near}, {focus}");
+    assert!(model.set_locality_rates(0.5, 0.0).is_err(), "a zero rate is refused");
+    assert_eq!(model.locality_rates().unwrap(), (near, focus), "a refused pair leaves both rates as they were");
+    let local = stances(&model);
+    assert!(learnt.iter().zip(&local).any(|(x, y)| (x - y).abs() > 1e-4), "new rates should move the scores");
+    let out = tempfile::tempdir().unwrap();
+    model.save(out.path(), &base.join("tokenizer.json"), false).unwrap();
+    let loaded = StanceModel::load_for_inference(out.path(), Device::Cpu, stance::model::Precision::Fp32).unwrap();
+    assert!(loaded.config.target_locality);
+    let (a, b) = (local, stances(&loaded));
     assert_eq!(a.len(), 6);
     for (x, y) in a.iter().zip(&b) {
         assert!((x - y).abs() < 1e-4, "trained {a:?} and reloaded {b:?} differ");

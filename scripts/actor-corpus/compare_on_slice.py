@@ -5,25 +5,24 @@ target), and prints actor macro F1 on the slice, on its UN and headline pairs an
 actors carry different labels, with each model's difference from the first model and a 95% interval
 from a paired bootstrap over sentences (1,000 resamples, seed 1).
 
-Usage: python3 scripts/actor-corpus/compare_on_slice.py [--draw 11|12] MODEL_DIR [MODEL_DIR ...]
-       (draw 12 unless said; the first model is the baseline; scores are written to
-       target/slice/<draw>/<name>.jsonl)
+Usage: python3 scripts/actor-corpus/compare_on_slice.py --draw 11|12 MODEL_DIR [MODEL_DIR ...]
+       (the first model is the baseline; scores are written to target/slice/<draw>/<name>.jsonl)
 """
-import json, os, random, subprocess, sys
+import argparse, json, os, random, subprocess
 
 CORPUS = "data/actor-stance/corpus.jsonl"
-# Each selection slice's ids: first, last (exclusive).
-SLICES = {"11": (26858, 27950), "12": (27950, 10**9)}
+# Each selection slice's ids: first, end (exclusive); the same bounds as make_batches.py's draws.
+SLICES = {"11": (26858, 27950), "12": (27950, 28950)}
 LABELS = ("against", "neutral", "favor")
 STANCE = os.environ.get("STANCE", "target/release/stance")
 
 
 def slice_sentences(draw):
-    first, last = SLICES[draw]
+    first, end = SLICES[draw]
     sents = {}
     for line in open(CORPUS):
         p = json.loads(line)
-        if first <= int(p["id"][2:]) < last:
+        if first <= int(p["id"][2:]) < end:
             sents.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
     return list(sents.values())
 
@@ -52,12 +51,11 @@ def macro_f1(pairs):
 
 
 def main():
-    args = sys.argv[1:]
-    draw = "12"
-    if args[:1] == ["--draw"]:
-        draw, args = args[1], args[2:]
-    if draw not in SLICES or not args:
-        sys.exit(__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--draw", required=True, choices=sorted(SLICES), help="which selection slice")
+    parser.add_argument("models", nargs="+", metavar="MODEL_DIR", help="model folders; the first is the baseline")
+    ns = parser.parse_args()
+    draw, args = ns.draw, ns.models
     sents = slice_sentences(draw)
     preds = {m: score(m, sents, draw) for m in args}
     subsets = {"slice": lambda ps: True, "UN": lambda ps: ps[0]["source"] == "un-general-debate",

@@ -60,7 +60,7 @@ DRAWS = {
     "--ninth": (24637, 25817, 250, 52, 6, 3, 100, 15, "assignment-9.json"),
     "--tenth": (25817, 26858, 262, 58, 6, 3, 90, 16, "assignment-10.json"),
     "--eleventh": (26858, 27950, 274, 64, 6, 3, 100, 17, "assignment-11.json"),
-    "--twelfth": (27950, 10**9, 285, 70, 6, 3, 100, 18, "assignment-12.json"),
+    "--twelfth": (27950, 28950, 285, 70, 6, 3, 100, 18, "assignment-12.json"),
 }
 flags = [a for a in sys.argv[1:] if a in DRAWS]
 FIRST_ID, LAST_ID, FIRST_BATCH, ANN0, N_ANN, SHIFT, BATCH, SEED, OUT = DRAWS[flags[0] if flags else ""]

@@ -2,8 +2,8 @@
 """The twelfth draw for the actor-stance corpus (issue 16): a second fresh selection slice, all validation.
 
 The eleventh draw chose L11 (target locality) over S3, so it has been used once. L11's locality
-rates barely moved from where they started (0.01 and 0.1 a token: the softplus's gradient is about
-the rate itself there), and "China welcomed the deal, while Russia threatened ..." still gave Russia
+rates barely moved from where they started (0.01 and 0.1 a token; in an epoch a rate deep in the
+softplus's tail can change at most about twofold), and "China welcomed the deal, while Russia threatened ..." still gave Russia
 favor 0.93. The next candidates start their rates local (`stance train --locality-near/--locality-focus`),
 and choosing among them needs pairs that no earlier choice has seen. This draw has the eleventh's
 shape and rules (`sample_eleventh.py`): only sentences whose speech or headline already hashes to

@@ -297,9 +297,11 @@ impl StanceModel {
 
     /// Sets a target-local model's two rates (per token, after the softplus; each above 0).
     pub fn set_locality_rates(&mut self, near: f64, focus: f64) -> Result<()> {
+        for rate in [near, focus] {
+            anyhow::ensure!(rate > 0.0 && rate.is_finite(), "locality rate {rate} must be above 0");
+        }
         let vars = self.vs.variables();
         for (name, rate) in [(network::LOCALITY_NEAR, near), (network::LOCALITY_FOCUS, focus)] {
-            anyhow::ensure!(rate > 0.0 && rate.is_finite(), "locality rate {rate} must be above 0");
             let mut var = vars
                 .get(name)
                 .with_context(|| format!("no weight '{name}': not a target-local model"))?

