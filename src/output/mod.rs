@@ -520,6 +520,14 @@ impl<W: Write> TableSink<W> {
     }
 }
 
+/// Whether an evidence sentence's stance shows as a lean in the table's two decimals. A side whose
+/// strongest sentence leans by less (the favour side of a corpus hostile to an actor, say, at
+/// +0.004) is left off the table's "Strongest evidence": printed as "favor +0.00" it would read as
+/// evidence of a side it barely touches. The JSON keeps every evidence sentence.
+fn leans_visibly(stance: f64) -> bool {
+    stance.abs() >= 0.005
+}
+
 /// `s` with every control character (and every bidirectional-override character) written as a
 /// visible `\u{..}` escape, so that input text shown on a terminal cannot move the cursor, clear
 /// the screen, set the title or reorder what the reader sees.
@@ -615,7 +623,7 @@ impl<W: Write> Sink for TableSink<W> {
             let Some(p) = corpus.actors.get(&id) else { continue };
             let name = self.name(&id);
             for (side, list) in [("against", &p.evidence.against), ("favor", &p.evidence.favor)] {
-                if let Some(e) = list.first() {
+                if let Some(e) = list.first().filter(|e| leans_visibly(e.stance)) {
                     writeln!(
                         self.out,
                         "  {:<14} {:<7} {:>+5.2}  \"{}\"",
@@ -629,5 +637,19 @@ impl<W: Write> Sink for TableSink<W> {
         }
         self.out.flush()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evidence_is_shown_exactly_when_its_two_decimals_show_a_lean() {
+        for micro in -20_000..=20_000 {
+            let stance = f64::from(micro) / 1e6;
+            let printed = format!("{:+.2}", stance);
+            assert_eq!(leans_visibly(stance), printed != "+0.00" && printed != "-0.00", "{stance} prints as {printed}");
+        }
     }
 }
