@@ -306,7 +306,7 @@ impl StanceModel {
                 .get(name)
                 .with_context(|| format!("no weight '{name}': not a target-local model"))?
                 .shallow_clone();
-            let _ = tch::no_grad(|| var.fill_(rate.exp_m1().ln()));
+            let _ = tch::no_grad(|| var.fill_(network::raw_locality_rate(rate)));
         }
         Ok(())
     }

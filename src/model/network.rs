@@ -230,18 +230,23 @@ struct Locality {
 }
 
 impl Locality {
-    /// Starting rates, softplus of the raw values: 0.01 a token for the sentence state (close to the
-    /// plain mean, where a model trained without locality starts) and 0.1 for the attention.
-    const NEAR_START: f64 = -4.600_166; // ln(e^0.01 - 1)
-    const FOCUS_START: f64 = -2.252_168; // ln(e^0.1 - 1)
+    /// Starting rates a token: 0.01 for the sentence state (close to the plain mean, where a model
+    /// trained without locality starts) and 0.1 for the attention.
+    const NEAR_START: f64 = 0.01;
+    const FOCUS_START: f64 = 0.1;
 
     fn new<'p>(p: impl Borrow<nn::Path<'p>>) -> Self {
         let p = p.borrow();
         Locality {
-            near: p.var("near", &[1], nn::Init::Const(Self::NEAR_START)),
-            focus: p.var("focus", &[1], nn::Init::Const(Self::FOCUS_START)),
+            near: p.var("near", &[1], nn::Init::Const(raw_locality_rate(Self::NEAR_START))),
+            focus: p.var("focus", &[1], nn::Init::Const(raw_locality_rate(Self::FOCUS_START))),
         }
     }
+}
+
+/// The raw weight whose softplus is `rate` (a rate above 0): what a locality weight stores.
+pub fn raw_locality_rate(rate: f64) -> f64 {
+    rate.exp_m1().ln()
 }
 
 /// The weight names of a target-local model's two rates (raw values; the rates are their softplus).

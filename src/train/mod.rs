@@ -657,8 +657,8 @@ fn resume_or_start(
     if !resuming && (opts.locality_near.is_some() || opts.locality_focus.is_some()) {
         let (near, focus) =
             model.locality_rates().context("--locality-near/--locality-focus need a target-local model")?;
-        model.set_locality_rates(opts.locality_near.unwrap_or(near), opts.locality_focus.unwrap_or(focus))?;
-        let (near, focus) = model.locality_rates().expect("set above");
+        let (near, focus) = (opts.locality_near.unwrap_or(near), opts.locality_focus.unwrap_or(focus));
+        model.set_locality_rates(near, focus)?;
         log(&format!("locality rates start at {near:.4} (sentence state) and {focus:.4} (attention) a token"));
     }
     Ok((model, state))
