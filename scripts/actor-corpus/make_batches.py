@@ -33,6 +33,9 @@ primary + 3), assignment-11.json.
 The twelfth draw (sample_twelfth.py, a second validation-only selection slice): `--twelfth` batches
 ids from as27950 on, from batch 285, in batches of about 100, to readers 70 to 75 (second reader:
 primary + 3), assignment-12.json.
+The thirteenth draw (sample_thirteenth.py, directed-sentiment sentences: a validation slice and
+training pairs): `--thirteenth` batches ids from as28950 on, from batch 295, in batches of about 100,
+to readers 76 to 81 (second reader: primary + 3), assignment-13.json.
 The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
@@ -61,6 +64,7 @@ DRAWS = {
     "--tenth": (25817, 26858, 262, 58, 6, 3, 90, 16, "assignment-10.json"),
     "--eleventh": (26858, 27950, 274, 64, 6, 3, 100, 17, "assignment-11.json"),
     "--twelfth": (27950, 28950, 285, 70, 6, 3, 100, 18, "assignment-12.json"),
+    "--thirteenth": (28950, 31350, 295, 76, 6, 3, 100, 19, "assignment-13.json"),
 }
 flags = [a for a in sys.argv[1:] if a in DRAWS]
 FIRST_ID, LAST_ID, FIRST_BATCH, ANN0, N_ANN, SHIFT, BATCH, SEED, OUT = DRAWS[flags[0] if flags else ""]

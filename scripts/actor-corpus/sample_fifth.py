@@ -82,6 +82,33 @@ def un_sentences(data, rng):
         out.append(sents)
     return out
 
+
+def directed_sentences(data):
+    """The directed-sentiment sentences with a directed label (classes 1-4), in file order, each with
+    its two bracketed entities as `named_entity` mentions; lines whose brackets do not give exactly
+    the two entities are left out."""
+    ds = []
+    with open(f"{data}/directed-sentiment/train.txt") as f:
+        for i, line in enumerate(f, 1):
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 4 or cols[3].strip() not in {"1", "2", "3", "4"}:
+                continue
+            marked = cols[0]
+            spans, text, pos = [], "", 0
+            for m in re.finditer(r"\[([^\[\]]*)\]", marked):
+                text += marked[pos:m.start()]
+                spans.append((len(text), len(text) + len(m.group(1)), m.group(1)))
+                text += m.group(1)
+                pos = m.end()
+            text += marked[pos:]
+            if len(spans) != 2 or spans[0][2] != cols[1] or spans[1][2] != cols[2]:
+                continue
+            ds.append(dict(source="directed-sentiment-train", unit=f"line {i}", position=f"line {i}", text=text,
+                           context=None, date=None,
+                           mentions=[("named_entity", spans[0][0], spans[0][1], spans[0][2]),
+                                     ("named_entity", spans[1][0], spans[1][1], spans[1][2])]))
+    return ds
+
 class Draw:
     """The sentences a draw takes, in order, with their splits: none already in the pool `old` (by
     source place or by text) and none twice."""
@@ -217,26 +244,7 @@ def main(seed=20261202, un_pairs=UN_PAIRS, bbc_pairs=BBC_PAIRS, reuters_pairs=RE
             break
         n += take(s, split_of(s["unit"]))
     # 4. Directed-sentiment sentences with a directed label: both entities.
-    ds = []
-    with open(f"{data}/directed-sentiment/train.txt") as f:
-        for i, line in enumerate(f, 1):
-            cols = line.rstrip("\n").split("\t")
-            if len(cols) < 4 or cols[3].strip() not in {"1", "2", "3", "4"}:
-                continue
-            marked = cols[0]
-            spans, text, pos = [], "", 0
-            for m in re.finditer(r"\[([^\[\]]*)\]", marked):
-                text += marked[pos:m.start()]
-                spans.append((len(text), len(text) + len(m.group(1)), m.group(1)))
-                text += m.group(1)
-                pos = m.end()
-            text += marked[pos:]
-            if len(spans) != 2 or spans[0][2] != cols[1] or spans[1][2] != cols[2]:
-                continue
-            ds.append(dict(source="directed-sentiment-train", unit=f"line {i}", position=f"line {i}", text=text,
-                           context=None, date=None,
-                           mentions=[("named_entity", spans[0][0], spans[0][1], spans[0][2]),
-                                     ("named_entity", spans[1][0], spans[1][1], spans[1][2])]))
+    ds = directed_sentences(data)
     rng.shuffle(ds)
     n = 0
     for s in ds:
