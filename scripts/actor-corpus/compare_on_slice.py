@@ -1,30 +1,56 @@
 #!/usr/bin/env python3
-"""Compares models on a validation-only selection slice (issue 16: draw 11 or draw 12): scores its
-sentences with each model (`stance score --precision fp32`, one line a sentence with every actor as a
-target), and prints actor macro F1 on the slice, on its UN and headline pairs and on sentences whose
-actors carry different labels, with each model's difference from the first model and a 95% interval
-from a paired bootstrap over sentences (1,000 resamples, seed 1).
+"""Compares models on validation selection slices (issue 16: draw 11, 12 or 13, or several together):
+scores the slices' sentences with each model (`stance score --precision fp32`, one line a sentence
+with every actor as a target), and prints actor macro F1 on the slices, on their UN, headline and
+directed-sentiment pairs and on sentences whose actors carry different labels, with each model's
+difference from the first model and a 95% interval from a paired bootstrap over sentences (1,000
+resamples, seed 1). Draw 13's pairs are only its validation half (its other half is training).
 
-Usage: python3 scripts/actor-corpus/compare_on_slice.py --draw 11|12 MODEL_DIR [MODEL_DIR ...]
-       (the first model is the baseline; scores are written to target/slice/<draw>/<name>.jsonl)
+For directed-sentiment sentences it also prints macro F1 on the entity the crowd marked as blamed
+or praised ("target") and on the one who blames or praises ("holder"), and how often the holder's
+label equals the target's in the sentence, gold beside predicted (the issue's "the holder takes the
+same label").
+
+Usage: python3 scripts/actor-corpus/compare_on_slice.py --draw 11|12|13|11,12 MODEL_DIR [MODEL_DIR ...]
+       (the first model is the baseline; scores are written to target/slice/<draws>/<name>.jsonl)
 """
 import argparse, json, os, random, subprocess
 
 CORPUS = "data/actor-stance/corpus.jsonl"
 # Each selection slice's ids: first, end (exclusive); the same bounds as make_batches.py's draws.
-SLICES = {"11": (26858, 27950), "12": (27950, 28950)}
+SLICES = {"11": (26858, 27950), "12": (27950, 28950), "13": (28950, 31350)}
+DIRECTED = "../shared/data/directed-sentiment/train.txt"
 LABELS = ("against", "neutral", "favor")
 STANCE = os.environ.get("STANCE", "target/release/stance")
 
 
-def slice_sentences(draw):
-    first, end = SLICES[draw]
+def slice_sentences(draws):
+    """The validation pairs of the given draws, grouped by sentence, in corpus order."""
     sents = {}
     for line in open(CORPUS):
         p = json.loads(line)
-        if first <= int(p["id"][2:]) < end:
+        if p["split"] == "validation" and any(SLICES[d][0] <= int(p["id"][2:]) < SLICES[d][1] for d in draws):
             sents.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
     return list(sents.values())
+
+
+def directed_roles(sents):
+    """For each directed-sentiment pair (by id), "target" if the crowd marked its entity as blamed or
+    praised, else "holder" (the file's class: 1 and 3 point from the first entity to the second, 2
+    and 4 from the second to the first)."""
+    lines = {int(ps[0]["unit"].split()[1]) for ps in sents if ps[0]["source"] == "directed-sentiment-train"}
+    if not lines:
+        return {}
+    klass = {i: l.rstrip("\n").split("\t")[3].strip() for i, l in enumerate(open(DIRECTED), 1) if i in lines}
+    roles = {}
+    for ps in sents:
+        if ps[0]["source"] != "directed-sentiment-train":
+            continue
+        first = min(p["start"] for p in ps)
+        target_first = klass[int(ps[0]["unit"].split()[1])] in ("2", "4")
+        for p in ps:
+            roles[p["id"]] = "target" if (p["start"] == first) == target_first else "holder"
+    return roles
 
 
 def score(model, sents, draw):
@@ -52,18 +78,33 @@ def macro_f1(pairs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--draw", required=True, choices=sorted(SLICES), help="which selection slice")
+    parser.add_argument("--draw", required=True, type=lambda v: v.split(","),
+                        help=f"which selection slice, or several joined by commas (scored together): {', '.join(SLICES)}")
     parser.add_argument("models", nargs="+", metavar="MODEL_DIR", help="model folders; the first is the baseline")
     ns = parser.parse_args()
-    draw, args = ns.draw, ns.models
-    sents = slice_sentences(draw)
+    args = ns.models
+    if not ns.draw or any(d not in SLICES for d in ns.draw):
+        parser.error(f"--draw: {','.join(ns.draw)}: each slice must be one of {', '.join(SLICES)}")
+    draw = "+".join(ns.draw)
+    sents = slice_sentences(ns.draw)
+    roles = directed_roles(sents)
     preds = {m: score(m, sents, draw) for m in args}
-    subsets = {"slice": lambda ps: True, "UN": lambda ps: ps[0]["source"] == "un-general-debate",
-               "headlines": lambda ps: ps[0]["source"] == "reuters-headlines",
-               "labels differ": lambda ps: len({p["label"] for p in ps}) > 1}
+    subsets = {"slice": lambda ps, p: True, "UN": lambda ps, p: ps[0]["source"] == "un-general-debate",
+               "headlines": lambda ps, p: ps[0]["source"] == "reuters-headlines",
+               "directed": lambda ps, p: ps[0]["source"] == "directed-sentiment-train",
+               "target": lambda ps, p: roles.get(p["id"]) == "target",
+               "holder": lambda ps, p: roles.get(p["id"]) == "holder",
+               "labels differ": lambda ps, p: len({q["label"] for q in ps}) > 1}
+    subsets = {k: keep for k, keep in subsets.items()
+               if any(keep(ps, p) for ps in sents for p in ps)}
 
-    def f1(m, idx, keep=lambda ps: True):
-        return macro_f1([(p["label"], y) for i in idx if keep(sents[i]) for p, y in zip(sents[i], preds[m][str(i)])])
+    def f1(m, idx, keep=lambda ps, p: True):
+        return macro_f1([(p["label"], y) for i in idx for p, y in zip(sents[i], preds[m][str(i)]) if keep(sents[i], p)])
+
+    def holder_same(labels_of):
+        """The share of directed sentences whose holder's label equals the target's."""
+        same = [len(set(labels_of(i))) == 1 for i, ps in enumerate(sents) if ps[0]["id"] in roles]
+        return sum(same) / len(same) if same else None
 
     rng = random.Random(1)
     boots = [[rng.randrange(len(sents)) for _ in sents] for _ in range(1000)]
@@ -73,8 +114,13 @@ def main():
     for m in args:
         d = sorted(f1(m, b) - f1(base, b) for b in boots)
         figures = "  ".join(f"{k} {f1(m, every, keep):.3f}" for k, keep in subsets.items())
+        same = holder_same(lambda i: preds[m][str(i)])
+        held = f"  holder takes the target's label {same:.2f}" if same is not None else ""
         print(f"{m}: {figures}  diff {f1(m, every) - f1(base, every):+.4f} [{d[25]:+.3f}, {d[975]:+.3f}] "
-              f"P(better) {sum(x > 0 for x in d) / len(d):.2f}")
+              f"P(better) {sum(x > 0 for x in d) / len(d):.2f}{held}")
+    gold_same = holder_same(lambda i: [p["label"] for p in sents[i]])
+    if gold_same is not None:
+        print(f"gold: the holder takes the target's label in {gold_same:.2f} of directed sentences")
 
 
 if __name__ == "__main__":
