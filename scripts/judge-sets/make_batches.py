@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Cuts the judge sets' pairs (target/judge/pool.jsonl, written by sample_judge.py) into reading
+batches, before any label exists, in the format the actor-stance corpus's readers use (the mention
+marked [[like this]], one block a pair, the pairs of one sentence together so that one reader judges
+every actor of a sentence). News and speech sentences are shuffled together with a fixed seed and
+dealt into batches of about 105 pairs; batch b goes to reader J(1 + b % 6). About 15% of sentences
+are also dealt, independently, to a second reader (the primary's number + 3, mod 6) for the
+agreement study; the second reader never sees the first's label.
+
+Writes data/judge-sets/annotation/{batch_NN.md, double_JK.md} (git-ignored: they hold the text) and
+data/judge-sets/assignment.json (committed).
+
+Usage: python3 scripts/judge-sets/make_batches.py
+"""
+import json, os, random
+from collections import OrderedDict
+
+POOL = "target/judge/pool.jsonl"
+OUT = "data/judge-sets"
+READERS, SHIFT, BATCH, DOUBLE, SEED = 6, 3, 105, 0.15, 20261203
+NAMES = {"russia": "Russia", "china": "China", "iran": "Iran", "west": "the West (US / EU / NATO / UK / Europe)",
+         "ukraine": "Ukraine", "israel": "Israel", "turkey": "Turkey", "india": "India", "pakistan": "Pakistan",
+         "north_korea": "North Korea", "saudi_arabia": "Saudi Arabia", "syria": "Syria", "iraq": "Iraq",
+         "venezuela": "Venezuela", "japan": "Japan", "germany": "Germany", "france": "France"}
+
+
+def block(group):
+    lines = []
+    for p in group:
+        t = p["text"]
+        marked = t[:p["start"]] + "[[" + t[p["start"]:p["end"]] + "]]" + t[p["end"]:]
+        lines.append(f"{p['id']}\tactor: {NAMES[p['actor']]}\n    {marked}")
+    return "\n".join(lines)
+
+
+def main():
+    groups = OrderedDict()
+    for line in open(POOL, encoding="utf-8"):
+        p = json.loads(line)
+        groups.setdefault((p["unit"], p["position"]), []).append(p)
+    keys = list(groups)
+    rng = random.Random(SEED)
+    rng.shuffle(keys)
+    batches, cur = [], []
+    for k in keys:
+        cur.append(k)
+        if sum(len(groups[x]) for x in cur) >= BATCH:
+            batches.append(cur)
+            cur = []
+    if cur:
+        batches.append(cur)
+    os.makedirs(f"{OUT}/annotation", exist_ok=True)
+    assign = {"batches": {}, "primary": {}, "double": {}}
+    double = {r: [] for r in range(1, READERS + 1)}
+    for b, ks in enumerate(batches):
+        reader = 1 + b % READERS
+        assign["batches"][f"batch_{b:02d}"] = f"J{reader}"
+        with open(f"{OUT}/annotation/batch_{b:02d}.md", "w", encoding="utf-8") as f:
+            f.write(f"# batch {b:02d} ({sum(len(groups[k]) for k in ks)} items)\n\n")
+            f.write("\n\n".join(block(groups[k]) for k in ks) + "\n")
+        for k in ks:
+            for p in groups[k]:
+                assign["primary"][p["id"]] = f"J{reader}"
+            if rng.random() < DOUBLE:
+                second = 1 + (reader - 1 + SHIFT) % READERS
+                double[second].append(k)
+                for p in groups[k]:
+                    assign["double"][p["id"]] = f"J{second}"
+    for r, ks in double.items():
+        with open(f"{OUT}/annotation/double_J{r}.md", "w", encoding="utf-8") as f:
+            f.write(f"# second-reader batch for reader J{r} ({sum(len(groups[k]) for k in ks)} items)\n\n")
+            f.write("\n\n".join(block(groups[k]) for k in ks) + "\n")
+    with open(f"{OUT}/assignment.json", "w") as f:
+        json.dump(assign, f, indent=0)
+    print(len(batches), "batches;", len(assign["double"]), "double-read pairs of", len(assign["primary"]))
+    for r in double:
+        mine = [b for b, reader in assign["batches"].items() if reader == f"J{r}"]
+        print(f"reader J{r}: {mine}, second reading {sum(len(groups[k]) for k in double[r])} items")
+
+
+if __name__ == "__main__":
+    main()
