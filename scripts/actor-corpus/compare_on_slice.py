@@ -12,7 +12,7 @@ label equals the target's in the sentence, gold beside predicted (the issue's "t
 same label").
 
 Usage: python3 scripts/actor-corpus/compare_on_slice.py --draw 11|12|13|11,12 MODEL_DIR [MODEL_DIR ...]
-       (the first model is the baseline; scores are written to target/slice/<draws>/<name>.jsonl)
+       (the first model is the baseline; scores are written to target/slice/<draws>/<name>.fp32.jsonl)
 """
 import argparse, json, os, random, subprocess
 
@@ -53,7 +53,7 @@ def directed_roles(sents):
     return roles
 
 
-def score(model, sents, draw):
+def score(model, sents, draw, precision="fp32"):
     folder = f"target/slice/{draw}"
     os.makedirs(folder, exist_ok=True)
     inp = f"{folder}/input.jsonl"
@@ -61,9 +61,9 @@ def score(model, sents, draw):
         for i, ps in enumerate(sents):
             f.write(json.dumps({"id": str(i), "text": ps[0]["text"],
                                 "targets": [{"start": p["start"], "end": p["end"]} for p in ps]}) + "\n")
-    out = f"{folder}/{os.path.basename(os.path.normpath(model))}.jsonl"
+    out = f"{folder}/{os.path.basename(os.path.normpath(model))}.{precision}.jsonl"
     with open(out, "w") as f:
-        subprocess.run([STANCE, "score", "--model", model, "--precision", "fp32", "--quiet", inp], stdout=f, check=True)
+        subprocess.run([STANCE, "score", "--model", model, "--precision", precision, "--quiet", inp], stdout=f, check=True)
     return {r["id"]: [t["label"] for t in r["targets"]] for r in map(json.loads, open(out))}
 
 

@@ -36,6 +36,9 @@ primary + 3), assignment-12.json.
 The thirteenth draw (sample_thirteenth.py, directed-sentiment sentences: a validation slice and
 training pairs): `--thirteenth` batches ids from as28950 on, from batch 295, in batches of about 100,
 to readers 76 to 81 (second reader: primary + 3), assignment-13.json.
+The fourteenth draw (sample_fourteenth.py, UN speech prose that praises or condemns: a validation
+slice and training pairs): `--fourteenth` batches ids from as31350 on, from batch 319, in batches of
+about 100, to readers 82 to 87 (second reader: primary + 3), assignment-14.json.
 The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
@@ -65,6 +68,7 @@ DRAWS = {
     "--eleventh": (26858, 27950, 274, 64, 6, 3, 100, 17, "assignment-11.json"),
     "--twelfth": (27950, 28950, 285, 70, 6, 3, 100, 18, "assignment-12.json"),
     "--thirteenth": (28950, 31350, 295, 76, 6, 3, 100, 19, "assignment-13.json"),
+    "--fourteenth": (31350, 33453, 319, 82, 6, 3, 100, 20, "assignment-14.json"),
 }
 flags = [a for a in sys.argv[1:] if a in DRAWS]
 FIRST_ID, LAST_ID, FIRST_BATCH, ANN0, N_ANN, SHIFT, BATCH, SEED, OUT = DRAWS[flags[0] if flags else ""]

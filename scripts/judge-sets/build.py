@@ -88,7 +88,7 @@ def main():
                            "agree": sum(a == b for a, b in twice), "kappa": round(k, 3) if k is not None else None}
         with open(f"target/judge/{name}.jsonl", "w", encoding="utf-8") as f:
             for pid in ids:
-                p = dict(pool[pid])
+                p = {k: v for k, v in pool[pid].items() if k != "set"}
                 p["label"] = adjudicated.get(pid, primary[pid])
                 p["annotations"] = {assign["primary"][pid]: primary[pid],
                                     **({assign["double"][pid]: second[pid]} if pid in second else {})}
