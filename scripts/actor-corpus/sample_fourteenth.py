@@ -15,6 +15,14 @@ with a word of speech-like praise or condemnation (below), at most three a speec
    of praise, 40% with a word of condemnation; within each, half from sentences naming two or more
    actors.
 
+**The choice this slice makes** (declared before any label): candidates E14 (one epoch from AD13 on
+the corpus with this draw, stage 9's D13 command with `--init` AD13 and `--threads 2`) and AE14 (the
+weight average of AD13 and E14). A candidate replaces AD13 only if its actor macro F1 (fp32) on this
+draw's validation pairs beats AD13's, its macro F1 on the validation slices of draws 11, 12 and 13
+together is no more than 0.01 below AD13's, its NewsMTSC validation figure is no more than 0.01
+below AD13's, and it passes the shipped model's tests; among those meeting every condition, the
+best on this draw's pairs. The judge sets are reported for every candidate and choose nothing.
+
 Words only choose what is read; every label comes from a reader following docs/annotation.md. Drawn
 before any label; deterministic. Appends ids after the last one in the pool.
 

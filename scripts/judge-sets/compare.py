@@ -8,8 +8,9 @@ on sentences whose actors carry different labels, and macro F1 per actor group.
 Report only: the judge sets come from the corpora that judge the model (AG News, the State of the
 Union addresses); they choose nothing.
 
-Usage: python3 scripts/judge-sets/compare.py MODEL_DIR [MODEL_DIR ...]   (the first is the baseline;
-       scores go to target/slice/judge-<set>/<model>.jsonl, fp32)
+Usage: python3 scripts/judge-sets/compare.py [--precision fp32|bf16|int8] MODEL_DIR [MODEL_DIR ...]
+       (the first model is the baseline; default precision fp32, as the model card's figures;
+       scores go to target/slice/judge-<set>/<model>.<precision>.jsonl)
 """
 import json, os, random, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "actor-corpus"))
@@ -32,12 +33,16 @@ def class_f1(pairs, c):
 
 
 def main():
-    models = sys.argv[1:]
+    args = sys.argv[1:]
+    precision = "fp32"
+    if args[:1] == ["--precision"] and len(args) > 1:
+        precision, args = args[1], args[2:]
+    models = args
     if not models or any(m.startswith("-") for m in models):
         sys.exit(__doc__)
     for name in ("news", "speeches"):
         sents = sentences(name)
-        preds = {m: score(m, sents, f"judge-{name}") for m in models}
+        preds = {m: score(m, sents, f"judge-{name}", precision) for m in models}
 
         def pairs(m, idx, keep=lambda ps, p: True):
             return [(p["label"], y) for i in idx for p, y in zip(sents[i], preds[m][str(i)]) if keep(sents[i], p)]
@@ -46,7 +51,7 @@ def main():
         gold = [p["label"] for ps in sents for p in ps]
         print(f"\n{name}: {len(sents)} sentences, {len(gold)} pairs "
               f"(against {gold.count('against')}, neutral {gold.count('neutral')}, favor {gold.count('favor')}); "
-              f"baseline {models[0]}")
+              f"baseline {models[0]}, {precision}")
         rng = random.Random(1)
         boots = [[rng.randrange(len(sents)) for _ in sents] for _ in range(1000)]
         subsets = {"two+ actors": lambda ps, p: len(ps) > 1,

@@ -1,0 +1,120 @@
+//! The judge sets in `data/judge-sets/` (held-out pairs from AG News and the State of the Union
+//! addresses, read by the guideline, for reporting only): every drawn pair has exactly one primary
+//! label, every disagreement between two readers is adjudicated, `agreement.json` says what the labels
+//! say, and no judge sentence can reach training (the actor corpus holds no pair from either source).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use stance::datasets::actor_corpus::{read_actor_corpus, DEFAULT_ACTOR_CORPUS};
+
+const LABELS: [&str; 3] = ["against", "neutral", "favor"];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/judge-sets")
+}
+
+/// `id<TAB>label<TAB>reason` lines of one label file, checked: a known label, no id twice.
+fn read_labels(path: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let mut cols = line.split('\t');
+        let (id, label) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
+        assert!(LABELS.contains(&label), "{}:{}: label {label:?}", path.display(), n + 1);
+        assert!(seen.insert(id.to_string()), "{}:{}: {id} labelled twice", path.display(), n + 1);
+        out.push((id.to_string(), label.to_string()));
+    }
+    out
+}
+
+fn label_files(prefix: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("labels"))
+        .expect("labels folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix) && n.ends_with(".tsv")))
+        .collect();
+    files.sort();
+    files
+}
+
+fn kappa(pairs: &[(&str, &str)]) -> f64 {
+    let n = pairs.len() as f64;
+    let po = pairs.iter().filter(|(a, b)| a == b).count() as f64 / n;
+    let pe: f64 = LABELS
+        .iter()
+        .map(|c| {
+            let a = pairs.iter().filter(|(x, _)| x == c).count() as f64 / n;
+            let b = pairs.iter().filter(|(_, y)| y == c).count() as f64 / n;
+            a * b
+        })
+        .sum();
+    (po - pe) / (1.0 - pe)
+}
+
+#[test]
+fn every_judge_pair_is_labelled_and_agreement_json_matches_the_labels() {
+    let index = std::fs::read_to_string(root().join("pairs.tsv")).expect("pairs.tsv");
+    let set_of: BTreeMap<String, String> = index
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert_eq!(cols.len(), 9, "pairs.tsv: {l}");
+            (cols[0].to_string(), cols[1].to_string())
+        })
+        .collect();
+    assert!(set_of.len() >= 1200, "{} judge pairs", set_of.len());
+
+    let mut primary = HashMap::new();
+    for f in label_files("batch_") {
+        for (id, label) in read_labels(&f) {
+            assert!(set_of.contains_key(&id), "{}: unknown id {id}", f.display());
+            assert!(primary.insert(id.clone(), label).is_none(), "{}: {id} has a second primary label", f.display());
+        }
+    }
+    let unlabelled: Vec<&String> = set_of.keys().filter(|id| !primary.contains_key(*id)).collect();
+    assert!(unlabelled.is_empty(), "no primary label: {unlabelled:?}");
+    let second: HashMap<String, String> = label_files("double_").iter().flat_map(|f| read_labels(f)).collect();
+    let adjudicated: HashMap<String, String> = read_labels(&root().join("labels/adjudication.tsv")).into_iter().collect();
+    for (id, label) in &second {
+        if primary[id] != *label {
+            assert!(adjudicated.contains_key(id), "{id}: the two readers differ and nobody adjudicated");
+        }
+    }
+
+    let agreement: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("agreement.json")).expect("agreement.json"))
+            .expect("agreement.json parses");
+    for set in ["news", "speeches"] {
+        let ids: Vec<&String> = set_of.iter().filter(|(_, s)| *s == set).map(|(id, _)| id).collect();
+        let twice: Vec<(&str, &str)> =
+            ids.iter().filter_map(|id| second.get(*id).map(|s| (primary[*id].as_str(), s.as_str()))).collect();
+        // The guideline's bar for a second reading: at least a tenth of each set.
+        assert!(twice.len() * 10 >= ids.len(), "{set}: {} of {} read twice", twice.len(), ids.len());
+        let a = &agreement[set];
+        assert_eq!(a["pairs"].as_u64(), Some(ids.len() as u64), "{set}: pairs");
+        assert_eq!(a["read_twice"].as_u64(), Some(twice.len() as u64), "{set}: read_twice");
+        let k = a["kappa"].as_f64().expect("kappa");
+        assert!((k - kappa(&twice)).abs() < 0.001, "{set}: kappa {k} vs {}", kappa(&twice));
+        for c in LABELS {
+            let n = ids.iter().filter(|id| adjudicated.get(**id).unwrap_or(&primary[**id]) == c).count();
+            assert_eq!(a["labels"][c].as_u64(), Some(n as u64), "{set}: {c}");
+        }
+    }
+}
+
+#[test]
+fn no_judge_source_reaches_the_training_corpus() {
+    let corpus = read_actor_corpus(&Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_ACTOR_CORPUS)).expect("corpus");
+    for p in &corpus {
+        assert!(
+            !p.source.contains("agnews") && !p.source.contains("sotu") && !p.unit.starts_with("agnews-"),
+            "{}: a pair from a judging corpus ({}, {})",
+            p.id,
+            p.source,
+            p.unit
+        );
+    }
+}
