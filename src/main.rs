@@ -113,6 +113,10 @@ const BROKEN_PIPE_STATUS: u8 = 141;
 fn main() -> ExitCode {
     stance::model::bound_kernel_caches();
     let cli = Cli::parse();
+    // Training keeps MKL's default kernels (its speed was measured with them); inference pins them.
+    if !matches!(cli.command, Command::Train(_)) {
+        stance::model::pin_matrix_reproducibility();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::from(BROKEN_PIPE_STATUS),

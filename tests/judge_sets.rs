@@ -33,7 +33,9 @@ fn label_files(prefix: &str) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("labels"))
         .expect("labels folder")
         .map(|e| e.expect("entry").path())
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix) && n.ends_with(".tsv")))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix) && n.ends_with(".tsv"))
+        })
         .collect();
     files.sort();
     files
@@ -76,12 +78,26 @@ fn every_judge_pair_is_labelled_and_agreement_json_matches_the_labels() {
     }
     let unlabelled: Vec<&String> = set_of.keys().filter(|id| !primary.contains_key(*id)).collect();
     assert!(unlabelled.is_empty(), "no primary label: {unlabelled:?}");
-    let second: HashMap<String, String> = label_files("double_").iter().flat_map(|f| read_labels(f)).collect();
-    let adjudicated: HashMap<String, String> = read_labels(&root().join("labels/adjudication.tsv")).into_iter().collect();
+    let mut second = HashMap::new();
+    for f in label_files("double_") {
+        for (id, label) in read_labels(&f) {
+            assert!(primary.contains_key(&id), "{}: {id} has a second reading but no primary label", f.display());
+            second.insert(id, label);
+        }
+    }
+    let adjudication = root().join("labels/adjudication.tsv");
+    let adjudicated: HashMap<String, String> = read_labels(&adjudication).into_iter().collect();
     for (id, label) in &second {
         if primary[id] != *label {
             assert!(adjudicated.contains_key(id), "{id}: the two readers differ and nobody adjudicated");
         }
+    }
+    for id in adjudicated.keys() {
+        assert!(
+            second.get(id).is_some_and(|s| *s != primary[id]),
+            "{}: {id} is adjudicated but its two readers did not disagree",
+            adjudication.display()
+        );
     }
 
     let agreement: serde_json::Value =

@@ -300,6 +300,8 @@ fn schema_version() -> u32 {
 
 #[pymodule]
 fn _stance(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Before any model loads, as the binary's main does: fp32 scores equal for any thread count.
+    stance::model::pin_matrix_reproducibility();
     m.add_class::<Engine>()?;
     m.add_function(wrap_pyfunction!(compare_analysis, m)?)?;
     m.add_function(wrap_pyfunction!(schema_version, m)?)?;

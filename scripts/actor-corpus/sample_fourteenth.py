@@ -2,8 +2,8 @@
 """The fourteenth draw for the actor-stance corpus (issue 16): speech prose that praises or condemns.
 
 The judge sets (data/judge-sets, report only) showed the shipped model AD13 at 0.600 macro F1 on
-State of the Union sentences and 0.622 on AG News prose, with 43% of favourable speech pairs and a
-quarter of hostile ones read as neutral: a speech praises an ally, thanks a partner, salutes a
+State of the Union sentences and 0.622 on AG News prose, with 43% of favourable speech pairs and 23%
+of hostile ones read as neutral: a speech praises an ally, thanks a partner, salutes a
 people's courage or condemns an occupation in long rhetorical sentences that the corpus (44%
 headlines) holds few of. The nearest text the project may read is the UN General Debate (never the
 judges' speeches: USA, RUS, CHN, GBR, FRA, IRN). This draw takes UN sentences of 80-400 characters

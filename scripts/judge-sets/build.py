@@ -22,6 +22,7 @@ ROOT = "data/judge-sets"
 
 
 def read_labels(path):
+    """{id: (label, line number)} of one `id<TAB>label<TAB>reason` file."""
     out = {}
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -32,7 +33,7 @@ def read_labels(path):
                 sys.exit(f"{path}:{n}: expected `id<TAB>label<TAB>reason` with label one of {LABELS}: {line!r}")
             if cols[0] in out:
                 sys.exit(f"{path}:{n}: id {cols[0]} labelled twice")
-            out[cols[0]] = cols[1]
+            out[cols[0]] = (cols[1], n)
     return out
 
 
@@ -59,14 +60,16 @@ def main():
     assign = json.load(open(f"{ROOT}/assignment.json"))
     primary, second = {}, {}
     for path in sorted(glob.glob(f"{ROOT}/labels/batch_*.tsv")):
-        for pid, label in read_labels(path).items():
+        for pid, (label, n) in read_labels(path).items():
             if pid not in pool:
-                sys.exit(f"{path}: unknown id {pid}")
+                sys.exit(f"{path}:{n}: unknown id {pid}")
+            if pid in primary:
+                sys.exit(f"{path}:{n}: {pid} already has a primary label")
             primary[pid] = label
     for path in sorted(glob.glob(f"{ROOT}/labels/double_*.tsv")):
-        for pid, label in read_labels(path).items():
+        for pid, (label, n) in read_labels(path).items():
             if assign["double"].get(pid) is None:
-                sys.exit(f"{path}: {pid} was not dealt for a second reading")
+                sys.exit(f"{path}:{n}: {pid} was not dealt for a second reading")
             second[pid] = label
     missing = [pid for pid in pool if pid not in primary]
     if missing:
@@ -74,7 +77,7 @@ def main():
     adjudicated = {}
     adj_path = f"{ROOT}/labels/adjudication.tsv"
     if os.path.exists(adj_path):
-        adjudicated = read_labels(adj_path)
+        adjudicated = {pid: label for pid, (label, _) in read_labels(adj_path).items()}
     unresolved = [pid for pid, l in second.items() if l != primary[pid] and pid not in adjudicated]
     if unresolved:
         sys.exit(f"{adj_path}: {len(unresolved)} disagreements not adjudicated: {' '.join(unresolved)}")

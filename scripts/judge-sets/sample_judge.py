@@ -2,7 +2,7 @@
 """Draws the judge sets: held-out (sentence, actor) pairs from the two corpora that judge the model and
 are never trained on, to be read by the guideline (docs/annotation.md) and used only to report
 figures, never to choose a model or train one (issue 16 asks for actor stance on news prose and on
-speeches; the corpus's own test split is 44% headlines and holds no presidential speech).
+speeches; the corpus's own test split is 48% headlines and holds no presidential speech).
 
 - **news**: AG News items (`../shared/data/agnews/{test,dev}.tsv`, 2004 newswire: news prose, the
   kind of text the issue's news/op-ed set holds). At most one sentence an item.

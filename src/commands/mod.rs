@@ -49,7 +49,8 @@ pub struct ModelArgs {
     /// its batch, and here it is slower than bf16), or auto: bf16 where the CPU has bf16 units, else
     /// fp32. Default: auto for analyze and score, fp32 for eval (the model card's figures); see
     /// BENCHMARKS.md. Output is deterministic for a given precision and --threads (fp32 for any
-    /// --threads); pass fp32 to compare runs across machines or thread counts.
+    /// --threads, with MKL_CBWR as stance sets it: AUTO,STRICT unless set); pass fp32 to compare
+    /// runs across thread counts, or across machines to the last digits.
     #[arg(long, value_enum)]
     pub precision: Option<stance::model::Precision>,
     /// libtorch intra-op threads per model worker, 1 to 1024 (default: the cores divided among the

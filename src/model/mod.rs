@@ -189,6 +189,25 @@ pub fn bound_kernel_caches() {
     }
 }
 
+/// What `MKL_CBWR` is set to when the user has not set it: MKL's strict reproducibility mode on
+/// the CPU's own code path.
+pub const MKL_REPRODUCIBILITY: &str = "AUTO,STRICT";
+
+/// Keeps fp32's promise that a run's numbers do not depend on the libtorch thread count. libtorch's
+/// fp32 matrix products run on MKL, whose default kernels split a product's sums differently for
+/// one thread and for two, so scores moved in the sixth decimal and, now and then, a rounded figure
+/// in the fourth. MKL's strict mode ([`MKL_REPRODUCIBILITY`]) fixes the split for a given machine
+/// (not across CPUs, whose code paths differ) at no measurable cost (BENCHMARKS.md, "fp32 and the
+/// thread count"); a user's own `MKL_CBWR` is kept. MKL reads the variable when it starts: call at
+/// the start of `main` (every command but `train`) or of the Python module, before any thread starts
+/// and before any model loads. Code that loads a model without either (the tests that load the
+/// shipped model directly) runs on MKL's default kernels, which differ in the sixth decimal.
+pub fn pin_matrix_reproducibility() {
+    if std::env::var_os("MKL_CBWR").is_none() {
+        std::env::set_var("MKL_CBWR", MKL_REPRODUCIBILITY);
+    }
+}
+
 /// Whether the CPU multiplies bf16 matrices natively: AVX-512 BF16 (every CPU with AMX has it too).
 fn cpu_has_bf16_units() -> bool {
     #[cfg(target_arch = "x86_64")]
