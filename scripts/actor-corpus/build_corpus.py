@@ -128,4 +128,5 @@ def main():
     c = Counter((r["split"], r["label"]) for r in out)
     print(len(out), "pairs;", dict(sorted(c.items())), file=sys.stderr)
 
-main()
+if __name__ == "__main__":
+    main()

@@ -14,11 +14,14 @@ same label").
 Usage: python3 scripts/actor-corpus/compare_on_slice.py --draw 11|12|13|14|11,12,13 MODEL_DIR [MODEL_DIR ...]
        (the first model is the baseline; scores are written to target/slice/<draws>/<name>.fp32.jsonl)
 """
-import argparse, json, os, random, subprocess
+import argparse, json, os, random, subprocess, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_batches import DRAWS  # noqa: E402
 
 CORPUS = "data/actor-stance/corpus.jsonl"
-# Each selection slice's ids: first, end (exclusive); the same bounds as make_batches.py's draws.
-SLICES = {"11": (26858, 27950), "12": (27950, 28950), "13": (28950, 31350), "14": (31350, 33453)}
+# Each selection slice's ids: first, end (exclusive), as make_batches.py dealt the draws.
+SLICES = {n: DRAWS[flag][:2] for n, flag in
+          (("11", "--eleventh"), ("12", "--twelfth"), ("13", "--thirteenth"), ("14", "--fourteenth"))}
 DIRECTED = "../shared/data/directed-sentiment/train.txt"
 LABELS = ("against", "neutral", "favor")
 STANCE = os.environ.get("STANCE", "target/release/stance")

@@ -70,8 +70,7 @@ DRAWS = {
     "--thirteenth": (28950, 31350, 295, 76, 6, 3, 100, 19, "assignment-13.json"),
     "--fourteenth": (31350, 33453, 319, 82, 6, 3, 100, 20, "assignment-14.json"),
 }
-flags = [a for a in sys.argv[1:] if a in DRAWS]
-FIRST_ID, LAST_ID, FIRST_BATCH, ANN0, N_ANN, SHIFT, BATCH, SEED, OUT = DRAWS[flags[0] if flags else ""]
+
 
 def show(p):
     t = p["text"]
@@ -84,44 +83,52 @@ def block(group):
         lines.append(f"{p['id']}\tactor: {name}\n    {show(p)}")
     return "\n".join(lines)
 
-pairs = [p for p in map(json.loads, open(f"{ROOT}/pool.jsonl")) if FIRST_ID <= int(p["id"][2:]) < LAST_ID]
-groups = OrderedDict()
-for p in pairs:
-    groups.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
-keys = list(groups)
-rng = random.Random(SEED)
-rng.shuffle(keys)
-os.makedirs(f"{ROOT}/annotation", exist_ok=True)
-batches, cur = [], []
-for k in keys:
-    cur.append(k)
-    if sum(len(groups[x]) for x in cur) >= BATCH:
-        batches.append(cur); cur = []
-if cur:
-    batches.append(cur)
-assign = {"primary": {}, "double": {}}
-double = {ANN0 + a: [] for a in range(N_ANN)}
-batches = {FIRST_BATCH + b: ks for b, ks in enumerate(batches)}
-for b, ks in batches.items():
-    ann = ANN0 + (b - FIRST_BATCH) % N_ANN
-    with open(f"{ROOT}/annotation/batch_{b:02d}.md", "w") as f:
-        f.write(f"# batch {b:02d} ({sum(len(groups[k]) for k in ks)} items)\n\n")
-        f.write("\n\n".join(block(groups[k]) for k in ks) + "\n")
-    for k in ks:
-        for p in groups[k]:
-            assign["primary"][p["id"]] = ann
-        if rng.random() < DOUBLE:
-            second = ANN0 + (ann - ANN0 + SHIFT) % N_ANN
-            double[second].append(k)
+
+def main():
+    flags = [a for a in sys.argv[1:] if a in DRAWS]
+    FIRST_ID, LAST_ID, FIRST_BATCH, ANN0, N_ANN, SHIFT, BATCH, SEED, OUT = DRAWS[flags[0] if flags else ""]
+    pairs = [p for p in map(json.loads, open(f"{ROOT}/pool.jsonl")) if FIRST_ID <= int(p["id"][2:]) < LAST_ID]
+    groups = OrderedDict()
+    for p in pairs:
+        groups.setdefault((p["source"], p["unit"], p["position"]), []).append(p)
+    keys = list(groups)
+    rng = random.Random(SEED)
+    rng.shuffle(keys)
+    os.makedirs(f"{ROOT}/annotation", exist_ok=True)
+    batches, cur = [], []
+    for k in keys:
+        cur.append(k)
+        if sum(len(groups[x]) for x in cur) >= BATCH:
+            batches.append(cur); cur = []
+    if cur:
+        batches.append(cur)
+    assign = {"primary": {}, "double": {}}
+    double = {ANN0 + a: [] for a in range(N_ANN)}
+    batches = {FIRST_BATCH + b: ks for b, ks in enumerate(batches)}
+    for b, ks in batches.items():
+        ann = ANN0 + (b - FIRST_BATCH) % N_ANN
+        with open(f"{ROOT}/annotation/batch_{b:02d}.md", "w") as f:
+            f.write(f"# batch {b:02d} ({sum(len(groups[k]) for k in ks)} items)\n\n")
+            f.write("\n\n".join(block(groups[k]) for k in ks) + "\n")
+        for k in ks:
             for p in groups[k]:
-                assign["double"][p["id"]] = second
-for a, ks in double.items():
-    with open(f"{ROOT}/annotation/double_A{a}.md", "w") as f:
-        f.write(f"# second-reader batch for annotator {a} ({sum(len(groups[k]) for k in ks)} items)\n\n")
-        f.write("\n\n".join(block(groups[k]) for k in ks) + "\n")
-json.dump({"batches": {f"batch_{b:02d}": ANN0 + (b - FIRST_BATCH) % N_ANN for b in batches}, **assign},
-          open(f"{ROOT}/annotation/{OUT}", "w"), indent=0)
-print(len(batches), "batches;", len(assign["double"]), "double-labelled pairs of", len(pairs))
-for a in double:
-    nb = [b for b in batches if ANN0 + (b - FIRST_BATCH) % N_ANN == a]
-    print("annotator", a, "batches", nb, "double items", sum(len(groups[k]) for k in double[a]))
+                assign["primary"][p["id"]] = ann
+            if rng.random() < DOUBLE:
+                second = ANN0 + (ann - ANN0 + SHIFT) % N_ANN
+                double[second].append(k)
+                for p in groups[k]:
+                    assign["double"][p["id"]] = second
+    for a, ks in double.items():
+        with open(f"{ROOT}/annotation/double_A{a}.md", "w") as f:
+            f.write(f"# second-reader batch for annotator {a} ({sum(len(groups[k]) for k in ks)} items)\n\n")
+            f.write("\n\n".join(block(groups[k]) for k in ks) + "\n")
+    json.dump({"batches": {f"batch_{b:02d}": ANN0 + (b - FIRST_BATCH) % N_ANN for b in batches}, **assign},
+              open(f"{ROOT}/annotation/{OUT}", "w"), indent=0)
+    print(len(batches), "batches;", len(assign["double"]), "double-labelled pairs of", len(pairs))
+    for a in double:
+        nb = [b for b in batches if ANN0 + (b - FIRST_BATCH) % N_ANN == a]
+        print("annotator", a, "batches", nb, "double items", sum(len(groups[k]) for k in double[a]))
+
+
+if __name__ == "__main__":
+    main()

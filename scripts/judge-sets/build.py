@@ -17,6 +17,8 @@ Usage: python3 scripts/judge-sets/build.py [DATA (default ../shared/data)]
 import glob, hashlib, json, os, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "actor-corpus"))
+from build_corpus import kappa  # noqa: E402
 LABELS = ("against", "neutral", "favor")
 ROOT = "data/judge-sets"
 
@@ -35,15 +37,6 @@ def read_labels(path):
                 sys.exit(f"{path}:{n}: id {cols[0]} labelled twice")
             out[cols[0]] = (cols[1], n)
     return out
-
-
-def kappa(pairs):
-    n = len(pairs)
-    if not n:
-        return None
-    po = sum(a == b for a, b in pairs) / n
-    pe = sum((sum(a == c for a, _ in pairs) / n) * (sum(b == c for _, b in pairs) / n) for c in LABELS)
-    return (po - pe) / (1 - pe) if pe < 1 else 1.0
 
 
 def main():

@@ -12,25 +12,14 @@ data/judge-sets/assignment.json (committed).
 
 Usage: python3 scripts/judge-sets/make_batches.py
 """
-import json, os, random
+import json, os, random, sys
 from collections import OrderedDict
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "actor-corpus"))
+from make_batches import block  # noqa: E402  (the corpus readers' item format)
 
 POOL = "target/judge/pool.jsonl"
 OUT = "data/judge-sets"
 READERS, SHIFT, BATCH, DOUBLE, SEED = 6, 3, 105, 0.15, 20261203
-NAMES = {"russia": "Russia", "china": "China", "iran": "Iran", "west": "the West (US / EU / NATO / UK / Europe)",
-         "ukraine": "Ukraine", "israel": "Israel", "turkey": "Turkey", "india": "India", "pakistan": "Pakistan",
-         "north_korea": "North Korea", "saudi_arabia": "Saudi Arabia", "syria": "Syria", "iraq": "Iraq",
-         "venezuela": "Venezuela", "japan": "Japan", "germany": "Germany", "france": "France"}
-
-
-def block(group):
-    lines = []
-    for p in group:
-        t = p["text"]
-        marked = t[:p["start"]] + "[[" + t[p["start"]:p["end"]] + "]]" + t[p["end"]:]
-        lines.append(f"{p['id']}\tactor: {NAMES[p['actor']]}\n    {marked}")
-    return "\n".join(lines)
 
 
 def main():
