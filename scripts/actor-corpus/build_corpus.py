@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 ROOT = "data/actor-stance"
 LABELS = ("against", "neutral", "favor")
 # The first id of each draw, newest first (agreement is reported per draw).
-WAVES = ((31350, "fourteenth draw"), (28950, "thirteenth draw"), (27950, "twelfth draw"), (26858, "eleventh draw"), (25817, "tenth draw"), (24637, "ninth draw"), (23213, "eighth draw"), (21835, "seventh draw"), (20785, "sixth draw"),
+WAVES = ((33453, "fifteenth draw"), (31350, "fourteenth draw"), (28950, "thirteenth draw"), (27950, "twelfth draw"), (26858, "eleventh draw"), (25817, "tenth draw"), (24637, "ninth draw"), (23213, "eighth draw"), (21835, "seventh draw"), (20785, "sixth draw"),
          (14684, "fifth draw"), (13546, "fourth draw"), (10115, "third draw"), (8761, "second draw"), (0, "first draw"))
 
 def kappa(pairs):
@@ -38,7 +38,8 @@ def main():
     assign = {"primary": {}, "double": {}}
     for f in ("assignment.json", "assignment-2.json", "assignment-3.json", "assignment-4.json", "assignment-5.json",
           "assignment-6.json", "assignment-7.json", "assignment-8.json", "assignment-9.json", "assignment-10.json",
-              "assignment-11.json", "assignment-12.json", "assignment-13.json", "assignment-14.json"):
+              "assignment-11.json", "assignment-12.json", "assignment-13.json", "assignment-14.json",
+              "assignment-15.json"):
         a = json.load(open(f"{ROOT}/annotation/{f}"))
         assign["primary"].update(a["primary"]); assign["double"].update(a["double"])
     labels = defaultdict(dict)  # id -> annotator -> (label, note)

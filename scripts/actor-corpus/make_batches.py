@@ -39,6 +39,9 @@ to readers 76 to 81 (second reader: primary + 3), assignment-13.json.
 The fourteenth draw (sample_fourteenth.py, UN speech prose that praises or condemns: a validation
 slice and training pairs): `--fourteenth` batches ids from as31350 on, from batch 319, in batches of
 about 100, to readers 82 to 87 (second reader: primary + 3), assignment-14.json.
+The fifteenth draw (sample_fifteenth.py, first-person UN speech prose: a validation slice and
+training pairs): `--fifteenth` batches ids from as33453 on, from batch 340, in batches of about 100,
+to readers 88 to 93 (second reader: primary + 3), assignment-15.json.
 The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
@@ -69,6 +72,7 @@ DRAWS = {
     "--twelfth": (27950, 28950, 285, 70, 6, 3, 100, 18, "assignment-12.json"),
     "--thirteenth": (28950, 31350, 295, 76, 6, 3, 100, 19, "assignment-13.json"),
     "--fourteenth": (31350, 33453, 319, 82, 6, 3, 100, 20, "assignment-14.json"),
+    "--fifteenth": (33453, 35798, 340, 88, 6, 3, 100, 21, "assignment-15.json"),
 }
 
 
