@@ -35,9 +35,9 @@ Usage: python3 scripts/actor-corpus/sample_fifteenth.py ../shared/data data/acto
 """
 import re
 import sys
-from collections import defaultdict
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from sample_fifth import open_draw, unit_split  # noqa: E402
+from sample_fourteenth import capped_taker  # noqa: E402
 
 SEED = 20261215
 FIRST_PERSON = re.compile(r"\b([Ww]e|[Oo]urs?|us)\b")
@@ -57,20 +57,7 @@ def speaker(s):
 def main():
     draw, _rng, un, _news = open_draw(SEED)
     voiced = [s for s in un if 80 <= len(s["text"]) <= 400 and FIRST_PERSON.search(s["text"])]
-    counts, per_speech = {}, defaultdict(int)
-
-    def take(sentences, quota):
-        """Takes sentences in order until `quota` pairs, at most PER_SPEECH a speech over the whole draw."""
-        n = 0
-        for s in sentences:
-            if n >= quota:
-                break
-            if per_speech[s["unit"]] >= PER_SPEECH:
-                continue
-            k = draw.take(s, unit_split(s))
-            per_speech[s["unit"]] += k > 0
-            n += k
-        return n
+    counts, take = {}, capped_taker(draw, PER_SPEECH)
 
     def fill(split, kind, keep, quota):
         pool = [s for s in voiced if unit_split(s) == split and keep(s)]

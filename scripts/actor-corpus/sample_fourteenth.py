@@ -46,23 +46,30 @@ CONDEMN = re.compile(r"\b(aggress\w*|occup\w*|imperialis\w*|colonial\w*|threat\w
 VALIDATION_PAIRS, TRAIN_PAIRS, PER_SPEECH = 500, 1800, 3
 
 
-def main():
-    draw, rng, un, _news = open_draw(SEED)
-    prose = [s for s in un if 80 <= len(s["text"]) <= 400]
-    counts, per_speech = {}, defaultdict(int)
+def capped_taker(draw, per_speech_cap):
+    """A `take(sentences, quota)` for `draw`: takes sentences in order, each into its unit's split,
+    until `quota` pairs, at most `per_speech_cap` sentences a speech over every call (the whole draw);
+    returns the pairs taken."""
+    per_speech = defaultdict(int)
 
     def take(sentences, quota):
-        """Takes sentences in order until `quota` pairs, at most PER_SPEECH a speech over the whole draw."""
         n = 0
         for s in sentences:
             if n >= quota:
                 break
-            if per_speech[s["unit"]] >= PER_SPEECH:
+            if per_speech[s["unit"]] >= per_speech_cap:
                 continue
             k = draw.take(s, unit_split(s))
             per_speech[s["unit"]] += k > 0
             n += k
         return n
+    return take
+
+
+def main():
+    draw, rng, un, _news = open_draw(SEED)
+    prose = [s for s in un if 80 <= len(s["text"]) <= 400]
+    counts, take = {}, capped_taker(draw, PER_SPEECH)
 
     def fill(split, kind, cue, quota):
         pool = [s for s in prose if unit_split(s) == split and cue.search(s["text"])]
