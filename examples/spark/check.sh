@@ -40,7 +40,7 @@ EOF
 [ "$(wc -l < "$work/sample.jsonl")" -eq 300 ] || fail "the sample does not have 300 lines"
 
 # The reference: one run over the whole sample. --threads 1 as in every partition of the job: with
-# bf16 inference (--precision auto on a CPU with bf16 units) libtorch's thread count can move a
+# bf16 inference (what --precision auto picks on AMD Zen 4) libtorch's thread count can move a
 # score's 4th decimal.
 "$stance" analyze "$work/sample.jsonl" --chunk 1 --threads 1 --format json --quiet --output "$work/direct.json" \
   || fail "stance analyze over the sample failed (exit $?)"

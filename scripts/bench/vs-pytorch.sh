@@ -54,8 +54,13 @@ fi
 model_args=()
 [ -n "$model" ] && model_args=(--model "$model")
 n=$(grep -c . "$input")
-# `stance score`'s default precision is auto: bf16 where the CPU has AVX-512 BF16, else fp32.
-if grep -qw avx512_bf16 /proc/cpuinfo; then precision=bf16; else precision=fp32; fi
+# `stance score`'s default precision is auto: bf16 where the CPU has AMX-BF16, or AVX-512 BF16 on
+# AMD; else fp32 (src/model/mod.rs, cpu_multiplies_bf16_faster).
+if grep -qw amx_bf16 /proc/cpuinfo || { grep -q AuthenticAMD /proc/cpuinfo && grep -qw avx512_bf16 /proc/cpuinfo; }; then
+  precision=bf16
+else
+  precision=fp32
+fi
 
 log=runs/bench/vs-pytorch-rounds.tsv
 : > "$log"

@@ -42,12 +42,12 @@ pub struct ModelArgs {
     /// 128-token window always fits). At least 1.
     #[arg(long, default_value_t = 2048, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1_048_576))]
     pub batch_tokens: usize,
-    /// Number format of inference: fp32 (what the model was trained in), bf16 (on CPUs with
-    /// AVX-512 BF16 about 1.8x fp32's speed, labels equal to fp32's on 99.9% of targets, macro F1
-    /// within 0.001), int8 (int8 weights on fbgemm, needs AVX2: labels equal to fp32's on 97% of
-    /// targets, macro F1 within 0.003, but a sentence's scores move with the sentences that share
-    /// its batch, and here it is slower than bf16), or auto: bf16 where the CPU has bf16 units, else
-    /// fp32. Default: auto for analyze and score, fp32 for eval (the model card's figures); see
+    /// Number format of inference: fp32 (what the model was trained in), bf16 (labels equal to
+    /// fp32's on 99.9% of targets, macro F1 within 0.001; 1.8x fp32's speed on AMD Zen 4, but 0.6x
+    /// on an Intel CPU with AVX-512 BF16 and no AMX), int8 (int8 weights on fbgemm, needs AVX2:
+    /// labels equal to fp32's on 97% of targets, macro F1 within 0.003, but a sentence's scores move
+    /// with the sentences that share its batch, and on Zen 4 it is slower than bf16), or auto: bf16
+    /// where the CPU multiplies bf16 faster than fp32 (AVX-512 BF16 on AMD, or AMX), else fp32. Default: auto for analyze and score, fp32 for eval (the model card's figures); see
     /// BENCHMARKS.md. Output is deterministic for a given precision and --threads (fp32 for any
     /// --threads, with MKL_CBWR as stance sets it: AUTO,STRICT unless set); pass fp32 to compare
     /// runs across thread counts, or across machines to the last digits.
