@@ -42,6 +42,9 @@ about 100, to readers 82 to 87 (second reader: primary + 3), assignment-14.json.
 The fifteenth draw (sample_fifteenth.py, first-person UN speech prose: a validation slice and
 training pairs): `--fifteenth` batches ids from as33453 on, from batch 340, in batches of about 100,
 to readers 88 to 93 (second reader: primary + 3), assignment-15.json.
+The sixteenth draw (sample_sixteenth.py, the BBC prose that was left: a validation slice and
+training pairs): `--sixteenth` batches ids from as35798 on, from batch 364, in batches of about 100,
+to readers 94 to 99 (second reader: primary + 3), assignment-16.json.
 The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
@@ -73,6 +76,7 @@ DRAWS = {
     "--thirteenth": (28950, 31350, 295, 76, 6, 3, 100, 19, "assignment-13.json"),
     "--fourteenth": (31350, 33453, 319, 82, 6, 3, 100, 20, "assignment-14.json"),
     "--fifteenth": (33453, 35798, 340, 88, 6, 3, 100, 21, "assignment-15.json"),
+    "--sixteenth": (35798, 37640, 364, 94, 6, 3, 100, 22, "assignment-16.json"),
 }
 
 
