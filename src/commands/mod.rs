@@ -47,7 +47,8 @@ pub struct ModelArgs {
     /// on an Intel CPU with AVX-512 BF16 and no AMX), int8 (int8 weights on fbgemm, needs AVX2:
     /// labels equal to fp32's on 97% of targets, macro F1 within 0.003, but a sentence's scores move
     /// with the sentences that share its batch, and on Zen 4 it is slower than bf16), or auto: bf16
-    /// where the CPU multiplies bf16 faster than fp32 (AVX-512 BF16 on AMD, or AMX), else fp32. Default: auto for analyze and score, fp32 for eval (the model card's figures); see
+    /// where the CPU multiplies bf16 faster than fp32 (AVX-512 BF16 on AMD, or AMX), else fp32.
+    /// Default: auto for analyze and score, fp32 for eval (the model card's figures); see
     /// BENCHMARKS.md. Output is deterministic for a given precision and --threads (fp32 for any
     /// --threads, with MKL_CBWR as stance sets it: AUTO,STRICT unless set); pass fp32 to compare
     /// runs across thread counts, or across machines to the last digits.

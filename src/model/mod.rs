@@ -126,8 +126,8 @@ pub fn resolve_model_dir(explicit: Option<&Path>) -> PathBuf {
 /// fp32's range with 8 bits of mantissa and runs on the CPU's bf16 matrix units where it has them
 /// (AVX-512 BF16, AMX); probabilities are computed in fp32 either way. `Int8` runs the encoder's
 /// linear layers as int8 matrices on fbgemm ([`inference_encoder`]); the rest stays fp32. `Auto` is
-/// bf16 where the CPU multiplies bf16 matrices faster than fp32 ones ([`cpu_multiplies_bf16_faster`])
-/// and fp32 elsewhere.
+/// bf16 where the CPU multiplies bf16 matrices faster than fp32 ones (AVX-512 BF16 on AMD, or
+/// AMX-BF16; `cpu_multiplies_bf16_faster`) and fp32 elsewhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Precision {
     Auto,
@@ -212,17 +212,18 @@ pub fn pin_matrix_reproducibility() {
 /// Whether bf16 matrix products run faster than fp32's on this CPU, which is what `auto` asks.
 /// Having bf16 instructions is not enough. On AMD Zen 4 (AVX-512 BF16) `stance score` ran 1.8x
 /// faster in bf16. On an Intel Xeon with AVX-512 BF16 but no AMX it ran at 0.6x: oneDNN's bf16
-/// products reached about 80 GFLOP/s a core there, MKL's fp32 ones 140 (BENCHMARKS.md, "bf16 on
+/// products reached about 75 GFLOP/s a core there, MKL's fp32 ones 120-140 (BENCHMARKS.md, "bf16 on
 /// an Intel CPU without AMX"). So bf16 is chosen for AVX-512 BF16 on an AMD CPU, or for AMX-BF16
-/// (Intel's bf16 matrix unit, which oneDNN uses where the OS enables it; not measured here).
+/// (Intel's bf16 matrix unit, which oneDNN uses where the OS enables it; not measured here. A
+/// sandbox that refuses oneDNN the tile state would leave bf16 on the slower kernels.)
 fn cpu_multiplies_bf16_faster() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         let amd = {
             // The vendor string of CPUID leaf 0, in EBX, EDX, ECX order.
             let leaf = std::arch::x86_64::__cpuid(0);
-            let vendor: Vec<u8> = [leaf.ebx, leaf.edx, leaf.ecx].iter().flat_map(|r| r.to_le_bytes()).collect();
-            vendor == b"AuthenticAMD"
+            let [b, d, c] = [leaf.ebx, leaf.edx, leaf.ecx].map(u32::to_le_bytes);
+            [b, d, c].concat() == b"AuthenticAMD"
         };
         let avx512_bf16 = std::arch::is_x86_feature_detected!("avx512bf16");
         (amd && avx512_bf16) || amx_bf16_enabled()
@@ -237,9 +238,9 @@ fn cpu_multiplies_bf16_faster() -> bool {
 /// bits 17 and 18). Read by hand: the standard library's detection of AMX is not stable yet.
 #[cfg(target_arch = "x86_64")]
 fn amx_bf16_enabled() -> bool {
-    use std::arch::x86_64::{__cpuid_count, _xgetbv};
+    use std::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
     const TILE_STATE: u64 = 0b11 << 17;
-    let amx_bf16 = __cpuid_count(7, 0).edx & (1 << 22) != 0;
+    let amx_bf16 = __cpuid(0).eax >= 7 && __cpuid_count(7, 0).edx & (1 << 22) != 0;
     // SAFETY: XGETBV exists and may be executed wherever the OS has enabled XSAVE (OSXSAVE), which
     // "xsave" detection checks first.
     amx_bf16 && std::arch::is_x86_feature_detected!("xsave") && unsafe { _xgetbv(0) } & TILE_STATE == TILE_STATE
