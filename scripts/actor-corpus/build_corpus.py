@@ -39,7 +39,7 @@ def main():
     for f in ("assignment.json", "assignment-2.json", "assignment-3.json", "assignment-4.json", "assignment-5.json",
           "assignment-6.json", "assignment-7.json", "assignment-8.json", "assignment-9.json", "assignment-10.json",
               "assignment-11.json", "assignment-12.json", "assignment-13.json", "assignment-14.json",
-              "assignment-15.json"):
+              "assignment-15.json", "assignment-16.json"):
         a = json.load(open(f"{ROOT}/annotation/{f}"))
         assign["primary"].update(a["primary"]); assign["double"].update(a["double"])
     labels = defaultdict(dict)  # id -> annotator -> (label, note)
