@@ -54,13 +54,9 @@ fi
 model_args=()
 [ -n "$model" ] && model_args=(--model "$model")
 n=$(grep -c . "$input")
-# `stance score`'s default precision is auto: bf16 where the CPU has AMX-BF16, or AVX-512 BF16 on
-# AMD; else fp32 (src/model/mod.rs, cpu_multiplies_bf16_faster).
-if grep -qw amx_bf16 /proc/cpuinfo || { grep -q AuthenticAMD /proc/cpuinfo && grep -qw avx512_bf16 /proc/cpuinfo; }; then
-  precision=bf16
-else
-  precision=fp32
-fi
+# What `stance score`'s default precision (auto) is on this CPU, as stance itself resolves it: the
+# last word of its summary line, "(fp32)" or "(bf16)".
+precision=$(head -n 1 "$input" | target/release/stance score - "${model_args[@]}" 2>&1 >/dev/null | sed -n 's/.*(\([a-z0-9]*\))$/\1/p' | tail -n 1)
 
 log=runs/bench/vs-pytorch-rounds.tsv
 : > "$log"
