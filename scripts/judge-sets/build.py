@@ -12,7 +12,10 @@ Writes target/judge/news.jsonl and target/judge/speeches.jsonl in the actor-stan
 (split "test", so `stance eval FILE --split test` reads them) and data/judge-sets/agreement.json.
 Fails, naming the file and line, on a missing, duplicate or unknown id or label.
 
-Usage: python3 scripts/judge-sets/build.py [DATA (default ../shared/data)]
+With --selection it builds the selection set the same way (data/selection-set/ ->
+target/selection/{news,speeches}.jsonl).
+
+Usage: python3 scripts/judge-sets/build.py [--selection] [DATA (default ../shared/data)]
 """
 import glob, hashlib, json, os, subprocess, sys
 
@@ -20,7 +23,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "actor-corpus"))
 from build_corpus import kappa  # noqa: E402
 LABELS = ("against", "neutral", "favor")
-ROOT = "data/judge-sets"
 
 
 def read_labels(path):
@@ -40,9 +42,13 @@ def read_labels(path):
 
 
 def main():
-    data = sys.argv[1] if len(sys.argv) > 1 else "../shared/data"
-    subprocess.run([sys.executable, os.path.join(HERE, "sample_judge.py"), data], check=True)
-    pool = {p["id"]: p for p in map(json.loads, open("target/judge/pool.jsonl", encoding="utf-8"))}
+    selection = "--selection" in sys.argv
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    data = args[0] if args else "../shared/data"
+    ROOT, OUT = ("data/selection-set", "target/selection") if selection else ("data/judge-sets", "target/judge")
+    subprocess.run([sys.executable, os.path.join(HERE, "sample_judge.py"), data] + ["--selection"] * selection,
+                   check=True)
+    pool = {p["id"]: p for p in map(json.loads, open(f"{OUT}/pool.jsonl", encoding="utf-8"))}
     with open(f"{ROOT}/pairs.tsv", encoding="utf-8") as f:
         next(f)
         for n, line in enumerate(f, 2):
@@ -75,14 +81,14 @@ def main():
     if unresolved:
         sys.exit(f"{adj_path}: {len(unresolved)} disagreements not adjudicated: {' '.join(unresolved)}")
     agreement = {}
-    os.makedirs("target/judge", exist_ok=True)
+    os.makedirs(OUT, exist_ok=True)
     for name in ("news", "speeches"):
         ids = [pid for pid, p in pool.items() if p["set"] == name]
         twice = [(primary[pid], second[pid]) for pid in ids if pid in second]
         k = kappa(twice)
         agreement[name] = {"pairs": len(ids), "read_twice": len(twice),
                            "agree": sum(a == b for a, b in twice), "kappa": round(k, 3) if k is not None else None}
-        with open(f"target/judge/{name}.jsonl", "w", encoding="utf-8") as f:
+        with open(f"{OUT}/{name}.jsonl", "w", encoding="utf-8") as f:
             for pid in ids:
                 p = {k: v for k, v in pool[pid].items() if k != "set"}
                 p["label"] = adjudicated.get(pid, primary[pid])
@@ -98,7 +104,7 @@ def main():
               file=sys.stderr)
     with open(f"{ROOT}/agreement.json", "w") as f:
         json.dump(agreement, f, indent=1)
-    print("wrote target/judge/{news,speeches}.jsonl and data/judge-sets/agreement.json", file=sys.stderr)
+    print(f"wrote {OUT}/{{news,speeches}}.jsonl and {ROOT}/agreement.json", file=sys.stderr)
 
 
 if __name__ == "__main__":

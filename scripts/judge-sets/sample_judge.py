@@ -24,7 +24,11 @@ read from the data by path and never committed) and, with --write-pairs, the com
 data/judge-sets/pairs.tsv (id, set, unit, position, start, end, mention, actor, a hash of the
 sentence) that scripts/judge-sets/build.py checks the rebuilt text against.
 
-Usage: python3 scripts/judge-sets/sample_judge.py [--write-pairs] [DATA (default ../shared/data)]
+With --selection it draws the selection set instead (data/selection-set/README.md): the same quotas
+and kinds with another seed, from the AG News items and speech sentences the judge set does not hold,
+to target/selection/pool.jsonl and data/selection-set/pairs.tsv.
+
+Usage: python3 scripts/judge-sets/sample_judge.py [--selection] [--write-pairs] [DATA (default ../shared/data)]
 """
 import hashlib, json, os, random, sys
 from collections import defaultdict
@@ -115,16 +119,27 @@ def draw(cands, rng):
     return taken, counts
 
 
-def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    data = args[0] if args else "../shared/data"
-    known = {json.loads(line)["text"] for line in open(CORPUS, encoding="utf-8")}
-    rng = random.Random(SEED)
+# The two kinds of set this script draws (the same corpora, quotas and kinds of sentence):
+# - judge: report only (data/judge-sets/README.md);
+# - selection: chooses between candidate models on the judged kinds of text; drawn after the judge
+#   set, from the AG News items and State of the Union sentences the judge set does not hold
+#   (data/selection-set/README.md). Neither is ever trained on.
+KINDS = {
+    "judge": dict(seed=SEED, pool=POOL, pairs=PAIRS, prefix="j"),
+    "selection": dict(seed=SEED + 1, pool="target/selection/pool.jsonl", pairs="data/selection-set/pairs.tsv",
+                      prefix="s"),
+}
+
+
+def draw_pairs(all_sentences, known, seed, prefix, leave_out=lambda s: False):
+    """The pairs of both sets drawn with `seed`, skipping sentences for which `leave_out` is true."""
+    rng = random.Random(seed)
     pairs = []
     for name in ("news", "speeches"):
         cands = []
-        for s in sentences(data):
-            if s["set"] != name or not 40 <= len(s["text"]) <= 400 or s["text"] in known:
+        for s in all_sentences:
+            s = dict(s)
+            if s["set"] != name or not 40 <= len(s["text"]) <= 400 or s["text"] in known or leave_out(s):
                 continue
             ms = un_mentions(s["text"])[:4]
             if ms:
@@ -135,27 +150,45 @@ def main():
         start = len(pairs)
         for s in taken:
             for (actor, st, en, alias) in s["mentions"]:
-                pairs.append(dict(id=f"j{'n' if name == 'news' else 's'}{len(pairs) - start:04d}", set=name,
+                pairs.append(dict(id=f"{prefix}{'n' if name == 'news' else 's'}{len(pairs) - start:04d}", set=name,
                                   source="agnews" if name == "news" else "sotu", unit=s["unit"],
                                   position=s["position"], date=s["date"], context=s["context"], text=s["text"],
                                   start=st, end=en, mention=alias, actor=actor, split="test"))
         multi = sum(len(s["mentions"]) > 1 for s in taken)
-        print(f"{name}: {len(cands)} candidate sentences, {len(taken)} taken ({multi} with two or more actors), "
-              f"{len(pairs) - start} pairs; pairs a group: {dict(counts)}", file=sys.stderr)
-    os.makedirs(os.path.dirname(POOL), exist_ok=True)
-    with open(POOL, "w", encoding="utf-8") as f:
+        print(f"{prefix}/{name}: {len(cands)} candidate sentences, {len(taken)} taken ({multi} with two or more "
+              f"actors), {len(pairs) - start} pairs; pairs a group: {dict(counts)}", file=sys.stderr)
+    return pairs
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    data = args[0] if args else "../shared/data"
+    kind = KINDS["selection" if "--selection" in sys.argv else "judge"]
+    known = {json.loads(line)["text"] for line in open(CORPUS, encoding="utf-8")}
+    all_sentences = sentences(data)
+    pairs = draw_pairs(all_sentences, known, SEED, "j")
+    if kind is KINDS["selection"]:
+        # Nothing the judge set holds: not its AG News items (a news item is one unit of text), not
+        # its speech sentences, not a sentence with the same text.
+        judge_units = {p["unit"] for p in pairs if p["set"] == "news"}
+        judge_sentences = {(p["unit"], p["position"]) for p in pairs} | {p["text"] for p in pairs}
+        pairs = draw_pairs(all_sentences, known, kind["seed"], kind["prefix"],
+                           lambda s: s["unit"] in judge_units or (s["unit"], s["position"]) in judge_sentences
+                           or s["text"] in judge_sentences)
+    os.makedirs(os.path.dirname(kind["pool"]), exist_ok=True)
+    with open(kind["pool"], "w", encoding="utf-8") as f:
         for p in pairs:
             f.write(json.dumps(p, ensure_ascii=False) + "\n")
-    print(f"wrote {POOL}", file=sys.stderr)
+    print(f"wrote {kind['pool']}", file=sys.stderr)
     if "--write-pairs" in sys.argv:
-        os.makedirs(os.path.dirname(PAIRS), exist_ok=True)
-        with open(PAIRS, "w", encoding="utf-8") as f:
+        os.makedirs(os.path.dirname(kind["pairs"]), exist_ok=True)
+        with open(kind["pairs"], "w", encoding="utf-8") as f:
             f.write("id\tset\tunit\tposition\tstart\tend\tmention\tactor\ttext_sha1\n")
             for p in pairs:
                 h = hashlib.sha1(p["text"].encode()).hexdigest()[:12]
                 f.write(f"{p['id']}\t{p['set']}\t{p['unit']}\t{p['position']}\t{p['start']}\t{p['end']}\t"
                         f"{p['mention']}\t{p['actor']}\t{h}\n")
-        print(f"wrote {PAIRS}", file=sys.stderr)
+        print(f"wrote {kind['pairs']}", file=sys.stderr)
 
 
 if __name__ == "__main__":
