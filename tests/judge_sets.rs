@@ -1,7 +1,9 @@
 //! The judge sets in `data/judge-sets/` (held-out pairs from AG News and the State of the Union
-//! addresses, read by the guideline, for reporting only): every drawn pair has exactly one primary
-//! label, every disagreement between two readers is adjudicated, `agreement.json` says what the labels
-//! say, and no judge sentence can reach training (the actor corpus holds no pair from either source).
+//! addresses, read by the guideline, for reporting only) and the selection set in
+//! `data/selection-set/` (more of the same kinds of text, for choosing models): every drawn pair has
+//! exactly one primary label, every disagreement between two readers is adjudicated, `agreement.json`
+//! says what the labels say, no selection sentence is a judge sentence, and neither can reach training
+//! (the actor corpus holds no pair from either source).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -10,8 +12,26 @@ use stance::datasets::actor_corpus::{read_actor_corpus, DEFAULT_ACTOR_CORPUS};
 
 const LABELS: [&str; 3] = ["against", "neutral", "favor"];
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/judge-sets")
+const JUDGE: &str = "data/judge-sets";
+const SELECTION: &str = "data/selection-set";
+
+fn root(set: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(set)
+}
+
+/// `pairs.tsv` of a set: (id, columns), checked for its nine columns.
+fn pairs_index(set: &str) -> Vec<(String, Vec<String>)> {
+    let path = root(set).join("pairs.tsv");
+    let index = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    index
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let cols: Vec<String> = l.split('\t').map(str::to_string).collect();
+            assert_eq!(cols.len(), 9, "{}: {l}", path.display());
+            (cols[0].clone(), cols)
+        })
+        .collect()
 }
 
 /// `id<TAB>label<TAB>reason` lines of one label file, checked: a known label, no id twice.
@@ -29,8 +49,8 @@ fn read_labels(path: &Path) -> Vec<(String, String)> {
     out
 }
 
-fn label_files(prefix: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("labels"))
+fn label_files(set: &str, prefix: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root(set).join("labels"))
         .expect("labels folder")
         .map(|e| e.expect("entry").path())
         .filter(|p| {
@@ -57,20 +77,37 @@ fn kappa(pairs: &[(&str, &str)]) -> f64 {
 
 #[test]
 fn every_judge_pair_is_labelled_and_agreement_json_matches_the_labels() {
-    let index = std::fs::read_to_string(root().join("pairs.tsv")).expect("pairs.tsv");
-    let set_of: BTreeMap<String, String> = index
-        .lines()
-        .skip(1)
-        .map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            assert_eq!(cols.len(), 9, "pairs.tsv: {l}");
-            (cols[0].to_string(), cols[1].to_string())
-        })
-        .collect();
-    assert!(set_of.len() >= 1200, "{} judge pairs", set_of.len());
+    check_labels_and_agreement(JUDGE, 1200);
+}
+
+#[test]
+fn every_selection_pair_is_labelled_and_agreement_json_matches_the_labels() {
+    check_labels_and_agreement(SELECTION, 1000);
+}
+
+#[test]
+fn no_selection_sentence_is_a_judge_sentence() {
+    let judge = pairs_index(JUDGE);
+    let selection = pairs_index(SELECTION);
+    let judge_news_items: HashSet<&str> =
+        judge.iter().filter(|(_, c)| c[1] == "news").map(|(_, c)| c[2].as_str()).collect();
+    let judge_sentences: HashSet<(&str, &str)> = judge.iter().map(|(_, c)| (c[2].as_str(), c[3].as_str())).collect();
+    let judge_texts: HashSet<&str> = judge.iter().map(|(_, c)| c[8].as_str()).collect();
+    for (id, c) in &selection {
+        assert!(!judge_news_items.contains(c[2].as_str()), "{id}: AG News item {} is a judge item", c[2]);
+        assert!(!judge_sentences.contains(&(c[2].as_str(), c[3].as_str())), "{id}: {} {} is a judge sentence", c[2], c[3]);
+        assert!(!judge_texts.contains(c[8].as_str()), "{id}: its text (hash {}) is a judge sentence's", c[8]);
+    }
+}
+
+/// Every pair of `set` has one primary label, every disagreement is settled, and its
+/// `agreement.json` (pairs, double reads, kappa, label counts) says what the label files say.
+fn check_labels_and_agreement(set: &str, at_least: usize) {
+    let set_of: BTreeMap<String, String> = pairs_index(set).into_iter().map(|(id, c)| (id, c[1].clone())).collect();
+    assert!(set_of.len() >= at_least, "{set}: {} pairs", set_of.len());
 
     let mut primary = HashMap::new();
-    for f in label_files("batch_") {
+    for f in label_files(set, "batch_") {
         for (id, label) in read_labels(&f) {
             assert!(set_of.contains_key(&id), "{}: unknown id {id}", f.display());
             assert!(primary.insert(id.clone(), label).is_none(), "{}: {id} has a second primary label", f.display());
@@ -79,13 +116,13 @@ fn every_judge_pair_is_labelled_and_agreement_json_matches_the_labels() {
     let unlabelled: Vec<&String> = set_of.keys().filter(|id| !primary.contains_key(*id)).collect();
     assert!(unlabelled.is_empty(), "no primary label: {unlabelled:?}");
     let mut second = HashMap::new();
-    for f in label_files("double_") {
+    for f in label_files(set, "double_") {
         for (id, label) in read_labels(&f) {
             assert!(primary.contains_key(&id), "{}: {id} has a second reading but no primary label", f.display());
             second.insert(id, label);
         }
     }
-    let adjudication = root().join("labels/adjudication.tsv");
+    let adjudication = root(set).join("labels/adjudication.tsv");
     let adjudicated: HashMap<String, String> = read_labels(&adjudication).into_iter().collect();
     for (id, label) in &second {
         if primary[id] != *label {
@@ -101,22 +138,22 @@ fn every_judge_pair_is_labelled_and_agreement_json_matches_the_labels() {
     }
 
     let agreement: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("agreement.json")).expect("agreement.json"))
+        serde_json::from_str(&std::fs::read_to_string(root(set).join("agreement.json")).expect("agreement.json"))
             .expect("agreement.json parses");
-    for set in ["news", "speeches"] {
-        let ids: Vec<&String> = set_of.iter().filter(|(_, s)| *s == set).map(|(id, _)| id).collect();
+    for part in ["news", "speeches"] {
+        let ids: Vec<&String> = set_of.iter().filter(|(_, s)| *s == part).map(|(id, _)| id).collect();
         let twice: Vec<(&str, &str)> =
             ids.iter().filter_map(|id| second.get(*id).map(|s| (primary[*id].as_str(), s.as_str()))).collect();
         // The guideline's bar for a second reading: at least a tenth of each set.
-        assert!(twice.len() * 10 >= ids.len(), "{set}: {} of {} read twice", twice.len(), ids.len());
-        let a = &agreement[set];
-        assert_eq!(a["pairs"].as_u64(), Some(ids.len() as u64), "{set}: pairs");
-        assert_eq!(a["read_twice"].as_u64(), Some(twice.len() as u64), "{set}: read_twice");
+        assert!(twice.len() * 10 >= ids.len(), "{set} {part}: {} of {} read twice", twice.len(), ids.len());
+        let a = &agreement[part];
+        assert_eq!(a["pairs"].as_u64(), Some(ids.len() as u64), "{set} {part}: pairs");
+        assert_eq!(a["read_twice"].as_u64(), Some(twice.len() as u64), "{set} {part}: read_twice");
         let k = a["kappa"].as_f64().expect("kappa");
-        assert!((k - kappa(&twice)).abs() < 0.001, "{set}: kappa {k} vs {}", kappa(&twice));
+        assert!((k - kappa(&twice)).abs() < 0.001, "{set} {part}: kappa {k} vs {}", kappa(&twice));
         for c in LABELS {
             let n = ids.iter().filter(|id| adjudicated.get(**id).unwrap_or(&primary[**id]) == c).count();
-            assert_eq!(a["labels"][c].as_u64(), Some(n as u64), "{set}: {c}");
+            assert_eq!(a["labels"][c].as_u64(), Some(n as u64), "{set} {part}: {c}");
         }
     }
 }

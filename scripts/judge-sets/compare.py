@@ -6,11 +6,14 @@ and of favourable pairs read as neutral, macro F1 on pairs in sentences with two
 on sentences whose actors carry different labels, and macro F1 per actor group.
 
 Report only: the judge sets come from the corpora that judge the model (AG News, the State of the
-Union addresses); they choose nothing.
+Union addresses); they choose nothing. With --selection it scores the selection set instead
+(target/selection/{news,speeches}.jsonl, data/selection-set/README.md), which does choose, and ends
+with the measure its rule names: the mean of the two sets' macro F1, each model's difference from the
+first with a 95% interval and P(better), resampling each set's sentences on its own.
 
-Usage: python3 scripts/judge-sets/compare.py [--precision fp32|bf16|int8] MODEL_DIR [MODEL_DIR ...]
+Usage: python3 scripts/judge-sets/compare.py [--selection] [--precision fp32|bf16|int8] MODEL_DIR [MODEL_DIR ...]
        (the first model is the baseline; default precision fp32, as the model card's figures;
-       scores go to target/slice/judge-<set>/<model>.<precision>.jsonl)
+       scores go to target/slice/{judge,selection}-<set>/<model>.<precision>.jsonl)
 """
 import json, os, random, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "actor-corpus"))
@@ -19,9 +22,9 @@ from compare_on_slice import LABELS, macro_f1, score  # noqa: E402
 GROUPS = ("russia", "china", "iran", "west")
 
 
-def sentences(name):
+def sentences(folder, name):
     sents = {}
-    for p in map(json.loads, open(f"target/judge/{name}.jsonl", encoding="utf-8")):
+    for p in map(json.loads, open(f"{folder}/{name}.jsonl", encoding="utf-8")):
         sents.setdefault((p["unit"], p["position"]), []).append(p)
     return list(sents.values())
 
@@ -34,15 +37,20 @@ def class_f1(pairs, c):
 
 def main():
     args = sys.argv[1:]
+    kind = "judge"
+    if args[:1] == ["--selection"]:
+        kind, args = "selection", args[1:]
     precision = "fp32"
     if args[:1] == ["--precision"] and len(args) > 1:
         precision, args = args[1], args[2:]
     models = args
     if not models or any(m.startswith("-") for m in models):
         sys.exit(__doc__)
+    boot_f1 = {}  # (set, model) -> macro F1 on each bootstrap resample
+    whole_f1 = {}  # (set, model) -> macro F1 on the whole set
     for name in ("news", "speeches"):
-        sents = sentences(name)
-        preds = {m: score(m, sents, f"judge-{name}", precision) for m in models}
+        sents = sentences(f"target/{kind}", name)
+        preds = {m: score(m, sents, f"{kind}-{name}", precision) for m in models}
 
         def pairs(m, idx, keep=lambda ps, p: True):
             return [(p["label"], y) for i in idx for p, y in zip(sents[i], preds[m][str(i)]) if keep(sents[i], p)]
@@ -61,7 +69,9 @@ def main():
         for m in models:
             all_pairs = pairs(m, every)
             base = macro_f1(all_pairs)
-            d = sorted(macro_f1(pairs(m, b)) - macro_f1(pairs(models[0], b)) for b in boots)
+            boot_f1[name, m] = [macro_f1(pairs(m, b)) for b in boots]
+            whole_f1[name, m] = base
+            d = sorted(x - y for x, y in zip(boot_f1[name, m], boot_f1[name, models[0]]))
             as_neutral = {c: sum(g == c and y == "neutral" for g, y in all_pairs) / max(1, sum(g == c for g, _ in all_pairs))
                           for c in ("against", "favor")}
             per_class = " ".join(f"{c} {class_f1(all_pairs, c):.2f}" for c in LABELS)
@@ -71,6 +81,16 @@ def main():
                   f"[{d[25]:+.3f}, {d[975]:+.3f}]  per class: {per_class}  "
                   f"hostile as neutral {as_neutral['against']:.1%}, favourable as neutral {as_neutral['favor']:.1%}\n"
                   f"      {subs}")
+    if kind != "selection":
+        return
+    print(f"\nmean of news and speeches (the selection set's measure); baseline {models[0]}")
+    for m in models[1:]:
+        mean = (whole_f1["news", m] + whole_f1["speeches", m]) / 2
+        base = (whole_f1["news", models[0]] + whole_f1["speeches", models[0]]) / 2
+        d = sorted((a + b - c - e) / 2 for a, b, c, e in zip(boot_f1["news", m], boot_f1["speeches", m],
+                                                                boot_f1["news", models[0]], boot_f1["speeches", models[0]]))
+        print(f"  {m}: {mean:.3f}  diff {mean - base:+.3f} [{d[25]:+.3f}, {d[975]:+.3f}]  "
+              f"P(better) {sum(x > 1e-9 for x in d) / len(d):.2f}")
 
 
 if __name__ == "__main__":
