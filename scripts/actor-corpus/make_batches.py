@@ -45,6 +45,9 @@ to readers 88 to 93 (second reader: primary + 3), assignment-15.json.
 The sixteenth draw (sample_sixteenth.py, the BBC prose that was left: a validation slice and
 training pairs): `--sixteenth` batches ids from as35798 on, from batch 364, in batches of about 100,
 to readers 94 to 99 (second reader: primary + 3), assignment-16.json.
+The seventeenth draw (sample_seventeenth.py, directed-sentiment sentences, both entities: validation
+and training pairs): `--seventeenth` batches ids from as37640 on, from batch 383, in batches of about
+100, to readers 100 to 105 (second reader: primary + 3), assignment-17.json.
 The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
@@ -77,6 +80,7 @@ DRAWS = {
     "--fourteenth": (31350, 33453, 319, 82, 6, 3, 100, 20, "assignment-14.json"),
     "--fifteenth": (33453, 35798, 340, 88, 6, 3, 100, 21, "assignment-15.json"),
     "--sixteenth": (35798, 37640, 364, 94, 6, 3, 100, 22, "assignment-16.json"),
+    "--seventeenth": (37640, 40040, 383, 100, 6, 3, 100, 23, "assignment-17.json"),
 }
 
 
