@@ -17,6 +17,8 @@ Usage: python3 scripts/actor-corpus/build_corpus.py [--disagreements]
 """
 import glob, json, os, sys
 from collections import Counter, defaultdict
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_batches import DRAWS  # noqa: E402
 
 ROOT = "data/actor-stance"
 LABELS = ("against", "neutral", "favor")
@@ -36,10 +38,7 @@ def kappa(pairs):
 def main():
     pool = [json.loads(l) for l in open(f"{ROOT}/pool.jsonl")]
     assign = {"primary": {}, "double": {}}
-    for f in ("assignment.json", "assignment-2.json", "assignment-3.json", "assignment-4.json", "assignment-5.json",
-          "assignment-6.json", "assignment-7.json", "assignment-8.json", "assignment-9.json", "assignment-10.json",
-              "assignment-11.json", "assignment-12.json", "assignment-13.json", "assignment-14.json",
-              "assignment-15.json", "assignment-16.json"):
+    for f in (draw[-1] for draw in DRAWS.values()):  # every draw's assignment file, as make_batches dealt it
         a = json.load(open(f"{ROOT}/annotation/{f}"))
         assign["primary"].update(a["primary"]); assign["double"].update(a["double"])
     labels = defaultdict(dict)  # id -> annotator -> (label, note)
