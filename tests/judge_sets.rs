@@ -95,7 +95,12 @@ fn no_selection_sentence_is_a_judge_sentence() {
     let judge_texts: HashSet<&str> = judge.iter().map(|(_, c)| c[8].as_str()).collect();
     for (id, c) in &selection {
         assert!(!judge_news_items.contains(c[2].as_str()), "{id}: AG News item {} is a judge item", c[2]);
-        assert!(!judge_sentences.contains(&(c[2].as_str(), c[3].as_str())), "{id}: {} {} is a judge sentence", c[2], c[3]);
+        assert!(
+            !judge_sentences.contains(&(c[2].as_str(), c[3].as_str())),
+            "{id}: {} {} is a judge sentence",
+            c[2],
+            c[3]
+        );
         assert!(!judge_texts.contains(c[8].as_str()), "{id}: its text (hash {}) is a judge sentence's", c[8]);
     }
 }

@@ -22,9 +22,10 @@ from make_batches import DRAWS  # noqa: E402
 
 ROOT = "data/actor-stance"
 LABELS = ("against", "neutral", "favor")
-# The first id of each draw, newest first (agreement is reported per draw).
-WAVES = ((37640, "seventeenth draw"), (35798, "sixteenth draw"), (33453, "fifteenth draw"), (31350, "fourteenth draw"), (28950, "thirteenth draw"), (27950, "twelfth draw"), (26858, "eleventh draw"), (25817, "tenth draw"), (24637, "ninth draw"), (23213, "eighth draw"), (21835, "seventh draw"), (20785, "sixth draw"),
-         (14684, "fifth draw"), (13546, "fourth draw"), (10115, "third draw"), (8761, "second draw"), (0, "first draw"))
+# The first id of each draw, newest first (agreement is reported per draw), from make_batches' table:
+# its flag names the draw ("" the first, "--supplement" the second, "--third" the third, ...).
+WAVES = tuple(sorted(((first, {"": "first", "--supplement": "second"}.get(flag, flag[2:]) + " draw")
+                      for flag, (first, *_rest) in DRAWS.items()), reverse=True))
 
 def kappa(pairs):
     n = len(pairs)

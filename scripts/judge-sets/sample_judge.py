@@ -166,7 +166,8 @@ def main():
     kind = KINDS["selection" if "--selection" in sys.argv else "judge"]
     known = {json.loads(line)["text"] for line in open(CORPUS, encoding="utf-8")}
     all_sentences = sentences(data)
-    pairs = draw_pairs(all_sentences, known, SEED, "j")
+    judge = KINDS["judge"]
+    pairs = draw_pairs(all_sentences, known, judge["seed"], judge["prefix"])
     if kind is KINDS["selection"]:
         # Nothing the judge set holds: not its AG News items (a news item is one unit of text), not
         # its speech sentences, not a sentence with the same text.

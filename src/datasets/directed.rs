@@ -44,6 +44,39 @@ impl DirectedSentence {
     }
 }
 
+/// The directed sentences that the actor-stance corpus holds, read by the guideline: their reader
+/// labels take the place of the mapped ones, so the trainer leaves them out of its mapped pool. A
+/// sentence counts as held by its line or by its text, since the file repeats some sentences under
+/// other line numbers, and a repeat left in the pool would train on a validation sentence's text.
+#[derive(Debug, Default)]
+pub struct ReadInCorpus {
+    lines: std::collections::HashSet<usize>,
+    texts: std::collections::HashSet<String>,
+}
+
+impl ReadInCorpus {
+    /// From the corpus's directed-sentiment pairs (unit `line N`).
+    pub fn new<'a>(pairs: impl IntoIterator<Item = &'a crate::datasets::actor_corpus::ActorStancePair>) -> Self {
+        let mut read = ReadInCorpus::default();
+        for p in pairs {
+            if let Some(line) = p.unit.strip_prefix("line ").and_then(|n| n.parse().ok()) {
+                read.lines.insert(line);
+            }
+            read.texts.insert(normalized(&p.text));
+        }
+        read
+    }
+
+    /// Whether the corpus holds `s`, by line or by text.
+    pub fn holds(&self, s: &DirectedSentence) -> bool {
+        self.lines.contains(&s.line) || self.texts.contains(&normalized(&s.text))
+    }
+}
+
+fn normalized(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
 /// What reading the file found: the directed sentences, and how many lines were left out and why.
 #[derive(Debug, Default)]
 pub struct DirectedSet {
@@ -159,5 +192,32 @@ mod tests {
         assert!(e.contains(":1") && e.contains("class"), "{e}");
         let set = read("[a] [b] [c]\ta\tb\t1\n[a [b]]\ta\tb\t3\n[x] y\tx\ty\t1\n").unwrap();
         assert_eq!(set.unparsed, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn a_sentence_the_corpus_read_is_held_by_its_line_or_by_its_repeated_text() {
+        let set = read(
+            "[Tokyo] protested to [Beijing].\tTokyo\tBeijing\t3\n\
+             [Paris] was hailed by [Rome].\tParis\tRome\t2\n\
+             [Tokyo] protested to [Beijing].\tTokyo\tBeijing\t3\n\
+             [Oslo] thanked [Bern].\tOslo\tBern\t1\n",
+        )
+        .unwrap();
+        let pair = |line: usize, text: &str| -> crate::datasets::actor_corpus::ActorStancePair {
+            serde_json::from_value(serde_json::json!({
+                "id": "as1", "source": "directed-sentiment-train", "unit": format!("line {line}"),
+                "position": format!("line {line}"), "date": null, "context": null, "text": text,
+                "start": 0, "end": 5, "mention": "Tokyo", "actor": "named_entity", "split": "validation",
+                "label": "against", "annotations": {"A1": "against"}, "resolution": "single"
+            }))
+            .unwrap()
+        };
+        // The corpus read line 1 and line 2; line 3 repeats line 1's text under another number.
+        let corpus = [pair(1, "Tokyo protested to Beijing."), pair(2, "Paris was hailed by Rome.")];
+        let read_in = ReadInCorpus::new(corpus.iter());
+        let held: Vec<usize> = set.sentences.iter().filter(|s| read_in.holds(s)).map(|s| s.line).collect();
+        assert_eq!(held, vec![1, 2, 3]);
+        // With nothing read, nothing is held.
+        assert!(set.sentences.iter().all(|s| !ReadInCorpus::new([].iter()).holds(s)));
     }
 }

@@ -265,14 +265,14 @@ impl TrainData {
         let (_, sst2_val) = data::split(&sst2_valid, 2000.0 / sst2_valid.len() as f64, opts.split_seed);
         let tweets = data::read_tweeteval(&root.join("tweeteval-sentiment"), "val")?;
         let (tweet_train, tweet_val) = data::split(&tweets, 0.25, opts.split_seed);
-        let mut read_in_corpus = std::collections::HashSet::new();
+        let mut corpus_pairs = Vec::new();
         let (actor_train, actor_val) = match actor_corpus {
             Some(path) => {
-                let pairs = actor_corpus::read_actor_corpus(path)?;
-                for p in pairs.iter().filter(|p| p.source == DIRECTED_SOURCE) {
-                    read_in_corpus.insert(p.unit.trim_start_matches("line ").parse::<usize>().unwrap_or(0));
-                }
-                (actor_corpus::sentences(&pairs, Split::Train).0, actor_corpus::sentences(&pairs, Split::Validation).0)
+                corpus_pairs = actor_corpus::read_actor_corpus(path)?;
+                (
+                    actor_corpus::sentences(&corpus_pairs, Split::Train).0,
+                    actor_corpus::sentences(&corpus_pairs, Split::Validation).0,
+                )
             }
             None => (vec![], vec![]),
         };
@@ -287,12 +287,9 @@ impl TrainData {
                     &set.unparsed[..set.unparsed.len().min(5)]
                 );
             }
-            let xs: Vec<StanceExample> = set
-                .sentences
-                .iter()
-                .filter(|s| !read_in_corpus.contains(&s.line))
-                .map(|s| s.target_example())
-                .collect();
+            let read = data::directed::ReadInCorpus::new(corpus_pairs.iter().filter(|p| p.source == DIRECTED_SOURCE));
+            let xs: Vec<StanceExample> =
+                set.sentences.iter().filter(|s| !read.holds(s)).map(|s| s.target_example()).collect();
             data::split(&xs, 0.1, opts.split_seed)
         } else if opts.directed_per_epoch > 0 {
             anyhow::bail!("{}: not found (needed by --directed-per-epoch)", directed_path.display());
