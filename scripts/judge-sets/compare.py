@@ -37,12 +37,12 @@ def class_f1(pairs, c):
 
 def main():
     args = sys.argv[1:]
-    kind = "judge"
-    if args[:1] == ["--selection"]:
-        kind, args = "selection", args[1:]
+    kind = "selection" if "--selection" in args else "judge"
+    args = [a for a in args if a != "--selection"]
     precision = "fp32"
-    if args[:1] == ["--precision"] and len(args) > 1:
-        precision, args = args[1], args[2:]
+    if "--precision" in args[:-1]:
+        i = args.index("--precision")
+        precision, args = args[i + 1], args[:i] + args[i + 2:]
     models = args
     if not models or any(m.startswith("-") for m in models):
         sys.exit(__doc__)
