@@ -30,26 +30,16 @@ Drawn before any label; deterministic. Appends ids after the last one in the poo
 
 Usage: python3 scripts/actor-corpus/sample_seventeenth.py ../shared/data data/actor-stance/annotation/pool-drawn.jsonl
 """
-import json, random, sys
+import sys
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from sample_fifth import Draw, directed_sentences  # noqa: E402
+from sample_thirteenth import draw_directed  # noqa: E402
 
 SEED = 20261217
 VALIDATION, TRAIN = 200, 1000
 
 
 def main():
-    data, pool_path = sys.argv[1], sys.argv[2]
-    draw = Draw([json.loads(l) for l in open(pool_path)], pool_path)
-    ds = directed_sentences(data)
-    random.Random(SEED).shuffle(ds)
-    taken = {"validation": 0, "train": 0}
-    for s in ds:
-        if taken["train"] >= TRAIN:
-            break
-        split = "validation" if taken["validation"] < VALIDATION else "train"
-        taken[split] += draw.take(s, split) > 0
-    draw.append({f"{k} sentences": v for k, v in taken.items()})
+    draw_directed(SEED, VALIDATION, TRAIN)
 
 
 if __name__ == "__main__":

@@ -30,18 +30,25 @@ SEED = 20261213
 SLICE, TRAIN = 300, 900
 
 
-def main():
+def draw_directed(seed, validation, train):
+    """Appends both entities of unread directed sentences, shuffled with `seed`, to the pool named on
+    the command line: the first `validation` sentences for validation, the next `train` for training
+    (draws 13 and 17)."""
     data, pool_path = sys.argv[1], sys.argv[2]
     draw = Draw([json.loads(l) for l in open(pool_path)], pool_path)
     ds = directed_sentences(data)
-    random.Random(SEED).shuffle(ds)
+    random.Random(seed).shuffle(ds)
     taken = {"validation": 0, "train": 0}
     for s in ds:
-        split = "validation" if taken["validation"] < SLICE else "train"
-        if taken["train"] >= TRAIN:
+        split = "validation" if taken["validation"] < validation else "train"
+        if taken["train"] >= train:
             break
         taken[split] += draw.take(s, split) > 0
     draw.append({f"{k} sentences": v for k, v in taken.items()})
+
+
+def main():
+    draw_directed(SEED, SLICE, TRAIN)
 
 
 if __name__ == "__main__":
