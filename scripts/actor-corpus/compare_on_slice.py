@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""Compares models on validation selection slices (issue 16: draw 11 to 17, or several together):
+"""Compares models on validation selection slices (issue 16: draw 11 to 18, or several together):
 scores the slices' sentences with each model (`stance score --precision fp32`, one line a sentence
 with every actor as a target), and prints actor macro F1 on the slices, on their UN, headline and
 directed-sentiment pairs and on sentences whose actors carry different labels, with each model's
 difference from the first model and a 95% interval from a paired bootstrap over sentences (1,000
-resamples, seed 1). Draws 13 to 17 count only their validation pairs (the rest of each is training).
+resamples, seed 1). Draws 13 to 18 count only their validation pairs (the rest of each is training).
 
 For directed-sentiment sentences it also prints macro F1 on the entity the crowd marked as blamed
 or praised ("target") and on the one who blames or praises ("holder"), and how often the holder's
 label equals the target's in the sentence, gold beside predicted (the issue's "the holder takes the
 same label").
 
-Usage: python3 scripts/actor-corpus/compare_on_slice.py --draw 11|12|...|17|11,12,13,14,15,16,17 MODEL_DIR [MODEL_DIR ...]
+Usage: python3 scripts/actor-corpus/compare_on_slice.py --draw 11|12|...|18|11,12,13,14,15,16,17,18 MODEL_DIR [MODEL_DIR ...]
        (the first model is the baseline; scores are written to target/slice/<draws>/<name>.fp32.jsonl)
 """
 import argparse, json, os, random, subprocess, sys
@@ -22,7 +22,8 @@ CORPUS = "data/actor-stance/corpus.jsonl"
 # Each selection slice's ids: first, end (exclusive), as make_batches.py dealt the draws.
 SLICES = {n: DRAWS[flag][:2] for n, flag in
           (("11", "--eleventh"), ("12", "--twelfth"), ("13", "--thirteenth"), ("14", "--fourteenth"),
-           ("15", "--fifteenth"), ("16", "--sixteenth"), ("17", "--seventeenth"))}
+           ("15", "--fifteenth"), ("16", "--sixteenth"), ("17", "--seventeenth"),
+           ("18", "--eighteenth"))}
 DIRECTED = "../shared/data/directed-sentiment/train.txt"
 LABELS = ("against", "neutral", "favor")
 STANCE = os.environ.get("STANCE", "target/release/stance")

@@ -48,6 +48,9 @@ to readers 94 to 99 (second reader: primary + 3), assignment-16.json.
 The seventeenth draw (sample_seventeenth.py, directed-sentiment sentences, both entities: validation
 and training pairs): `--seventeenth` batches ids from as37640 on, from batch 383, in batches of about
 100, to readers 100 to 105 (second reader: primary + 3), assignment-17.json.
+The eighteenth draw (sample_eighteenth.py, the last unread directed-sentiment sentences and UN
+sentences naming two or more actors): `--eighteenth` batches ids from as40040 on, from batch 407, in
+batches of about 100, to readers 106 to 111 (second reader: primary + 3), assignment-18.json.
 The fifth draw's directed-sentiment items name the marked entity (a person, party, group or
 state) instead of a listed actor.
 """
@@ -81,6 +84,7 @@ DRAWS = {
     "--fifteenth": (33453, 35798, 340, 88, 6, 3, 100, 21, "assignment-15.json"),
     "--sixteenth": (35798, 37640, 364, 94, 6, 3, 100, 22, "assignment-16.json"),
     "--seventeenth": (37640, 40040, 383, 100, 6, 3, 100, 23, "assignment-17.json"),
+    "--eighteenth": (40040, 42429, 407, 106, 6, 3, 100, 24, "assignment-18.json"),
 }
 
 
