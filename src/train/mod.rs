@@ -208,6 +208,14 @@ pub fn run_command(cmd: &TrainCommand, log: &mut dyn FnMut(&str)) -> Result<()> 
         data.tweet_train.len(),
         data.tweet_val.len()
     ));
+    if opts.directed_per_epoch > 0 {
+        log(&format!(
+            "{} / {} directed-sentiment train / validation sentences not read into the actor-stance corpus{}",
+            data.directed_train.len(),
+            data.directed_val.len(),
+            directed_shortfall(opts.directed_per_epoch, data.directed_train.len())
+        ));
+    }
     let work = WorkDir(cmd.work.clone());
     if !cmd.average.is_empty() {
         // The sources' provenance is read now: by the time a later --finish-only runs they may
@@ -309,6 +317,16 @@ impl TrainData {
             directed_train,
             directed_val,
         })
+    }
+}
+
+/// What the log says when --directed-per-epoch asks for more mapped directed sentences than the
+/// corpus left unread: each epoch then takes them all, and a run that meant N gets fewer.
+fn directed_shortfall(per_epoch: usize, available: usize) -> String {
+    if available < per_epoch {
+        format!("; --directed-per-epoch {per_epoch} asks for more, so each epoch takes all {available}")
+    } else {
+        String::new()
     }
 }
 
@@ -1005,6 +1023,14 @@ mod options_tests {
         assert!(p["calibrated_on"].as_str().unwrap().contains("corpus.jsonl"));
         let missing = sources_provenance(&[PathBuf::from("no/such/folder")]).unwrap_err();
         assert!(format!("{missing:#}").contains("no/such/folder"), "{missing:#}");
+    }
+
+    #[test]
+    fn a_directed_pool_smaller_than_asked_is_said_in_the_log() {
+        assert_eq!(directed_shortfall(1500, 1500), "");
+        assert_eq!(directed_shortfall(0, 0), "");
+        let said = directed_shortfall(1500, 3);
+        assert!(said.contains("1500") && said.contains("all 3"), "{said}");
     }
 
     #[test]
