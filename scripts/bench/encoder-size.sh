@@ -10,7 +10,8 @@
 #      step (the trainer's own 20-step figures, the first left out) and peak resident memory;
 #   2. `stance score` at the default precision on the first 400 validation sentences of the
 #      actor-stance corpus, with the shipped model and with a stance model on the big encoder (a
-#      20-step checkpoint, heads and all), interleaved three times: seconds a run, model load included.
+#      20-step checkpoint, heads and all), interleaved three times by interleave.sh: wall seconds a run,
+#      model load included.
 #
 #   bash scripts/bench/encoder-size.sh [DUR] [ROUNDS]
 # Needs a release build, .base-model (scripts/setup.sh --base-model) and Python with numpy and
@@ -22,10 +23,9 @@ rounds="${2:-2}"
 bin="${STANCE_BIN:-target/release/stance}"
 big=target/bench/bert-base-random
 mkdir -p target/bench
-if ! python3 -c "import numpy, safetensors" 2>/dev/null; then
+export PYTHONPATH="$PWD/target/bench/pylib${PYTHONPATH:+:$PYTHONPATH}"
+python3 -c "import numpy, safetensors" 2>/dev/null ||
   python3 -m pip install -q --target target/bench/pylib numpy safetensors
-  export PYTHONPATH="$PWD/target/bench/pylib${PYTHONPATH:+:$PYTHONPATH}"
-fi
 if [ ! -s "$big/model.safetensors" ]; then
   mkdir -p "$big"
   cp .base-model/tokenizer.json .base-model/vocab.txt "$big/"
@@ -109,12 +109,6 @@ for line in open("data/actor-stance/corpus.jsonl"):
         break
 PY
 echo "stance score, 400 sentences, default precision, model load included:"
-for round in 1 2 3; do
-  for model in models/stance-minilm "$ckpt/last"; do
-    name=$([ "$model" = "$ckpt/last" ] && echo "BERT-base size" || echo "MiniLM-L6")
-    start=$(date +%s.%N)
-    "$bin" score "$input" --model "$model" --quiet > /dev/null
-    end=$(date +%s.%N)
-    python3 -c "import sys; print(f'{sys.argv[1]:<14} round {sys.argv[2]}: {float(sys.argv[4]) - float(sys.argv[3]):.2f} s')" "$name" "$round" "$start" "$end"
-  done
-done
+bash scripts/bench/interleave.sh 3 \
+  "MiniLM-L6|$bin score $input --model models/stance-minilm --quiet" \
+  "BERT-base size|$bin score $input --model $ckpt/last --quiet"
