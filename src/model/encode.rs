@@ -90,7 +90,16 @@ impl SentenceEncoder {
                 .map(i64::from)
                 .with_context(|| format!("{}: tokenizer has no {t} token", path.display()))
         };
-        let (cls, sep) = (id("[CLS]")?, id("[SEP]")?);
+        // The tokens the tokenizer's own post-processor puts around a sentence: [CLS] and [SEP] in
+        // BERT's, <s> and </s> in MPNet's (whose vocabulary also holds BERT's [CLS], unused).
+        let around = tokenizer
+            .encode("", true)
+            .map_err(anyhow::Error::from_boxed)
+            .with_context(|| format!("{}: cannot encode with the tokenizer", path.display()))?;
+        let (cls, sep) = match around.get_ids() {
+            &[cls, sep] => (i64::from(cls), i64::from(sep)),
+            _ => (id("[CLS]")?, id("[SEP]")?),
+        };
         if max_tokens < 8 {
             return Err(anyhow!("max_tokens must be at least 8, got {max_tokens}"));
         }

@@ -14,14 +14,21 @@
 //! fused attention kernel, no per-layer mask rebuilding), so every precision infers through it;
 //! training keeps rust-bert's modules, whose weights and names this reads.
 //!
+//! An MPNet encoder ([`super::mpnet`]) runs through the same layers with its own weight names, its
+//! layer norm epsilon, positions after the padding id and its relative-position bias added to the
+//! attention mask.
+//!
 //! Invariant: with [`LinearKind::Fp32`] the output equals rust-bert's to float rounding (tested),
-//! so any difference under bf16 or int8 is their rounding, not a second reading of BERT.
+//! so any difference under bf16 or int8 is their rounding, not a second reading of BERT; for MPNet
+//! it equals [`super::mpnet::MpnetEncoder`]'s (tested).
 
 use std::collections::HashMap;
 
 use anyhow::{bail, ensure, Context, Result};
 use rust_bert::bert::BertConfig;
 use tch::{Kind, Tensor};
+
+use super::mpnet::{relative_position_buckets, MpnetShape};
 
 /// How the encoder's linear layers multiply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,12 +137,13 @@ impl QuantizedLinear {
 struct LayerNorm {
     weight: Tensor,
     bias: Tensor,
+    eps: f64,
 }
 
 impl LayerNorm {
     fn forward(&self, x: &Tensor) -> Tensor {
         let h = *x.size().last().unwrap_or(&0);
-        x.layer_norm([h].as_slice(), Some(&self.weight), Some(&self.bias), LAYER_NORM_EPS, false)
+        x.layer_norm([h].as_slice(), Some(&self.weight), Some(&self.bias), self.eps, false)
     }
 }
 
@@ -152,7 +160,12 @@ struct Layer {
 pub struct InferenceEncoder {
     word: Tensor,
     position: Tensor,
-    token_type: Tensor,
+    /// BERT's token-type embedding (type 0 for every token); MPNet has none.
+    token_type: Option<Tensor>,
+    /// The position id of a row's first token: 0 in BERT, after the padding id in MPNet.
+    first_position: i64,
+    /// MPNet's `[buckets, heads]` relative-position bias and its bucket count.
+    relative_bias: Option<(Tensor, i64)>,
     embedding_norm: LayerNorm,
     layers: Vec<Layer>,
     heads: i64,
@@ -160,8 +173,14 @@ pub struct InferenceEncoder {
 
 impl InferenceEncoder {
     /// Builds the encoder from `embeddings.*` and `encoder.layer.N.*` weights (the Hugging Face
-    /// names that the model's `VarStore` uses); the tensors are shared, not copied, for dense layers.
-    pub fn new(weights: &HashMap<String, Tensor>, config: &BertConfig, kind: LinearKind) -> Result<Self> {
+    /// names that the model's `VarStore` uses; MPNet's when `mpnet` is set); the tensors are
+    /// shared, not copied, for dense layers.
+    pub fn new(
+        weights: &HashMap<String, Tensor>,
+        config: &BertConfig,
+        mpnet: Option<MpnetShape>,
+        kind: LinearKind,
+    ) -> Result<Self> {
         if kind == LinearKind::Int8 {
             if !cpu_runs_int8() {
                 bail!("int8 inference needs a CPU with AVX2 (fbgemm's kernels); use --precision fp32");
@@ -172,8 +191,9 @@ impl InferenceEncoder {
         let get = |name: &str| -> Result<Tensor> {
             weights.get(name).map(|t| t.to_kind(work)).with_context(|| format!("the model has no weight '{name}'"))
         };
+        let eps = mpnet.map_or(LAYER_NORM_EPS, |m| m.layer_norm_eps);
         let norm = |prefix: &str| -> Result<LayerNorm> {
-            Ok(LayerNorm { weight: get(&format!("{prefix}.weight"))?, bias: get(&format!("{prefix}.bias"))? })
+            Ok(LayerNorm { weight: get(&format!("{prefix}.weight"))?, bias: get(&format!("{prefix}.bias"))?, eps })
         };
         ensure!(
             config.hidden_size % config.num_attention_heads == 0,
@@ -187,14 +207,19 @@ impl InferenceEncoder {
             let linear = |name: &str| -> Result<Linear> {
                 Linear::new(&get(&format!("{p}.{name}.weight"))?, &get(&format!("{p}.{name}.bias"))?, kind)
             };
-            let part = |name: &str, what: &str| get(&format!("{p}.attention.self.{name}.{what}"));
+            // (query, key, value, attention output, attention norm) under BERT's or MPNet's names.
+            let names = match mpnet {
+                None => ["self.query", "self.key", "self.value", "output.dense", "output.LayerNorm"],
+                Some(_) => ["attn.q", "attn.k", "attn.v", "attn.o", "LayerNorm"],
+            };
+            let part = |name: &str, what: &str| get(&format!("{p}.attention.{name}.{what}"));
             let qkv_weight =
-                Tensor::cat(&[part("query", "weight")?, part("key", "weight")?, part("value", "weight")?], 0);
-            let qkv_bias = Tensor::cat(&[part("query", "bias")?, part("key", "bias")?, part("value", "bias")?], 0);
+                Tensor::cat(&[part(names[0], "weight")?, part(names[1], "weight")?, part(names[2], "weight")?], 0);
+            let qkv_bias = Tensor::cat(&[part(names[0], "bias")?, part(names[1], "bias")?, part(names[2], "bias")?], 0);
             layers.push(Layer {
                 qkv: Linear::new(&qkv_weight, &qkv_bias, kind)?,
-                attention_out: linear("attention.output.dense")?,
-                attention_norm: norm(&format!("{p}.attention.output.LayerNorm"))?,
+                attention_out: linear(&format!("attention.{}", names[3]))?,
+                attention_norm: norm(&format!("{p}.attention.{}", names[4]))?,
                 intermediate: linear("intermediate.dense")?,
                 output: linear("output.dense")?,
                 output_norm: norm(&format!("{p}.output.LayerNorm"))?,
@@ -203,7 +228,15 @@ impl InferenceEncoder {
         Ok(InferenceEncoder {
             word: get("embeddings.word_embeddings.weight")?,
             position: get("embeddings.position_embeddings.weight")?,
-            token_type: get("embeddings.token_type_embeddings.weight")?,
+            token_type: match mpnet {
+                None => Some(get("embeddings.token_type_embeddings.weight")?.get(0)),
+                Some(_) => None,
+            },
+            first_position: mpnet.map_or(0, |m| m.pad_token_id + 1),
+            relative_bias: match mpnet {
+                None => None,
+                Some(m) => Some((get("encoder.relative_attention_bias.weight")?, m.relative_attention_num_buckets)),
+            },
             embedding_norm: norm("embeddings.LayerNorm")?,
             layers,
             heads: config.num_attention_heads,
@@ -213,14 +246,23 @@ impl InferenceEncoder {
     /// Token states `[rows, len, hidden]` (fp32, or bf16 under [`LinearKind::Bf16`]) for `[rows, len]` token ids and mask (1 = token).
     pub fn forward(&self, input_ids: &Tensor, mask: &Tensor) -> Result<Tensor> {
         let (rows, len) = input_ids.size2().context("token ids must be [rows, len]")?;
-        let positions = Tensor::arange(len, (Kind::Int64, input_ids.device()));
-        let mut x = (self.word.index_select(0, &input_ids.flatten(0, -1)).view([rows, len, -1])
-            + self.position.index_select(0, &positions).unsqueeze(0)
-            + self.token_type.get(0))
-        .contiguous();
-        x = self.embedding_norm.forward(&x);
-        // rust-bert's additive mask: 0 on tokens, -10000 on padding, broadcast over heads and queries.
-        let additive = ((mask.to_kind(self.word.kind()) - 1.0) * 10000.0).view([rows, 1, 1, len]);
+        let positions = Tensor::arange(len, (Kind::Int64, input_ids.device())) + self.first_position;
+        let mut x = self.word.index_select(0, &input_ids.flatten(0, -1)).view([rows, len, -1])
+            + self.position.index_select(0, &positions).unsqueeze(0);
+        if let Some(token_type) = &self.token_type {
+            x += token_type;
+        }
+        x = self.embedding_norm.forward(&x.contiguous());
+        // rust-bert's additive mask: 0 on tokens, -10000 on padding, broadcast over heads and queries;
+        // MPNet adds its `[1, heads, len, len]` position bias.
+        let padding = ((mask.to_kind(self.word.kind()) - 1.0) * 10000.0).view([rows, 1, 1, len]);
+        let additive = match &self.relative_bias {
+            None => padding,
+            Some((bias, buckets)) => {
+                let b = relative_position_buckets(len, *buckets, input_ids.device());
+                padding + bias.index_select(0, &b.flatten(0, -1)).view([len, len, -1]).permute([2, 0, 1]).unsqueeze(0)
+            }
+        };
         let hidden = *x.size().last().unwrap_or(&0);
         let head_dim = hidden / self.heads;
         for layer in &self.layers {

@@ -7,6 +7,7 @@
 
 pub mod encode;
 pub mod inference_encoder;
+pub mod mpnet;
 pub mod network;
 
 use std::collections::HashMap;
@@ -20,6 +21,7 @@ use tch::{nn, Device, Kind, Tensor};
 use crate::labels::{LabelSet, Sentiment, Stance};
 pub use encode::{CharSpan, EncodedSentence, SentenceEncoder, SpanError};
 use inference_encoder::{InferenceEncoder, LinearKind};
+pub use mpnet::MpnetShape;
 pub use network::{calibrated_probs, Batch, Logits, StanceNetwork};
 
 /// Identifies the layout of `config.json`; bumped when the network or the file changes shape.
@@ -33,8 +35,12 @@ pub const DEFAULT_MODEL_DIR: &str = "models/stance-minilm";
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
     pub format: String,
-    /// Shape of the BERT encoder (the Hugging Face `config.json` fields).
+    /// Shape of the encoder (the Hugging Face `config.json` fields of BERT; an MPNet encoder keeps
+    /// its shape here too, with `type_vocab_size` 1 and unused, and the rest in `mpnet`).
     pub encoder: BertConfig,
+    /// Set when the encoder is MPNet rather than BERT (absent in older model folders: BERT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mpnet: Option<MpnetShape>,
     /// Longest encoder row in tokens, `[CLS]` and `[SEP]` included.
     pub max_tokens: usize,
     pub stance_labels: Vec<String>,
@@ -64,6 +70,7 @@ impl ModelConfig {
         ModelConfig {
             format: MODEL_FORMAT.to_string(),
             encoder,
+            mpnet: None,
             max_tokens,
             stance_labels: Stance::ALL.iter().map(|l| l.name().to_string()).collect(),
             sentiment_labels: Sentiment::ALL.iter().map(|l| l.name().to_string()).collect(),
@@ -103,6 +110,29 @@ impl ModelConfig {
         let text = serde_json::to_string_pretty(self)?;
         std::fs::write(path, text + "\n").with_context(|| format!("{}: cannot write", path.display()))
     }
+}
+
+/// A new model's config from a Hugging Face `config.json` (its `model_type` says BERT or MPNet).
+fn base_config(text: &str, max_tokens: usize, target_attention: bool) -> Result<ModelConfig> {
+    let mut json: serde_json::Value = serde_json::from_str(text)?;
+    let mpnet = if json.get("model_type").and_then(|t| t.as_str()) == Some("mpnet") {
+        let field = |name: &str| json.get(name).with_context(|| format!("no field '{name}'"));
+        let shape = MpnetShape {
+            relative_attention_num_buckets: field("relative_attention_num_buckets")?
+                .as_i64()
+                .context("relative_attention_num_buckets: not an integer")?,
+            layer_norm_eps: field("layer_norm_eps")?.as_f64().context("layer_norm_eps: not a number")?,
+            pad_token_id: field("pad_token_id")?.as_i64().context("pad_token_id: not an integer")?,
+        };
+        // MPNet has no token types; BERT's config type asks for the field.
+        json["type_vocab_size"] = 1.into();
+        Some(shape)
+    } else {
+        None
+    };
+    let mut config = ModelConfig::new(serde_json::from_value(json)?, max_tokens, target_attention);
+    config.mpnet = mpnet;
+    Ok(config)
 }
 
 /// Finds the model folder: an explicit path, else `$STANCE_MODEL`, else `models/stance-minilm`
@@ -292,7 +322,7 @@ impl StanceModel {
             .into_iter()
             .map(|(name, t)| (name, t.to_device(device)))
             .collect();
-        let inference = InferenceEncoder::new(&weights, &config.encoder, precision.linear_kind())
+        let inference = InferenceEncoder::new(&weights, &config.encoder, config.mpnet, precision.linear_kind())
             .with_context(|| format!("{}: cannot build the encoder", path.display()))?;
         let mut vs = nn::VarStore::new(device);
         let network = StanceNetwork::for_inference(&vs.root(), &config, inference);
@@ -356,15 +386,15 @@ impl StanceModel {
         Ok(())
     }
 
-    /// Builds a fresh model on a Hugging Face BERT folder (`config.json`, `model.safetensors`,
-    /// `tokenizer.json`): encoder weights from the checkpoint, heads newly initialised.
+    /// Builds a fresh model on a Hugging Face BERT or MPNet folder (`config.json`,
+    /// `model.safetensors`, `tokenizer.json`): encoder weights from the checkpoint, heads newly
+    /// initialised.
     pub fn from_base(base: &Path, max_tokens: usize, target_attention: bool, device: Device) -> Result<Self> {
         let cfg_path = base.join("config.json");
         let text = std::fs::read_to_string(&cfg_path)
             .with_context(|| format!("{}: cannot read base config", cfg_path.display()))?;
-        let bert: BertConfig =
-            serde_json::from_str(&text).with_context(|| format!("{}: not a BERT config", cfg_path.display()))?;
-        let config = ModelConfig::new(bert, max_tokens, target_attention);
+        let config = base_config(&text, max_tokens, target_attention)
+            .with_context(|| format!("{}: not a BERT or MPNet config", cfg_path.display()))?;
         let encoder = SentenceEncoder::from_file(&base.join("tokenizer.json"), max_tokens)?;
         let mut vs = nn::VarStore::new(device);
         let network = StanceNetwork::new(&vs.root(), &config);

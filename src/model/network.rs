@@ -1,4 +1,4 @@
-//! The target-aware stance network: a BERT encoder (all-MiniLM-L6-v2 in the shipped model) read by
+//! The target-aware stance network: a BERT encoder (all-MiniLM-L6-v2 in the shipped model; or MPNet) read by
 //! two heads. One encoder pass over a row gives token states; each target is the mean of its own
 //! token states, and the stance head reads `[target, sentence, target * sentence]`, plus, when the
 //! model has target attention, `context`: the row's token states weighted by their affinity to the
@@ -20,6 +20,7 @@ use tch::{nn, Device, Kind, Tensor};
 
 use super::encode::EncodedSentence;
 use super::inference_encoder::InferenceEncoder;
+use super::mpnet::MpnetEncoder;
 use super::ModelConfig;
 
 /// A padded batch of sentences as tensors.
@@ -113,11 +114,17 @@ impl Head {
     }
 }
 
+/// The encoder that training runs: rust-bert's BERT, or this crate's MPNet.
+enum TrainEncoder {
+    Bert(Box<BertModel<BertEmbeddings>>),
+    Mpnet(Box<MpnetEncoder>),
+}
+
 /// Encoder plus heads, built under a `VarStore` root so that the encoder's variable names match
 /// the Hugging Face checkpoint (`embeddings.*`, `encoder.*`).
 pub struct StanceNetwork {
-    /// rust-bert's encoder, for training; `None` in a network built for inference only.
-    bert: Option<BertModel<BertEmbeddings>>,
+    /// The encoder for training; `None` in a network built for inference only.
+    bert: Option<TrainEncoder>,
     stance: Head,
     sentiment: Head,
     /// Projects a target state to an attention query over its row; `None` in mean-pool-only models.
@@ -135,7 +142,10 @@ impl StanceNetwork {
         // Heads are optimiser group 1 so training can give them their own learning rate.
         let heads = root.set_group(1);
         StanceNetwork {
-            bert: Some(BertModel::new_with_optional_pooler(root, &config.encoder, false)),
+            bert: Some(match config.mpnet {
+                None => TrainEncoder::Bert(Box::new(BertModel::new_with_optional_pooler(root, &config.encoder, false))),
+                Some(shape) => TrainEncoder::Mpnet(Box::new(MpnetEncoder::new(root, &config.encoder, shape))),
+            }),
             stance: Head::new(&heads / "stance_head", stance_input(config), h, 3),
             sentiment: Head::new(&heads / "sentiment_head", h, h, 3),
             target_query: config
@@ -161,13 +171,14 @@ impl StanceNetwork {
     }
 
     /// Token states `[rows, len, hidden]` of the batch's rows.
-    fn encode_t(&self, batch: &Batch, train: bool) -> Result<Tensor> {
+    pub fn encode_t(&self, batch: &Batch, train: bool) -> Result<Tensor> {
         match (&self.inference_encoder, &self.bert) {
             (Some(encoder), _) if !train => encoder.forward(&batch.input_ids, &batch.mask),
-            (_, Some(bert)) => Ok(bert
+            (_, Some(TrainEncoder::Bert(bert))) => Ok(bert
                 .forward_t(Some(&batch.input_ids), Some(&batch.mask), None, None, None, None, None, train)
                 .context("encoder forward pass failed")?
                 .hidden_state),
+            (_, Some(TrainEncoder::Mpnet(mpnet))) => Ok(mpnet.forward_t(&batch.input_ids, &batch.mask, train)),
             _ => anyhow::bail!("this model was loaded for inference only; load it with StanceModel::load to train"),
         }
     }

@@ -160,8 +160,9 @@ pub struct TrainCommand {
     /// Folder with the data sets (newsmtsc/, sst2/, tweeteval-sentiment/).
     #[arg(long, default_value = "../shared/data")]
     pub data: PathBuf,
-    /// Base encoder folder (Hugging Face config.json, model.safetensors, tokenizer.json);
-    /// `scripts/setup.sh --base-model` fetches it.
+    /// Base encoder folder (Hugging Face config.json, model.safetensors, tokenizer.json) of a BERT
+    /// or an MPNet encoder; `scripts/setup.sh --base-model` fetches the shipped model's base
+    /// (all-MiniLM-L6-v2), `scripts/fetch-mpnet.sh DIR` all-mpnet-base-v2.
     #[arg(long, default_value = ".base-model")]
     pub base: PathBuf,
     /// Working folder for checkpoints and resume state.
