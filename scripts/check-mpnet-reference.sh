@@ -38,4 +38,4 @@ save_file({"input_ids": enc["input_ids"].contiguous(), "attention_mask": enc["at
 json.dump(texts, open(f"{work}/texts.json", "w"), ensure_ascii=False)
 print(f"reference: {len(texts)} texts, {enc['input_ids'].shape[1]} tokens wide")
 PY
-STANCE_MPNET_REFERENCE="$PWD/$work" cargo test --release --test mpnet_encoder all_mpnet_base_v2_matches_hugging_face -- --nocapture
+STANCE_MPNET_REFERENCE="$PWD/$work" cargo test --release --test mpnet_encoder all_mpnet_base_v2_matches_hugging_face -- --ignored --nocapture

@@ -402,4 +402,11 @@ mod tests {
         let russia = e.tokenizer.token_to_id("russia").unwrap() as i64;
         assert_eq!(ids, &[russia]);
     }
+
+    #[test]
+    fn the_shipped_tokenizer_brackets_rows_with_cls_and_sep() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance-minilm/tokenizer.json");
+        let e = SentenceEncoder::from_file(&path, 64).unwrap();
+        assert_eq!((e.cls, e.sep), (101, 102), "[CLS] and [SEP] of the BERT vocabulary");
+    }
 }

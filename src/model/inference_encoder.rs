@@ -232,7 +232,7 @@ impl InferenceEncoder {
                 None => Some(get("embeddings.token_type_embeddings.weight")?.get(0)),
                 Some(_) => None,
             },
-            first_position: mpnet.map_or(0, |m| m.pad_token_id + 1),
+            first_position: mpnet.map_or(0, |m| m.first_position()),
             relative_bias: match mpnet {
                 None => None,
                 Some(m) => Some((get("encoder.relative_attention_bias.weight")?, m.relative_attention_num_buckets)),

