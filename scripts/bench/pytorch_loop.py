@@ -19,11 +19,17 @@ scripts/bench/vs-pytorch.sh runs it against `stance score`. It computes what `st
 - the BERT forward as src/model/inference_encoder.rs in fp32 (embeddings, then per layer fused
   query/key/value, PyTorch's fused attention kernel with the additive -10000 padding mask,
   residual + layer norm, exact GELU feed-forward, residual + layer norm; layer norm eps 1e-12);
+  for an MPNet model (config `mpnet`) the same with MPNet's names, its layer norm eps, positions
+  after the padding id and the relative-position bias (src/model/mpnet.rs) added to the mask; the
+  rows are bracketed by the tokens the tokenizer's post-processor adds ([CLS]/[SEP], <s>/</s>);
 - the heads as src/model/network.rs: sentence = masked mean of the row, target = mean of its
   tokens, stance features [target, sentence, target * sentence] plus, with `target_attention`, the
-  row's states weighted by softmax(states . target_query(target) / sqrt(hidden)); sentiment reads
-  the sentence state of each sentence's first row; probabilities are softmax(logits / temperature)
-  with the config's `stance_temperature` and `sentiment_temperature`.
+  row's states weighted by softmax(states . target_query(target) / sqrt(hidden)); with
+  `target_locality` the sentence state is the row weighted by softmax(-near * distance) and the
+  attention scores lose focus * distance (near and focus the softplus of the model's two rates,
+  distance in tokens from the target's span); sentiment reads the sentence state of each
+  sentence's first row; probabilities are softmax(logits / temperature) with the config's
+  `stance_temperature` and `sentiment_temperature`.
 
 Weights are stored fp16 and loaded as fp32; everything runs in fp32 under torch.inference_mode().
 
@@ -63,6 +69,28 @@ MARKERS = ("[unused0]", "[unused1]")
 MAX_SENTENCES, MAX_TARGETS = 16, 256
 
 
+def relative_position_buckets(length, num_buckets=32, max_distance=128):
+    """src/model/mpnet.rs relative_position_buckets: [len, len] bucket of (query, key)."""
+    pos = torch.arange(length)
+    n = pos.unsqueeze(1) - pos.unsqueeze(0)
+    half = num_buckets // 2
+    ret = (n < 0).long() * half
+    n = n.abs()
+    max_exact = half // 2
+    large = max_exact + (torch.log(n.float() / max_exact) / math.log(max_distance / max_exact) * (half - max_exact)).long()
+    return ret + torch.where(n < max_exact, n, large.clamp_max(half - 1))
+
+
+def target_distances(target_weights):
+    """src/model/network.rs target_distances: each token's distance in tokens from its target's span."""
+    length = target_weights.shape[1]
+    inside = (target_weights > 0).long()
+    first = inside.argmax(-1, keepdim=True)
+    last = (length - 1) - inside.flip(-1).argmax(-1, keepdim=True)
+    pos = torch.arange(length).unsqueeze(0)
+    return ((first - pos).clamp_min(0) + (pos - last).clamp_min(0)).float()
+
+
 class Model:
     def __init__(self, folder):
         with open(os.path.join(folder, "config.json")) as f:
@@ -71,8 +99,9 @@ class Model:
         self.hidden = enc["hidden_size"]
         self.heads = enc["num_attention_heads"]
         self.layers_n = enc["num_hidden_layers"]
-        self.eps = enc.get("layer_norm_eps") or STANCE_LAYER_NORM_EPS
-        if self.eps != STANCE_LAYER_NORM_EPS:
+        self.mpnet = cfg.get("mpnet")
+        self.eps = self.mpnet["layer_norm_eps"] if self.mpnet else enc.get("layer_norm_eps") or STANCE_LAYER_NORM_EPS
+        if not self.mpnet and self.eps != STANCE_LAYER_NORM_EPS:
             print(f"pytorch_loop: warning: config layer_norm_eps {self.eps}; stance uses {STANCE_LAYER_NORM_EPS}",
                   file=sys.stderr)
         if enc.get("hidden_act", "gelu") != "gelu":
@@ -81,6 +110,7 @@ class Model:
         self.max_tokens = cfg["max_tokens"]
         self.target_attention = bool(cfg.get("target_attention", False))
         self.target_markers = bool(cfg.get("target_markers", False))
+        self.target_locality = bool(cfg.get("target_locality", False))
         self.stance_t = float(cfg["stance_temperature"])
         self.sentiment_t = float(cfg["sentiment_temperature"])
         self.stance_labels = cfg["stance_labels"]
@@ -90,17 +120,26 @@ class Model:
         self.w = w
         self.word = w["embeddings.word_embeddings.weight"]
         self.position = w["embeddings.position_embeddings.weight"]
-        self.token_type0 = w["embeddings.token_type_embeddings.weight"][0]
+        if self.mpnet:
+            self.token_type0 = 0.0
+            self.first_position = self.mpnet["pad_token_id"] + 1
+            self.relative_bias = w["encoder.relative_attention_bias.weight"]
+            names = ("attn.q", "attn.k", "attn.v", "attn.o", "LayerNorm")
+        else:
+            self.token_type0 = w["embeddings.token_type_embeddings.weight"][0]
+            self.first_position = 0
+            self.relative_bias = None
+            names = ("self.query", "self.key", "self.value", "output.dense", "output.LayerNorm")
         self.emb_norm = (w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
         self.layers = []
         for i in range(self.layers_n):
             p = f"encoder.layer.{i}"
-            qkv_w = torch.cat([w[f"{p}.attention.self.{n}.weight"] for n in ("query", "key", "value")], 0).contiguous()
-            qkv_b = torch.cat([w[f"{p}.attention.self.{n}.bias"] for n in ("query", "key", "value")], 0).contiguous()
+            qkv_w = torch.cat([w[f"{p}.attention.{n}.weight"] for n in names[:3]], 0).contiguous()
+            qkv_b = torch.cat([w[f"{p}.attention.{n}.bias"] for n in names[:3]], 0).contiguous()
             self.layers.append(dict(
                 qkv=(qkv_w, qkv_b),
-                attn_out=(w[f"{p}.attention.output.dense.weight"], w[f"{p}.attention.output.dense.bias"]),
-                attn_norm=(w[f"{p}.attention.output.LayerNorm.weight"], w[f"{p}.attention.output.LayerNorm.bias"]),
+                attn_out=(w[f"{p}.attention.{names[3]}.weight"], w[f"{p}.attention.{names[3]}.bias"]),
+                attn_norm=(w[f"{p}.attention.{names[4]}.weight"], w[f"{p}.attention.{names[4]}.bias"]),
                 inter=(w[f"{p}.intermediate.dense.weight"], w[f"{p}.intermediate.dense.bias"]),
                 out=(w[f"{p}.output.dense.weight"], w[f"{p}.output.dense.bias"]),
                 out_norm=(w[f"{p}.output.LayerNorm.weight"], w[f"{p}.output.LayerNorm.bias"]),
@@ -110,12 +149,17 @@ class Model:
         self.stance_head = head("stance_head")
         self.sentiment_head = head("sentiment_head")
         self.target_query = (w["target_query.weight"], w["target_query.bias"]) if self.target_attention else None
+        # src/model/network.rs: LOCALITY_NEAR / LOCALITY_FOCUS, rates through softplus.
+        self.locality = ((F.softplus(w["target_locality.near"]), F.softplus(w["target_locality.focus"]))
+                         if self.target_locality else None)
 
         tok = Tokenizer.from_file(os.path.join(folder, "tokenizer.json"))
         tok.no_truncation()
         tok.no_padding()
         self.tok = tok
-        self.cls, self.sep = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+        # src/model/encode.rs: the tokens the tokenizer's own post-processor puts around a sentence.
+        around = tok.encode("", add_special_tokens=True).ids
+        self.cls, self.sep = around if len(around) == 2 else (tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]"))
         if self.target_markers:
             self.open, self.close = tok.token_to_id(MARKERS[0]), tok.token_to_id(MARKERS[1])
             if self.open is None or self.close is None:
@@ -248,9 +292,11 @@ class Model:
     def encoder(self, ids, mask):
         rows, length = ids.shape
         h = self.hidden
-        x = self.word[ids] + self.position[:length].unsqueeze(0) + self.token_type0
+        x = self.word[ids] + self.position[self.first_position:self.first_position + length].unsqueeze(0) + self.token_type0
         x = F.layer_norm(x, (h,), *self.emb_norm, self.eps)
         additive = ((mask.float() - 1.0) * 10000.0).view(rows, 1, 1, length)
+        if self.relative_bias is not None:
+            additive = additive + self.relative_bias[relative_position_buckets(length)].permute(2, 0, 1).unsqueeze(0)
         head_dim = h // self.heads
         for L in self.layers:
             qkv = F.linear(x, *L["qkv"]).view(rows, length, 3, self.heads, head_dim).permute(2, 0, 3, 1, 4)
@@ -269,14 +315,21 @@ class Model:
         states = self.encoder(ids, mask)  # [rows, len, hidden]
         m = mask.float().unsqueeze(-1)
         sentence = (states * m).sum(1) / m.sum(1).clamp_min(1.0)
-        sentence_for_targets = sentence.index_select(0, target_rows)
         rows = states.index_select(0, target_rows)
+        row_mask = mask.index_select(0, target_rows)
         target = (rows * target_weights.unsqueeze(-1)).sum(1)
+        d = target_distances(target_weights) if self.locality is not None else None
+        if d is None:
+            sentence_for_targets = sentence.index_select(0, target_rows)
+        else:
+            local = (-self.locality[0] * d).masked_fill(row_mask == 0, float("-inf"))
+            sentence_for_targets = local.softmax(-1).unsqueeze(1).bmm(rows).squeeze(1)
         parts = [target, sentence_for_targets, target * sentence_for_targets]
         if self.target_query is not None:
-            row_mask = mask.index_select(0, target_rows)
             q = F.linear(target, *self.target_query).unsqueeze(-1)  # [targets, hidden, 1]
             scores = rows.bmm(q).squeeze(-1) / math.sqrt(states.shape[2])
+            if d is not None:
+                scores = scores - d * self.locality[1]
             scores = scores.masked_fill(row_mask == 0, float("-inf"))
             parts.append(scores.softmax(-1).unsqueeze(1).bmm(rows).squeeze(1))
         stance = self.head(torch.cat(parts, 1), self.stance_head)
